@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* config.h -- /etc/homectl/homectl.conf: "key = value" lines, '#' comments.
+ * The daemons and the CLI read the same file; see homectl.conf(5). */
+#ifndef HOMECTL_CONFIG_H
+#define HOMECTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ops.h"
+
+#define CONFIG_DEFAULT_PATH HOMECTL_SYSCONFDIR "/homectl/homectl.conf"
+#define CONFIG_DEFAULT_DB "/var/lib/homectl/homectl.db"
+#define CONFIG_DEFAULT_MCP_SOCKET "/run/homectl/mcp.sock"
+#define CONFIG_DEFAULT_LISTEN "127.0.0.1:8080"
+#define CONFIG_DEFAULT_WEB_ROOT "/usr/share/homectl/web"
+
+struct config {
+	char *database;			/* path of the SQLite file */
+	char *listen;			/* homectl-api when started by hand: ADDR:PORT */
+	char *web_root;			/* the dashboard's files */
+	char *mcp_socket;		/* homectl-mcp's unix socket */
+	char *allowed_origins;		/* extra WebSocket origins, space separated */
+	unsigned update_check_interval;	/* ms, the watcher's fallback timer */
+	bool inotify;
+	enum ops_confirm confirm;	/* which actions need confirm: true */
+	bool read_only;			/* homectl-mcp offers only read tools */
+	int log_level;			/* syslog priority */
+	int64_t feed_max_rows;
+	int64_t feed_max_age_days;
+	unsigned ws_queue_max;		/* frames queued per WebSocket client */
+	unsigned max_clients;		/* WebSocket + HTTP connections */
+};
+
+/* Fills c with the defaults. */
+void config_defaults(struct config *c);
+/* Reads path over the current values.  A missing file is fine when
+ * must_exist is false.  -errno with "file:line: reason" in err. */
+int config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen);
+/* Sets one key from its text value (also used for command-line overrides). */
+int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
+void config_free(struct config *c);
+
+/* The config file to read: $HOMECTL_CONFIG, else CONFIG_DEFAULT_PATH. */
+const char *config_path(void);
+/* The database to use: cli_db if set, else $HOMECTL_DB, else the config's.
+ * Borrowed. */
+const char *config_database(const struct config *c, const char *cli_db);
+
+#endif

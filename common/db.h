@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* db.h -- the SQLite database: schema and forward migrations, the change
+ * feed, and every query homectl makes.  Nothing outside db.c writes SQL.
+ *
+ * All functions return 0 or a negative errno (-ENOENT: no such row,
+ * -EEXIST: duplicate, -EBUSY: locked past busy_timeout, -EIO: anything
+ * else, logged once here).  JSON results are new objects the caller puts. */
+#ifndef HOMECTL_DB_H
+#define HOMECTL_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+struct db;
+
+#define DB_CREATE	0x1	/* create the file and schema if missing */
+#define DB_READONLY	0x2
+
+/* Opens path in WAL mode with busy_timeout, foreign keys on, and migrates the
+ * schema forward.  *out is freed with db_close(). */
+int db_open(const char *path, int flags, struct db **out);
+void db_close(struct db *db);			/* NULL-safe */
+const char *db_path(const struct db *db);	/* borrowed */
+const char *db_errmsg(struct db *db);		/* borrowed, last SQLite error */
+int db_schema_version(struct db *db);
+
+/* BEGIN IMMEDIATE (writers) or BEGIN (a consistent read). */
+int db_begin(struct db *db, bool write);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+
+/* PRAGMA data_version: changes when another connection commits. */
+int db_data_version(struct db *db, int64_t *out);
+
+/* ---- rooms ---- */
+int db_room_add(struct db *db, const char *id, const char *name, int position);
+/* [{"id","name","devices": N}], in display order. */
+int db_rooms(struct db *db, struct json_object **out);
+int db_room_exists(struct db *db, const char *id);	/* 1, 0 or -errno */
+
+/* ---- devices ----
+ * A device is {"id","name","type","room","room_name","state","properties":{},
+ * "updated_at"}; room and room_name are null for house-wide devices. */
+int db_device_add(struct db *db, const char *id, const char *name, const char *type,
+    const char *room, const char *state, struct json_object *props);
+int db_device_get(struct db *db, const char *id, struct json_object **out);
+/* Filters may be NULL.  Ordered by room position, then id. */
+int db_devices(struct db *db, const char *room, const char *type, struct json_object **out);
+/* Writes state and properties; a no-op update writes no feed row. */
+int db_device_update(struct db *db, const char *id, const char *state,
+    struct json_object *props);
+/* Every device id, for "did you mean" hints: NULL-ended, caller frees each
+ * and the array. */
+int db_device_ids(struct db *db, char ***out);
+
+/* ---- the home mode ---- */
+int db_mode_add(struct db *db, const char *name, const char *description, int position);
+/* Adds one step of a mode's scene: run action with props on device_id. */
+int db_scene_add(struct db *db, const char *mode, const char *device_id,
+    const char *action, struct json_object *props);
+/* The active mode name; caller frees. */
+int db_mode_get(struct db *db, char **mode);
+int db_mode_set(struct db *db, const char *mode);
+/* [{"name","description","scene":[{"device_id","action","properties"}]}] */
+int db_modes(struct db *db, struct json_object **out);
+/* One mode as in db_modes, -ENOENT when unknown. */
+int db_mode_describe(struct db *db, const char *mode, struct json_object **out);
+
+/* ---- the change feed ----
+ * A change is {"seq","at","source","kind":"device"|"device_removed"|"mode",
+ * "device_id","state","properties"} or {..., "kind":"mode","mode"}. */
+/* Rows with seq > since, oldest first, at most limit (0: no limit);
+ * device_id may be NULL. */
+int db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
+    struct json_object **out);
+/* The newest seq ever written (0 for a new database) and the oldest still
+ * held (newest + 1 when the feed is empty). */
+int db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest);
+/* Marks the rows after seq as written by source (triggers write "unknown";
+ * homectl's own writers claim their rows before committing). */
+int db_changes_claim(struct db *db, int64_t after_seq, const char *source);
+/* Keeps at most max_rows rows and none older than max_age_s seconds (0:
+ * no limit).  *removed may be NULL. */
+int db_changes_prune(struct db *db, int64_t max_rows, int64_t max_age_s, int64_t *removed);
+
+/* ---- API tokens (only their SHA-256 is stored) ---- */
+int db_token_add(struct db *db, const char *name, const char *hash_hex);
+int db_token_remove(struct db *db, const char *name);
+/* [{"name","created_at","last_used"}] */
+int db_tokens(struct db *db, struct json_object **out);
+/* The token name for hash_hex (caller frees), or -ENOENT. */
+int db_token_find(struct db *db, const char *hash_hex, char **name);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* jsonutil.h -- typed getters over json-c objects, after Mosquitto's
+ * json_help: each returns 0, -ENOENT when a required key is missing, or
+ * -EINVAL when the value has the wrong type.  Optional keys that are
+ * missing leave *out = def and return 0.
+ *
+ * Strings come back borrowed: valid while the parent object lives. */
+#ifndef HOMECTL_JSONUTIL_H
+#define HOMECTL_JSONUTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+int json_get_string(struct json_object *obj, const char *key, const char **out,
+    bool optional, const char *def);
+int json_get_int(struct json_object *obj, const char *key, int64_t *out,
+    bool optional, int64_t def);
+int json_get_bool(struct json_object *obj, const char *key, bool *out,
+    bool optional, bool def);
+/* Borrowed object child; type must be json_type_object. */
+int json_get_object(struct json_object *obj, const char *key, struct json_object **out,
+    bool optional);
+
+/* Compact serialisation without escaping '/': borrowed, valid until obj is
+ * changed or freed. */
+const char *json_compact(struct json_object *obj);
+
+/* Parses exactly one JSON value from a buffer of len bytes; trailing
+ * whitespace is allowed, anything else is an error.  Caller puts the
+ * result.  NULL on error with a message in err. */
+struct json_object *json_parse_strict(const char *buf, size_t len, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* ops.h -- the domain operations: the one path by which MCP tools, REST
+ * calls, the dashboard and the CLI read and change the home.  Each write is
+ * one transaction, validated against the model table first: all or nothing,
+ * and its feed rows carry the caller's source.
+ *
+ * Every function returns 0 or a negative errno and, on error, writes one
+ * sentence a person or a model can act on into err (OPS_ERRLEN bytes):
+ *   -ENOENT  unknown device, room, mode or sensor type   (HTTP 404)
+ *   -EINVAL  action or value not valid for the device     (HTTP 400/422)
+ *   -ERANGE  value out of range                           (HTTP 422)
+ *   -EPERM   opens the home and needs confirm             (HTTP 403)
+ *   -EIO, -EBUSY  database trouble                        (HTTP 500/503)
+ * JSON results are new objects the caller puts. */
+#ifndef HOMECTL_OPS_H
+#define HOMECTL_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "db.h"
+
+#define OPS_ERRLEN 512
+
+enum ops_source { OPS_SRC_UNKNOWN, OPS_SRC_MCP, OPS_SRC_API, OPS_SRC_CLI };
+
+/* Which actions need confirm = true. */
+enum ops_confirm {
+	OPS_CONFIRM_OPENING,	/* unlocking, opening a garage (default) */
+	OPS_CONFIRM_NONE,	/* nothing: the caller asked the user already */
+	OPS_CONFIRM_ALL,	/* every write */
+};
+
+struct ops_ctx {
+	struct db *db;			/* borrowed */
+	enum ops_source source;
+	enum ops_confirm confirm;
+	int64_t feed_max_rows;		/* pruning; 0 = keep all */
+	int64_t feed_max_age_s;
+};
+
+/* "mcp", "api", "cli", "unknown". */
+const char *ops_source_name(enum ops_source s);
+/* Parses "opening", "none", "all"; -EINVAL otherwise. */
+int ops_confirm_parse(const char *s, enum ops_confirm *out);
+
+struct ops_control {
+	const char *device_id;		/* one device, or NULL for bulk: */
+	const char *room;		/*   every device in room and/or */
+	const char *type;		/*   of type that supports action */
+	const char *action;		/* on off toggle open close set lock unlock ... */
+	struct json_object *props;	/* borrowed {"brightness": 40, ...} or NULL */
+	bool confirm;			/* the user confirmed an opening action */
+};
+
+/* Controls one device or, in bulk, every matching device that supports the
+ * action (others are listed as skipped; none matching is -ENOENT).  *out:
+ * {"devices":[device after...], "changed": N, "skipped":[{"id","reason"}]} */
+int ops_control(const struct ops_ctx *c, const struct ops_control *req,
+    struct json_object **out, char *err);
+
+/* Device and list reads.  Unknown ids get an error naming close matches. */
+int ops_device_get(const struct ops_ctx *c, const char *id, struct json_object **out,
+    char *err);
+int ops_devices(const struct ops_ctx *c, const char *room, const char *type,
+    struct json_object **out, char *err);
+int ops_rooms(const struct ops_ctx *c, struct json_object **out, char *err);
+/* The seed's shape: {"lights":{"on","total"},"doors":{"locked","total"},
+ * "total_devices","garage_open","active_mode"} */
+int ops_stats(const struct ops_ctx *c, struct json_object **out, char *err);
+
+/* {"mode","description","scene":[...]} */
+int ops_mode_get(const struct ops_ctx *c, struct json_object **out, char *err);
+/* Applies the mode's scene and records it, in one transaction.
+ * *out: {"mode","previous","devices":[...],"changed":N} */
+int ops_mode_set(const struct ops_ctx *c, const char *mode, struct json_object **out,
+    char *err);
+int ops_modes(const struct ops_ctx *c, struct json_object **out, char *err);
+
+/* sensor_type: "temperature" or "motion" (model_sensor_kinds); room may be
+ * NULL.  *out: {"sensor_type","readings":[{"device_id","room","state",...}]} */
+int ops_sensor_reading(const struct ops_ctx *c, const char *sensor_type, const char *room,
+    struct json_object **out, char *err);
+
+/* The seed's special actions. */
+int ops_feed_fish(const struct ops_ctx *c, struct json_object **out, char *err);
+/* zone NULL: every sprinkler; duration in minutes (1-120). */
+int ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration,
+    struct json_object **out, char *err);
+int ops_ev_charging(const struct ops_ctx *c, bool start, struct json_object **out, char *err);
+
+/* The change feed: {"changes":[...], "oldest", "newest"}. */
+int ops_history(const struct ops_ctx *c, int64_t since, int64_t limit, const char *device_id,
+    struct json_object **out, char *err);
+/* Everything a client needs to start from, read in one transaction:
+ * {"seq", "mode", "devices":[...], "rooms":[...]} */
+int ops_snapshot(const struct ops_ctx *c, struct json_object **out, char *err);
+
+/* Creates the schema and, with demo, the seed's 24 devices, rooms and the
+ * four mode scenes.  -EEXIST when the home already has devices. */
+int ops_init_home(const struct ops_ctx *c, bool demo, char *err);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* watch.h -- "did the database change?", for any event loop.
+ *
+ * The watcher owns one read-only connection (kept open, so SQLite never
+ * deletes the WAL under it), an inotify watch on the database's directory
+ * filtered to the database and its -wal, and a fallback timer for file
+ * systems where inotify is silent.  Both sit in one epoll set, so a loop
+ * polls a single fd: when it is readable, call watch_read().  A wake is only
+ * a hint; PRAGMA data_version confirms it, then the feed rows after the last
+ * seen seq are read.  The watcher's own reads never wake it. */
+#ifndef HOMECTL_WATCH_H
+#define HOMECTL_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+struct watch;
+
+struct watch_options {
+	unsigned interval_ms;	/* fallback timer; 0 disables it (default 100) */
+	bool no_inotify;	/* rely on the timer alone */
+	int64_t batch;		/* most rows returned per watch_read (default 1000) */
+};
+
+/* Starts watching path, delivering changes after since_seq (-1: after the
+ * newest, i.e. only what happens from now on).  opts may be NULL. */
+int watch_open(const char *path, const struct watch_options *opts, int64_t since_seq,
+    struct watch **out);
+void watch_close(struct watch *w);	/* NULL-safe */
+
+/* The fd to poll for POLLIN.  Owned by the watcher: never close it. */
+int watch_fd(const struct watch *w);
+
+/* Consumes what woke the loop and, when the database changed, sets *changes
+ * to a new JSON array of feed rows after the last seq delivered (the caller
+ * puts it), or to NULL when nothing new.  Returns 1 when more rows may be
+ * pending (call again), 0 when caught up, or -errno. */
+int watch_read(struct watch *w, struct json_object **changes);
+
+/* The last seq delivered. */
+int64_t watch_seq(const struct watch *w);
+
+struct watch_stats {
+	uint64_t wakeups;		/* watch_read calls */
+	uint64_t inotify_events;	/* relevant inotify events */
+	uint64_t timer_ticks;
+	uint64_t queries;		/* feed queries run */
+	uint64_t rows;			/* feed rows delivered */
+};
+void watch_get_stats(const struct watch *w, struct watch_stats *out);
+
+/* The watcher's connection, for consistent reads in the same loop (e.g. a
+ * snapshot).  Borrowed; valid until watch_close. */
+struct db *watch_db(struct watch *w);
+
+#endif
