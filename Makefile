@@ -96,6 +96,16 @@ test-deps:
 # without touching this file.
 CHECKS  :=
 BENCHES :=
+RUN_SUITE := tests/run-suite $(BUILD)/results
+
+# The JavaScript test clients (MCP SDK, ws, playwright-core), pinned by
+# tests/package-lock.json.
+NODE_DEPS := tests/node_modules/.package-lock.json
+$(NODE_DEPS): tests/package.json tests/package-lock.json
+	$(Q)cd tests && npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+node-deps: $(NODE_DEPS)
+.PHONY: node-deps
 include $(wildcard tests/*/module.mk bench/module.mk)
 
 # `make check` runs every suite even when one fails, then prints one line
