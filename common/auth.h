@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include "db.h"
 
-#define AUTH_TOKEN_LEN 47	/* "hc_" + 43 + NUL fits in 48 */
+#define AUTH_TOKEN_LEN 46	/* "hc_" and 43 base64url characters */
 
 /* Creates a token called name (letters, digits, '-', '_', '.', at most 64)
  * and writes it to token (at least AUTH_TOKEN_LEN + 1 bytes): it is shown

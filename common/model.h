@@ -30,12 +30,13 @@ struct model_prop {
 	const char *description;
 };
 
-/* How an action changes a device.  props is the device's current property
- * object (owned by the caller) with the client's validated values already
- * merged in; the function updates it and *state in place.  Returns 0, or
- * -EINVAL with a sentence in err. */
-typedef int model_apply_fn(const char *action, struct json_object *props,
-    const char **state, char *err, size_t errlen);
+/* How an action changes a device.  req holds the client's validated values
+ * (may be NULL); props is the device's property object (owned by the
+ * caller) with req already merged in.  The function updates props and
+ * *state in place (*state points at a static string afterwards).  Returns
+ * 0, or -EINVAL with a sentence in err. */
+typedef int model_apply_fn(const char *action, struct json_object *req,
+    struct json_object *props, const char **state, char *err, size_t errlen);
 
 struct model_type {
 	const char *name;		/* "light" */
@@ -45,6 +46,9 @@ struct model_type {
 	const struct model_prop *props;	/* ends with name == NULL */
 	const char *sensor;		/* what get_sensor_reading serves, or NULL */
 	model_apply_fn *apply;
+	/* For momentary actions: the state the device settles in right after
+	 * (the fish feeder reports "feeding", then "idle"), or NULL. */
+	const char *settles_in;
 };
 
 /* All types; the array ends with name == NULL. */
@@ -65,11 +69,11 @@ const struct model_prop *model_prop_any(const char *name);
 bool model_has_action(const struct model_type *t, const char *action);
 bool model_has_state(const struct model_type *t, const char *state);
 
-/* true when action on a device of type t in state `state` with the given
- * new properties opens the home (unlocking a lock, opening a garage) and so
- * needs the user's explicit confirmation. */
-bool model_opens_home(const struct model_type *t, const char *action,
-    struct json_object *props);
+/* true when action (with the client's values req, may be NULL) on a device
+ * of type t now in state `state` opens the home (unlocking a lock, opening
+ * a garage) and so needs the user's explicit confirmation. */
+bool model_opens_home(const struct model_type *t, const char *action, const char *state,
+    struct json_object *req);
 
 /* Validates one client-supplied value for p: kind, range, enum, and that p is
  * writable.  0 or -EINVAL/-ERANGE with a sentence naming the property. */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/* auth.c -- API tokens: 256 random bits shown once, stored as SHA-256. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <openssl/evp.h>
+
+#include "auth.h"
+#include "log.h"
+
+/* Hex SHA-256 of s into hex (65 bytes). */
+static int
+sha256_hex(const char *s, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+
+	if (EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+		return -EIO;
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static bool
+name_ok(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n == 0 || n > 64)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
+		    name[i]))
+			return false;
+	return true;
+}
+
+int
+auth_token_create(struct db *db, const char *name, char *token, size_t len)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char rnd[32];
+	char hex[65];
+	size_t i, bits = 0, o = 3;
+	unsigned acc = 0;
+	int r;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	if (len < AUTH_TOKEN_LEN + 1)
+		return -ENOSPC;
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -EIO;
+	memcpy(token, "hc_", 3);
+	/* base64url without padding: 256 bits -> 43 characters. */
+	for (i = 0; i < sizeof(rnd); i++) {
+		acc = (acc << 8) | rnd[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			token[o++] = b64[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		token[o++] = b64[(acc << (6 - bits)) & 63];
+	token[o] = '\0';
+	if ((r = sha256_hex(token, hex)) < 0)
+		return r;
+	return db_token_add(db, name, hex);
+}
+
+int
+auth_token_check(struct db *db, const char *token, char *name, size_t len)
+{
+	char hex[65], *found = NULL;
+	int r;
+
+	if (token == NULL || strncmp(token, "hc_", 3) != 0 || strlen(token) != AUTH_TOKEN_LEN)
+		return -EACCES;
+	/* Looking up the hash, not the token, keeps the comparison's timing
+	 * independent of how much of a guessed token is right. */
+	if ((r = sha256_hex(token, hex)) < 0)
+		return r;
+	if ((r = db_token_find(db, hex, &found)) < 0)
+		return r == -ENOENT ? -EACCES : r;
+	if (name != NULL)
+		snprintf(name, len, "%s", found);
+	free(found);
+	return 0;
+}
+
+int
+auth_token_revoke(struct db *db, const char *name)
+{
+	return db_token_remove(db, name);
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* log.c -- diagnostics, after OpenBSD's log.c: stderr lines with sd-daemon
+ * "<N>" priority prefixes, or native journal entries with structured fields
+ * when stderr is a journald stream (JOURNAL_STREAM matches it). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+static const char *log_ident = "homectl";
+static int log_level = LOG_INFO;
+static bool log_journal;
+
+/* journald sets JOURNAL_STREAM to "dev:ino" of the stream it gave us; only
+ * when our stderr is that very stream do we talk to the journal natively
+ * (a redirected stderr in a test must get plain lines). */
+static bool
+stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (e == NULL || sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
+void
+log_init(const char *ident, int level)
+{
+	log_ident = ident;
+	log_level = level;
+	log_journal = stderr_is_journal();
+}
+
+void
+log_setlevel(int level)
+{
+	log_level = level;
+}
+
+int
+log_getlevel(void)
+{
+	return log_level;
+}
+
+int
+log_level_parse(const char *s)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "err", "warning",
+		"notice", "info", "debug" };
+	size_t i;
+
+	if (s == NULL)
+		return -1;
+	if (s[0] >= '0' && s[0] <= '7' && s[1] == '\0')
+		return s[0] - '0';
+	for (i = 0; i < 8; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return (int)i;
+	if (strcasecmp(s, "error") == 0)
+		return LOG_ERR;
+	if (strcasecmp(s, "warn") == 0)
+		return LOG_WARNING;
+	return -1;
+}
+
+static void
+log_emit(int pri, const char *const *fields, const char *msg)
+{
+	if (log_journal) {
+		struct iovec iov[24];
+		char mbuf[4096], pbuf[16], ibuf[64];
+		int n = 0;
+
+		snprintf(mbuf, sizeof(mbuf), "MESSAGE=%s", msg);
+		snprintf(pbuf, sizeof(pbuf), "PRIORITY=%d", pri);
+		snprintf(ibuf, sizeof(ibuf), "SYSLOG_IDENTIFIER=%s", log_ident);
+		iov[n].iov_base = mbuf, iov[n++].iov_len = strlen(mbuf);
+		iov[n].iov_base = pbuf, iov[n++].iov_len = strlen(pbuf);
+		iov[n].iov_base = ibuf, iov[n++].iov_len = strlen(ibuf);
+		for (; fields != NULL && *fields != NULL && n < 24; fields++) {
+			iov[n].iov_base = (void *)(uintptr_t)*fields;
+			iov[n++].iov_len = strlen(*fields);
+		}
+		if (sd_journal_sendv(iov, n) >= 0)
+			return;
+	}
+	fprintf(stderr, "<%d>%s: %s\n", pri, log_ident, msg);
+}
+
+static void
+log_vlog(int pri, const char *const *fields, bool with_errno, const char *fmt, va_list ap)
+{
+	char msg[4096];
+	int saved = errno;
+	size_t len;
+
+	if (pri > log_level)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (with_errno) {
+		len = strlen(msg);
+		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved));
+	}
+	log_emit(pri, fields, msg);
+	errno = saved;
+}
+
+#define LOG_FN(name, pri, with_errno)				\
+	void name(const char *fmt, ...)				\
+	{							\
+		va_list ap;					\
+		va_start(ap, fmt);				\
+		log_vlog(pri, NULL, with_errno, fmt, ap);	\
+		va_end(ap);					\
+	}
+
+LOG_FN(log_warn, LOG_WARNING, true)
+LOG_FN(log_warnx, LOG_WARNING, false)
+LOG_FN(log_info, LOG_INFO, false)
+LOG_FN(log_debug, LOG_DEBUG, false)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_CRIT, NULL, true, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vlog(LOG_CRIT, NULL, false, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+log_fields(int priority, const char *const *fields, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vlog(priority, fields, false, fmt, ap);
+	va_end(ap);
+}

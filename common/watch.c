@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* watch.c -- "did the database change?": inotify on the database's directory
+ * plus a fallback timer, both in one epoll set, confirmed with PRAGMA
+ * data_version and answered from the change feed.
+ *
+ * Why the directory and not the file: SQLite deletes and recreates the -wal
+ * file, and rewrites it from offset 0 after a checkpoint, so a watch on the
+ * file itself goes silent.  Why a timer as well: inotify says nothing about
+ * writes made on another host (NFS) or through some overlay file systems.
+ * Why data_version: it changes only when another connection committed, so
+ * our own reads (which touch the -shm file, filtered out anyway) can never
+ * start a feedback loop, and a spurious wake costs one cheap PRAGMA. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/timerfd.h>
+
+#include "db.h"
+#include "log.h"
+#include "util.h"
+#include "watch.h"
+
+struct watch {
+	struct db *db;		/* our own read connection, held open */
+	int epfd, ifd, tfd;
+	char *base, *base_wal;	/* file names inotify reports that matter */
+	int64_t seq;		/* last seq delivered */
+	int64_t version;	/* last data_version seen */
+	int64_t batch;
+	bool more;		/* the last read hit the batch limit */
+	struct watch_stats stats;
+};
+
+static int
+add_fd(int epfd, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int
+watch_open(const char *path, const struct watch_options *opts, int64_t since_seq,
+    struct watch **out)
+{
+	struct watch_options def = { .interval_ms = 100 };
+	struct watch *w;
+	char *dup1 = NULL, *dup2 = NULL;
+	int64_t oldest, newest;
+	int r;
+
+	if (opts == NULL)
+		opts = &def;
+	*out = NULL;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->epfd = w->ifd = w->tfd = -1;
+	w->batch = opts->batch > 0 ? opts->batch : 1000;
+	if ((r = db_open(path, 0, &w->db)) < 0)
+		goto fail;
+	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if ((dup1 = strdup(path)) == NULL || (dup2 = strdup(path)) == NULL) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	if ((w->base = strdup(basename(dup1))) == NULL ||
+	    asprintf(&w->base_wal, "%s-wal", w->base) < 0) {
+		w->base_wal = NULL;
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (!opts->no_inotify) {
+		if ((w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
+		    inotify_add_watch(w->ifd, dirname(dup2),
+			IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE) < 0) {
+			r = -errno;
+			log_warn("watch: inotify on %s", path);
+			goto fail;
+		}
+		if ((r = add_fd(w->epfd, w->ifd)) < 0)
+			goto fail;
+	}
+	/* The timer's first expiry is immediate, so rows already after
+	 * since_seq are delivered on the first turn of the caller's loop. */
+	if ((w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	{
+		struct itimerspec its = { .it_value = { 0, 1 } };
+
+		its.it_interval.tv_sec = opts->interval_ms / 1000;
+		its.it_interval.tv_nsec = (long)(opts->interval_ms % 1000) * 1000000L;
+		if (timerfd_settime(w->tfd, 0, &its, NULL) < 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
+	if ((r = add_fd(w->epfd, w->tfd)) < 0)
+		goto fail;
+	if ((r = db_changes_bounds(w->db, &oldest, &newest)) < 0 ||
+	    (r = db_data_version(w->db, &w->version)) < 0)
+		goto fail;
+	w->seq = since_seq < 0 ? newest : since_seq;
+	w->more = w->seq < newest;
+	free(dup1);
+	free(dup2);
+	*out = w;
+	return 0;
+fail:
+	free(dup1);
+	free(dup2);
+	watch_close(w);
+	return r;
+}
+
+void
+watch_close(struct watch *w)
+{
+	if (w == NULL)
+		return;
+	if (w->ifd >= 0)
+		close(w->ifd);
+	if (w->tfd >= 0)
+		close(w->tfd);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	db_close(w->db);
+	free(w->base);
+	free(w->base_wal);
+	free(w);
+}
+
+int
+watch_fd(const struct watch *w)
+{
+	return w->epfd;
+}
+
+/* Drains the inotify fd; returns how many events named our files. */
+static int
+drain_inotify(struct watch *w)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+	int hits = 0;
+
+	if (w->ifd < 0)
+		return 0;
+	while ((n = read(w->ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			/* An overflowed queue may have hidden our event. */
+			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len > 0 &&
+			    (strcmp(ev->name, w->base) == 0 || strcmp(ev->name, w->base_wal) == 0)))
+				hits++;
+		}
+	}
+	return hits;
+}
+
+int
+watch_read(struct watch *w, struct json_object **changes)
+{
+	struct json_object *rows = NULL;
+	uint64_t ticks = 0;
+	int64_t version;
+	size_t n;
+	int r, hits;
+
+	*changes = NULL;
+	w->stats.wakeups++;
+	hits = drain_inotify(w);
+	w->stats.inotify_events += (uint64_t)hits;
+	if (read(w->tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
+		w->stats.timer_ticks += ticks;
+	if ((r = db_data_version(w->db, &version)) < 0)
+		return r;
+	if (version == w->version && !w->more)
+		return 0;
+	w->version = version;
+	w->stats.queries++;
+	if ((r = db_changes(w->db, w->seq, w->batch, NULL, &rows)) < 0)
+		return r;
+	n = json_object_array_length(rows);
+	if (n == 0) {
+		json_object_put(rows);
+		w->more = false;
+		return 0;
+	}
+	w->seq = json_object_get_int64(json_object_object_get(json_object_array_get_idx(rows,
+	    n - 1), "seq"));
+	w->stats.rows += n;
+	w->more = (int64_t)n >= w->batch;
+	*changes = rows;
+	return w->more ? 1 : 0;
+}
+
+int64_t
+watch_seq(const struct watch *w)
+{
+	return w->seq;
+}
+
+void
+watch_get_stats(const struct watch *w, struct watch_stats *out)
+{
+	*out = w->stats;
+}
+
+struct db *
+watch_db(struct watch *w)
+{
+	return w->db;
+}
