@@ -4,18 +4,57 @@
 #define HOMECTL_CLI_H
 
 #include <stdbool.h>
+#include <json-c/json.h>
+
 #include "config.h"
+#include "db.h"
+#include "ops.h"
 
 /* What every subcommand gets: the configuration (with --db applied) and the
  * global flags. */
 struct cli {
 	struct config cfg;
-	const char *db_path;	/* resolved database path */
+	const char *db_path;	/* resolved database path; borrowed */
 	bool json;		/* --json: machine-readable output */
+	struct db *db;		/* after cli_open(); main() closes it */
+	struct ops_ctx ops;	/* after cli_open() */
 };
 
+/* Opens the database (creating it with create) and fills cli->ops.  Prints
+ * a message for people and returns -errno on failure. */
+int cli_open(struct cli *cli, bool create);
+
+/* output.c */
+/* Prints an operation's error to stderr; returns the exit status (1). */
+int cli_fail(const char *err);
+/* Prints obj as one line of JSON on stdout. */
+void cli_print_json(struct json_object *obj);
+/* "brightness 75 %, color_temp 2700 K" for a device's properties.  Writes
+ * into buf, returns buf. */
+char *cli_describe_props(struct json_object *device, char *buf, size_t len);
+/* A device table, one line each. */
+void cli_print_devices(struct json_object *devices);
+/* One change of the feed, one line. */
+void cli_print_change(struct json_object *change);
+
 /* Each subcommand takes its own argv (argv[0] is the subcommand's name) and
- * returns the process exit status. */
-int cmd_mcp(struct cli *cli, int argc, char **argv);	/* mcp_bridge.c */
+ * returns the process exit status: 0 done, 1 refused or failed, 2 usage. */
+int cmd_init(struct cli *cli, int argc, char **argv);		/* home.c */
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_get(struct cli *cli, int argc, char **argv);
+int cmd_set(struct cli *cli, int argc, char **argv);
+int cmd_mode(struct cli *cli, int argc, char **argv);
+int cmd_modes(struct cli *cli, int argc, char **argv);
+int cmd_rooms(struct cli *cli, int argc, char **argv);
+int cmd_sensors(struct cli *cli, int argc, char **argv);
+int cmd_feed_fish(struct cli *cli, int argc, char **argv);
+int cmd_water(struct cli *cli, int argc, char **argv);
+int cmd_ev(struct cli *cli, int argc, char **argv);
+int cmd_types(struct cli *cli, int argc, char **argv);
+int cmd_history(struct cli *cli, int argc, char **argv);	/* feed.c */
+int cmd_watch(struct cli *cli, int argc, char **argv);
+int cmd_token(struct cli *cli, int argc, char **argv);		/* token.c */
+int cmd_mcp(struct cli *cli, int argc, char **argv);		/* mcp_bridge.c */
 
 #endif

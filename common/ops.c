@@ -84,33 +84,55 @@ jstr(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/* "unknown device 'kitchen_lite'; did you mean kitchen_light?" */
+/* How far a typed id is from a real one: the better of the whole id and
+ * its first strlen(typed) characters, so a typo in a prefix ("kitchen_lite")
+ * still finds the ids it begins (kitchen_light_main). */
+static unsigned
+id_distance(const char *typed, const char *id)
+{
+	char prefix[65];
+	unsigned whole = str_distance(typed, id), head;
+
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)strlen(typed), id);
+	head = str_distance(typed, prefix);
+	return head < whole ? head : whole;
+}
+
+/* "unknown device 'kitchen_lite'; did you mean kitchen_light_main, ...?" */
 static int
 unknown_device(const struct ops_ctx *c, const char *id, char *err)
 {
-	char **ids = NULL, hint[256] = "";
-	size_t off = 0, i;
-	int shown = 0;
-	unsigned limit = strlen(id) / 3 + 2;
+	const char *best[3] = { NULL, NULL, NULL };
+	unsigned score[3] = { 256, 256, 256 }, limit = strlen(id) / 4 + 1, d;
+	char **ids = NULL;
+	size_t i;
+	int k, shown = 0;
 
-	if (db_device_ids(c->db, &ids) == 0) {
-		for (i = 0; ids[i] != NULL; i++) {
-			bool close = str_distance(id, ids[i]) <= limit ||
-			    (strlen(id) >= 4 && strstr(ids[i], id) != NULL);
-
-			if (close && shown < 3 && off < sizeof(hint)) {
-				int n = snprintf(hint + off, sizeof(hint) - off, "%s%s",
-				    shown ? ", " : "; did you mean ", ids[i]);
-
-				off += n > 0 ? (size_t)n : 0;
-				shown++;
+	if (db_device_ids(c->db, &ids) < 0)
+		ids = NULL;
+	for (i = 0; ids != NULL && ids[i] != NULL; i++) {
+		if ((d = id_distance(id, ids[i])) > limit)
+			continue;
+		/* Insert into the three best, ordered by distance. */
+		for (k = 2; k >= 0 && d < score[k]; k--) {
+			if (k < 2) {
+				score[k + 1] = score[k];
+				best[k + 1] = best[k];
 			}
-			free(ids[i]);
+			score[k] = d;
+			best[k] = ids[i];
 		}
-		free(ids);
 	}
-	return errf(err, -ENOENT, "unknown device '%s'%s%s", id, hint,
-	    shown ? "?" : " (list_devices shows every id)");
+	for (k = 0; k < 3; k++)
+		shown += best[k] != NULL;
+	errf(err, -ENOENT, "unknown device '%s'%s%s%s%s%s%s%s", id,
+	    shown ? "; did you mean " : " (list_devices shows every id)",
+	    best[0] ? best[0] : "", best[1] ? ", " : "", best[1] ? best[1] : "",
+	    best[2] ? ", " : "", best[2] ? best[2] : "", shown ? "?" : "");
+	for (i = 0; ids != NULL && ids[i] != NULL; i++)
+		free(ids[i]);
+	free(ids);
+	return -ENOENT;
 }
 
 static int
