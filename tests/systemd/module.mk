@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: MIT
+# tests/systemd: the Debian package installed into a real systemd booted in
+# namespaces (needs root; skipped otherwise).
+CHECKS += check-systemd
+check-systemd: all
+	$(Q)$(RUN_SUITE) systemd tests/systemd/test-package $(BUILD)
+.PHONY: check-systemd
