@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* jsonrpc.c -- the JSON-RPC 2.0 envelope: what a line is (request,
+ * notification, response or garbage) and the response objects we send. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "mcp.h"
+
+/* Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF): what
+ * we parse is echoed back in messages, and a client decoding our output
+ * must not choke on bytes it sent. */
+static bool
+utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return false;
+		if (len - i <= n)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* An id we can echo: an integer or a string.  json-c calls 1.0 a double,
+ * so floats are told apart from integers by their text. */
+static bool
+id_valid(struct json_object *id)
+{
+	return id != NULL && (json_object_is_type(id, json_type_int) ||
+	    json_object_is_type(id, json_type_string));
+}
+
+int
+rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Fills m from one line.  The rules are in notes/mcp.md ("Envelope"). */
+void
+rpc_parse(const char *line, size_t len, struct rpc_msg *m)
+{
+	struct json_object *v, *id = NULL;
+	bool has_id;
+	char perr[128];
+
+	memset(m, 0, sizeof(*m));
+	m->kind = RPC_INVALID;
+	if (!utf8_valid((const unsigned char *)line, len)) {
+		rpc_fail(&m->err, RPC_PARSE_ERROR, "Parse error: the message is not valid UTF-8");
+		return;
+	}
+	m->root = json_parse_strict(line, len, perr, sizeof(perr));
+	if (m->root == NULL) {
+		rpc_fail(&m->err, RPC_PARSE_ERROR, "Parse error: %s", perr);
+		return;
+	}
+	if (json_object_is_type(m->root, json_type_array)) {
+		rpc_fail(&m->err, RPC_INVALID_REQUEST,
+		    "Invalid Request: batches (JSON arrays) are not part of MCP");
+		return;
+	}
+	if (!json_object_is_type(m->root, json_type_object)) {
+		rpc_fail(&m->err, RPC_INVALID_REQUEST,
+		    "Invalid Request: a message is a JSON object");
+		return;
+	}
+
+	has_id = json_object_object_get_ex(m->root, "id", &id);
+	if (has_id && !id_valid(id)) {
+		rpc_fail(&m->err, RPC_INVALID_REQUEST,
+		    "Invalid Request: id must be a string or an integer");
+		return;
+	}
+	m->id = has_id ? id : NULL;
+
+	if (!json_object_object_get_ex(m->root, "jsonrpc", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "2.0") != 0) {
+		rpc_fail(&m->err, RPC_INVALID_REQUEST,
+		    "Invalid Request: \"jsonrpc\" must be \"2.0\"");
+		return;
+	}
+
+	if (!json_object_object_get_ex(m->root, "method", &v)) {
+		/* A response to a request of ours (we send none): ignore it. */
+		if (has_id && (json_object_object_get_ex(m->root, "result", NULL) ||
+		    json_object_object_get_ex(m->root, "error", NULL))) {
+			m->kind = RPC_RESPONSE;
+			return;
+		}
+		rpc_fail(&m->err, RPC_INVALID_REQUEST, "Invalid Request: no \"method\"");
+		return;
+	}
+	if (!json_object_is_type(v, json_type_string)) {
+		rpc_fail(&m->err, RPC_INVALID_REQUEST,
+		    "Invalid Request: \"method\" must be a string");
+		return;
+	}
+	m->method = json_object_get_string(v);
+
+	m->kind = has_id ? RPC_REQUEST : RPC_NOTIFICATION;
+	if (json_object_object_get_ex(m->root, "params", &v) && v != NULL) {
+		if (!json_object_is_type(v, json_type_object)) {
+			/* A request gets -32602 with its id; a notification
+			 * is never answered, so it goes on without params. */
+			if (has_id) {
+				m->kind = RPC_INVALID;
+				rpc_fail(&m->err, RPC_INVALID_PARAMS,
+				    "Invalid params: \"params\" must be an object");
+			}
+			return;
+		}
+		m->params = v;
+	}
+}
+
+void
+rpc_msg_clear(struct rpc_msg *m)
+{
+	json_object_put(m->root);
+	json_object_put(m->err.data);
+	memset(m, 0, sizeof(*m));
+}
+
+/* {"jsonrpc":"2.0","id":...,"result":...}; takes result. */
+struct json_object *
+rpc_result(struct json_object *id, struct json_object *result)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(o, "id", json_object_get(id));
+	json_object_object_add(o, "result", result != NULL ? result : json_object_new_object());
+	return o;
+}
+
+/* {"jsonrpc":"2.0","id":...,"error":{code,message,data}}, id left out when
+ * unknown (clients reject "id": null); takes err->data. */
+struct json_object *
+rpc_error_msg(struct json_object *id, struct rpc_error *err)
+{
+	struct json_object *o = json_object_new_object(), *e = json_object_new_object();
+
+	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
+	if (id != NULL)
+		json_object_object_add(o, "id", json_object_get(id));
+	json_object_object_add(e, "code", json_object_new_int(err->code));
+	json_object_object_add(e, "message", json_object_new_string(err->message));
+	if (err->data != NULL) {
+		json_object_object_add(e, "data", err->data);
+		err->data = NULL;
+	}
+	json_object_object_add(o, "error", e);
+	return o;
+}
+
+/* {"jsonrpc":"2.0","method":...,"params":...}; takes params. */
+struct json_object *
+rpc_notification(const char *method, struct json_object *params)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(o, "method", json_object_new_string(method));
+	if (params != NULL)
+		json_object_object_add(o, "params", params);
+	return o;
+}

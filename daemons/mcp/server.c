@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/* server.c -- the MCP methods: lifecycle (initialize, ping), the method
+ * table, logging, and fanning database changes out to subscribers. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "mcp.h"
+#include "util.h"
+
+static const char *const proto_names[PROTO_COUNT] = {
+	[PROTO_2025_11_25] = "2025-11-25",
+	[PROTO_2025_06_18] = "2025-06-18",
+	[PROTO_2025_03_26] = "2025-03-26",
+	[PROTO_2024_11_05] = "2024-11-05",
+};
+
+/* RFC 5424 severities, least severe first, as MCP names them. */
+static const char *const level_names[] = { "debug", "info", "notice", "warning", "error",
+	"critical", "alert", "emergency", NULL };
+
+const char *
+server_proto_name(enum mcp_proto p)
+{
+	return proto_names[p];
+}
+
+int
+server_level_parse(const char *name)
+{
+	for (int i = 0; level_names[i] != NULL; i++)
+		if (strcmp(level_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+server_level_name(int level)
+{
+	return level_names[level];
+}
+
+static const char instructions[] =
+    "homectl controls a smart home. Use list_rooms and list_devices (or "
+    "get_device_status) to find device ids, which read <room>_<type>[_<qualifier>]; "
+    "control_device acts on one device by id or on every matching device by room "
+    "and/or device_type. Unlocking a door or opening the garage needs the user's "
+    "explicit consent: when a tool says confirmation is required, ask the user, "
+    "then repeat the call with confirm: true. set_home_mode applies a whole scene "
+    "(home, away, sleep, vacation). Resources homectl://devices, "
+    "homectl://devices/{id} and homectl://mode can be subscribed to.";
+
+static int
+m_initialize(struct session *s, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	struct json_object *r, *caps, *o, *info;
+	const char *want = NULL, *name = NULL, *ver = NULL;
+	enum mcp_proto p;
+
+	if (s->initialized)
+		return rpc_fail(err, RPC_INVALID_REQUEST,
+		    "Invalid Request: the session is already initialized");
+	if (params == NULL ||
+	    json_get_string(params, "protocolVersion", &want, false, NULL) < 0)
+		return rpc_fail(err, RPC_INVALID_PARAMS,
+		    "Invalid params: initialize needs a string \"protocolVersion\"");
+	if (json_get_object(params, "clientInfo", &info, true) == 0 && info != NULL) {
+		json_get_string(info, "name", &name, true, "?");
+		json_get_string(info, "version", &ver, true, "?");
+	}
+	snprintf(s->client, sizeof(s->client), "%s %s", name ? name : "?", ver ? ver : "?");
+
+	/* Echo the client's revision when we speak it, else offer ours. */
+	s->proto = PROTO_2025_11_25;
+	for (p = 0; p < PROTO_COUNT; p++)
+		if (strcmp(want, proto_names[p]) == 0)
+			s->proto = p;
+	s->initialized = true;
+	log_info("session %u: %s, protocol %s (asked %.32s)", s->id, s->client,
+	    proto_names[s->proto], want);
+
+	r = json_object_new_object();
+	json_object_object_add(r, "protocolVersion",
+	    json_object_new_string(proto_names[s->proto]));
+	caps = json_object_new_object();
+	o = json_object_new_object();
+	json_object_object_add(o, "listChanged", json_object_new_boolean(false));
+	json_object_object_add(caps, "tools", o);
+	o = json_object_new_object();
+	json_object_object_add(o, "subscribe", json_object_new_boolean(true));
+	json_object_object_add(o, "listChanged", json_object_new_boolean(false));
+	json_object_object_add(caps, "resources", o);
+	json_object_object_add(caps, "logging", json_object_new_object());
+	json_object_object_add(r, "capabilities", caps);
+	info = json_object_new_object();
+	json_object_object_add(info, "name", json_object_new_string(MCP_NAME));
+	if (s->proto <= PROTO_2025_06_18)
+		json_object_object_add(info, "title", json_object_new_string("homectl smart home"));
+	json_object_object_add(info, "version", json_object_new_string(HOMECTL_VERSION));
+	json_object_object_add(r, "serverInfo", info);
+	json_object_object_add(r, "instructions", json_object_new_string(
+	    s->srv->read_only ? "homectl is in read-only mode: it can report on the home "
+	    "but change nothing." : instructions));
+	*result = r;
+	return 0;
+}
+
+static int
+m_ping(struct session *s, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	*result = json_object_new_object();
+	return 0;
+}
+
+static int
+m_set_level(struct session *s, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	const char *level = NULL;
+	int l;
+
+	if (params == NULL || json_get_string(params, "level", &level, false, NULL) < 0)
+		return rpc_fail(err, RPC_INVALID_PARAMS,
+		    "Invalid params: logging/setLevel needs a string \"level\"");
+	if ((l = server_level_parse(level)) < 0)
+		return rpc_fail(err, RPC_INVALID_PARAMS,
+		    "Invalid params: level must be one of debug, info, notice, warning, "
+		    "error, critical, alert, emergency");
+	s->log_level = l;
+	*result = json_object_new_object();
+	return 0;
+}
+
+typedef int method_fn(struct session *, struct json_object *, struct json_object **,
+    struct rpc_error *);
+
+static const struct method {
+	const char	*name;
+	method_fn	*fn;
+} methods[] = {
+	{ "initialize",			m_initialize },
+	{ "ping",			m_ping },
+	{ "tools/list",			tools_list },
+	{ "tools/call",			tools_call },
+	{ "resources/list",		resources_list },
+	{ "resources/templates/list",	resources_templates },
+	{ "resources/read",		resources_read },
+	{ "resources/subscribe",	resources_subscribe },
+	{ "resources/unsubscribe",	resources_unsubscribe },
+	{ "logging/setLevel",		m_set_level },
+};
+
+static void
+handle_notification(struct session *s, struct rpc_msg *m)
+{
+	/* notifications/initialized, notifications/cancelled (every request
+	 * is answered before the next line is read, so there is nothing to
+	 * cancel), roots/list_changed and anything newer: nothing to do. */
+	log_debug("session %u: notification %s", s->id, m->method);
+}
+
+void
+server_handle(struct session *s, struct rpc_msg *m)
+{
+	struct json_object *result = NULL, *reply;
+	const struct method *md = NULL;
+	struct rpc_error err = { 0 };
+
+	if (m->kind == RPC_RESPONSE)
+		return;
+	if (m->kind == RPC_NOTIFICATION) {
+		handle_notification(s, m);
+		return;
+	}
+	for (size_t i = 0; i < NELEMS(methods); i++)
+		if (strcmp(methods[i].name, m->method) == 0)
+			md = &methods[i];
+	if (md == NULL)
+		rpc_fail(&err, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", m->method);
+	else if (md->fn(s, m->params, &result, &err) < 0)
+		json_object_put(result);
+	else {
+		reply = rpc_result(m->id, result);
+		session_send(s, reply);
+		json_object_put(reply);
+		return;
+	}
+	log_debug("session %u: %s: %d %s", s->id, m->method, err.code, err.message);
+	reply = rpc_error_msg(m->id, &err);
+	session_send(s, reply);
+	json_object_put(reply);
+	json_object_put(err.data);
+}
+
+/* Adds uri to the set (a small array: a batch touches few resources). */
+static void
+uri_add(struct json_object *set, const char *uri)
+{
+	size_t n = json_object_array_length(set);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(set, i)), uri) == 0)
+			return;
+	json_object_array_add(set, json_object_new_string(uri));
+}
+
+void
+server_changes(struct server *srv, struct json_object *changes)
+{
+	struct json_object *set = json_object_new_array();
+	size_t n = json_object_array_length(changes), nuris;
+	struct session *s;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(changes, i);
+		const char *kind = NULL, *dev = NULL;
+		char uri[512];
+
+		json_get_string(c, "kind", &kind, true, "");
+		json_get_string(c, "device_id", &dev, true, NULL);
+		if (strcmp(kind, "mode") == 0) {
+			uri_add(set, "homectl://mode");
+			continue;
+		}
+		uri_add(set, "homectl://devices");
+		if (dev != NULL && snprintf(uri, sizeof(uri), "homectl://devices/%s", dev) <
+		    (int)sizeof(uri))
+			uri_add(set, uri);
+	}
+	nuris = json_object_array_length(set);
+	for (s = srv->sessions; s != NULL; s = s->next) {
+		if (s->nsubs == 0 || s->dead)
+			continue;
+		for (size_t i = 0; i < nuris; i++) {
+			const char *uri = json_object_get_string(json_object_array_get_idx(set, i));
+			struct json_object *p, *note;
+
+			if (!session_subscribed(s, uri))
+				continue;
+			p = json_object_new_object();
+			json_object_object_add(p, "uri", json_object_new_string(uri));
+			note = rpc_notification("notifications/resources/updated", p);
+			session_send(s, note);
+			json_object_put(note);
+		}
+	}
+	json_object_put(set);
+}

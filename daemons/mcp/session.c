@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/* session.c -- one MCP session's bytes: a bounded line reader and a write
+ * queue, over a socket or over stdin/stdout. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "mcp.h"
+#include "util.h"
+
+#define READ_CHUNK	(64 * 1024)
+
+struct session *
+session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
+{
+	struct session *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->srv = srv;
+	s->id = ++srv->next_id;
+	s->in_fd = in_fd;
+	s->out_fd = out_fd;
+	s->is_stdio = is_stdio;
+	s->proto = PROTO_2025_11_25;
+	s->log_level = server_level_parse("info");
+	s->next = srv->sessions;
+	srv->sessions = s;
+	srv->nsessions++;
+	log_debug("session %u: open", s->id);
+	return s;
+}
+
+void
+session_free(struct session *s)
+{
+	struct session **pp;
+
+	if (s == NULL)
+		return;
+	for (pp = &s->srv->sessions; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			s->srv->nsessions--;
+			break;
+		}
+	}
+	if (!s->is_stdio) {
+		if (s->in_fd >= 0)
+			close(s->in_fd);
+		if (s->out_fd >= 0 && s->out_fd != s->in_fd)
+			close(s->out_fd);
+	}
+	for (unsigned i = 0; i < s->nsubs; i++)
+		free(s->subs[i]);
+	log_debug("session %u: closed", s->id);
+	free(s->in);
+	free(s->out);
+	free(s);
+}
+
+bool
+session_pending(const struct session *s)
+{
+	return s->out_len > s->out_off;
+}
+
+bool
+session_wants_input(const struct session *s)
+{
+	return !s->eof && !s->dead && s->out_len - s->out_off < MCP_OUT_HIGH;
+}
+
+/* Appends len bytes to the queue.  A client that lets more than
+ * MCP_OUT_MAX pile up is not reading: it is dropped. */
+static void
+queue(struct session *s, const char *buf, size_t len)
+{
+	if (s->dead)
+		return;
+	if (s->out_off > 0 && s->out_off == s->out_len)
+		s->out_off = s->out_len = 0;
+	if (s->out_len - s->out_off + len > MCP_OUT_MAX) {
+		log_warnx("session %u: client does not read its replies; closing", s->id);
+		s->dead = true;
+		return;
+	}
+	if (s->out_len + len > s->out_cap) {
+		size_t cap;
+		char *p;
+
+		/* Reclaim what was already written before growing. */
+		if (s->out_off > 0) {
+			memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
+			s->out_len -= s->out_off;
+			s->out_off = 0;
+		}
+		for (cap = s->out_cap ? s->out_cap : 4096; cap < s->out_len + len; cap *= 2)
+			;
+		if (cap != s->out_cap) {
+			if ((p = realloc(s->out, cap)) == NULL) {
+				log_warnx("session %u: out of memory; closing", s->id);
+				s->dead = true;
+				return;
+			}
+			s->out = p;
+			s->out_cap = cap;
+		}
+	}
+	memcpy(s->out + s->out_len, buf, len);
+	s->out_len += len;
+}
+
+void
+session_send(struct session *s, struct json_object *msg)
+{
+	const char *text = json_compact(msg);
+
+	queue(s, text, strlen(text));
+	queue(s, "\n", 1);
+}
+
+int
+session_flush(struct session *s)
+{
+	while (s->out_off < s->out_len) {
+		ssize_t n = write(s->out_fd, s->out + s->out_off, s->out_len - s->out_off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno != EPIPE && errno != ECONNRESET)
+				log_warn("session %u: write", s->id);
+			return -errno;
+		}
+		s->out_off += (size_t)n;
+	}
+	s->out_off = s->out_len = 0;
+	/* A reply as big as tools/list should not pin megabytes forever. */
+	if (s->out_cap > 1024 * 1024) {
+		FREE(s->out);
+		s->out_cap = 0;
+	}
+	return 0;
+}
+
+void
+session_log(struct session *s, int level, struct json_object *data)
+{
+	struct json_object *p;
+
+	if (level < s->log_level) {
+		json_object_put(data);
+		return;
+	}
+	p = json_object_new_object();
+	json_object_object_add(p, "level", json_object_new_string(server_level_name(level)));
+	json_object_object_add(p, "logger", json_object_new_string(MCP_NAME));
+	json_object_object_add(p, "data", data);
+	p = rpc_notification("notifications/message", p);
+	session_send(s, p);
+	json_object_put(p);
+}
+
+bool
+session_subscribed(const struct session *s, const char *uri)
+{
+	for (unsigned i = 0; i < s->nsubs; i++)
+		if (strcmp(s->subs[i], uri) == 0)
+			return true;
+	return false;
+}
+
+/* Answers a message that could not be handled as a request. */
+static void
+reply_invalid(struct session *s, struct rpc_msg *m)
+{
+	struct json_object *r;
+
+	log_debug("session %u: %d %s", s->id, m->err.code, m->err.message);
+	r = rpc_error_msg(m->id, &m->err);
+	session_send(s, r);
+	json_object_put(r);
+}
+
+/* One complete line (without its newline; a trailing CR is dropped). */
+static void
+handle_line(struct session *s, char *line, size_t len)
+{
+	struct rpc_msg m;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		return;
+	rpc_parse(line, len, &m);
+	if (m.kind == RPC_INVALID)
+		reply_invalid(s, &m);
+	else
+		server_handle(s, &m);
+	rpc_msg_clear(&m);
+}
+
+/* Reports an oversized message once and skips it up to its newline. */
+static void
+too_long(struct session *s)
+{
+	struct rpc_error err = { 0 };
+	struct json_object *r;
+
+	log_warnx("session %u: message longer than %d bytes dropped", s->id, MCP_MAX_LINE);
+	rpc_fail(&err, RPC_INVALID_REQUEST,
+	    "Invalid Request: message longer than %d bytes", MCP_MAX_LINE);
+	r = rpc_error_msg(NULL, &err);
+	session_send(s, r);
+	json_object_put(r);
+	s->discarding = true;
+	s->in_len = s->in_scan = 0;
+}
+
+/* Handles every complete line in the buffer and keeps the partial tail. */
+static void
+drain_lines(struct session *s)
+{
+	size_t start = 0;
+	char *nl;
+
+	while (!s->dead && (nl = memchr(s->in + s->in_scan, '\n', s->in_len - s->in_scan))) {
+		size_t end = (size_t)(nl - s->in);
+
+		if (s->discarding)
+			s->discarding = false;
+		else
+			handle_line(s, s->in + start, end - start);
+		start = s->in_scan = end + 1;
+	}
+	if (start > 0) {
+		memmove(s->in, s->in + start, s->in_len - start);
+		s->in_len -= start;
+		s->in_scan = 0;
+	}
+	s->in_scan = s->in_len;
+	if (s->discarding) {
+		s->in_len = s->in_scan = 0;
+	} else if (s->in_len > MCP_MAX_LINE)
+		too_long(s);
+}
+
+int
+session_read(struct session *s)
+{
+	ssize_t n;
+
+	if (s->in_cap - s->in_len < READ_CHUNK) {
+		size_t cap = s->in_cap ? s->in_cap * 2 : READ_CHUNK * 2;
+		char *p;
+
+		while (cap - s->in_len < READ_CHUNK)
+			cap *= 2;
+		if ((p = realloc(s->in, cap)) == NULL) {
+			log_warnx("session %u: out of memory", s->id);
+			return -ENOMEM;
+		}
+		s->in = p;
+		s->in_cap = cap;
+	}
+	n = read(s->in_fd, s->in + s->in_len, s->in_cap - s->in_len);
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno != ECONNRESET)
+			log_warn("session %u: read", s->id);
+		s->eof = true;
+		return -errno;
+	}
+	if (n == 0) {
+		/* An unterminated message at EOF is incomplete: never act on
+		 * half a request. */
+		if (s->in_len > 0 && !s->discarding)
+			log_warnx("session %u: %zu bytes of an unfinished message dropped at EOF",
+			    s->id, s->in_len);
+		s->eof = true;
+		s->in_len = s->in_scan = 0;
+		return 0;
+	}
+	s->in_len += (size_t)n;
+	drain_lines(s);
+	/* Give back the memory of a huge message once it is handled. */
+	if (s->in_len == 0 && s->in_cap > 4 * READ_CHUNK) {
+		FREE(s->in);
+		s->in_cap = 0;
+	}
+	return 0;
+}

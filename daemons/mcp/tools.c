@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/* tools.c -- the tool table, tools/list generated from it, and tools/call:
+ * argument checking against the advertised schema, the call, and the
+ * result (structuredContent, a short text, isError for the model). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonutil.h"
+#include "log.h"
+#include "mcp.h"
+#include "util.h"
+
+/* The order of tools/list: the seed's nine first, then ours. */
+static const struct tool *const tools[] = {
+	&tool_control_device,
+	&tool_get_device_status,
+	&tool_get_sensor_reading,
+	&tool_set_home_mode,
+	&tool_get_home_mode,
+	&tool_feed_fish,
+	&tool_water_plants,
+	&tool_start_ev_charging,
+	&tool_stop_ev_charging,
+	&tool_list_devices,
+	&tool_list_rooms,
+	&tool_get_history,
+};
+
+void
+tool_summary(struct tool_call *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->summary, sizeof(t->summary), fmt, ap);
+	va_end(ap);
+}
+
+int
+tool_error(struct tool_call *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+bool
+tool_needs_confirm(struct tool_call *t)
+{
+	bool confirm = false;
+
+	if (t->ops->confirm != OPS_CONFIRM_ALL)
+		return false;
+	json_get_bool(t->args, "confirm", &confirm, true, false);
+	if (confirm)
+		return false;
+	tool_error(t, "This change needs the user's confirmation (homectl is configured with "
+	    "confirm = all). Ask the user whether to go ahead; if they agree, call the tool "
+	    "again with confirm: true.");
+	return true;
+}
+
+/* The tool's entry for tools/list as the session's protocol revision
+ * knows it: titles and output schemas came in 2025-06-18, annotations in
+ * 2025-03-26. */
+static struct json_object *
+tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
+{
+	struct json_object *o = json_object_new_object(), *in, *props, *a;
+	bool ro = t->flags & TOOL_READ;
+
+	json_object_object_add(o, "name", json_object_new_string(t->name));
+	if (p <= PROTO_2025_06_18)
+		json_object_object_add(o, "title", json_object_new_string(t->title));
+	json_object_object_add(o, "description", json_object_new_string(t->description));
+
+	in = t->input ? t->input() : schema_object();
+	json_object_object_get_ex(in, "properties", &props);
+	if (!ro && srv->ops.confirm == OPS_CONFIRM_ALL &&
+	    !json_object_object_get_ex(props, "confirm", NULL))
+		schema_add(in, "confirm", schema_type("boolean",
+		    "true once the user has confirmed this change (required by this "
+		    "home's configuration)"), false);
+	json_object_object_add(in, "additionalProperties", json_object_new_boolean(false));
+	json_object_object_add(o, "inputSchema", in);
+	if (p <= PROTO_2025_06_18 && t->output != NULL)
+		json_object_object_add(o, "outputSchema", t->output());
+
+	if (p <= PROTO_2025_03_26) {
+		a = json_object_new_object();
+		json_object_object_add(a, "title", json_object_new_string(t->title));
+		json_object_object_add(a, "readOnlyHint", json_object_new_boolean(ro));
+		if (!ro) {
+			json_object_object_add(a, "destructiveHint",
+			    json_object_new_boolean(t->flags & TOOL_DESTRUCTIVE));
+			json_object_object_add(a, "idempotentHint",
+			    json_object_new_boolean(t->flags & TOOL_IDEMPOTENT));
+		}
+		json_object_object_add(a, "openWorldHint", json_object_new_boolean(false));
+		json_object_object_add(o, "annotations", a);
+	}
+	return o;
+}
+
+/* The tools this process offers, as an array of tools/list entries (index
+ * i of the array is the i-th offered tool).  Borrowed; built once per
+ * revision. */
+static struct json_object *
+tool_entries(struct server *srv, enum mcp_proto p, const struct tool **offered)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NELEMS(tools); i++) {
+		if (srv->read_only && !(tools[i]->flags & TOOL_READ))
+			continue;
+		if (offered != NULL)
+			offered[n] = tools[i];
+		n++;
+	}
+	if (srv->tool_cache[p] == NULL) {
+		srv->tool_cache[p] = json_object_new_array();
+		for (size_t i = 0; i < NELEMS(tools); i++) {
+			if (srv->read_only && !(tools[i]->flags & TOOL_READ))
+				continue;
+			json_object_array_add(srv->tool_cache[p], tool_entry(srv, tools[i], p));
+		}
+	}
+	return srv->tool_cache[p];
+}
+
+void
+tools_cleanup(struct server *srv)
+{
+	for (int p = 0; p < PROTO_COUNT; p++) {
+		json_object_put(srv->tool_cache[p]);
+		srv->tool_cache[p] = NULL;
+	}
+}
+
+int
+tools_list(struct session *s, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	struct json_object *all = tool_entries(s->srv, s->proto, NULL), *page, *r;
+	const char *cursor = NULL;
+	int64_t off = 0;
+	size_t n = json_object_array_length(all), end;
+
+	if (params != NULL && json_get_string(params, "cursor", &cursor, true, NULL) < 0)
+		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: cursor must be a string");
+	if (cursor != NULL && (page_cursor_parse(cursor, &off) < 0 || (size_t)off >= n))
+		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: unknown cursor");
+	end = (size_t)off + s->srv->page_size;
+	if (end > n)
+		end = n;
+	page = json_object_new_array_ext((int)(end - (size_t)off));
+	for (size_t i = (size_t)off; i < end; i++)
+		json_object_array_add(page, json_object_get(json_object_array_get_idx(all, i)));
+	r = json_object_new_object();
+	json_object_object_add(r, "tools", page);
+	if (end < n) {
+		char next[32];
+
+		page_cursor_make((int64_t)end, next, sizeof(next));
+		json_object_object_add(r, "nextCursor", json_object_new_string(next));
+	}
+	*result = r;
+	return 0;
+}
+
+/* {"content":[{"type":"text","text":...}], "isError": true} */
+static struct json_object *
+error_result(const char *text)
+{
+	struct json_object *r = json_object_new_object(), *c = json_object_new_array(),
+	    *b = json_object_new_object();
+
+	json_object_object_add(b, "type", json_object_new_string("text"));
+	json_object_object_add(b, "text", json_object_new_string(text));
+	json_object_array_add(c, b);
+	json_object_object_add(r, "content", c);
+	json_object_object_add(r, "isError", json_object_new_boolean(true));
+	return r;
+}
+
+/* The success result: a text block with the summary and the JSON (older
+ * clients see only this), and structuredContent where the revision has
+ * it.  Takes out. */
+static struct json_object *
+ok_result(struct session *s, const char *summary, struct json_object *out)
+{
+	struct json_object *r = json_object_new_object(), *c = json_object_new_array(),
+	    *b = json_object_new_object();
+	const char *js = json_compact(out);
+	size_t sl = strlen(summary), jl = strlen(js);
+	char *text = malloc(sl + jl + 2);
+
+	json_object_object_add(b, "type", json_object_new_string("text"));
+	if (text != NULL) {
+		memcpy(text, summary, sl);
+		text[sl] = '\n';
+		memcpy(text + sl + 1, js, jl + 1);
+		json_object_object_add(b, "text", json_object_new_string(text));
+		free(text);
+	} else
+		json_object_object_add(b, "text", json_object_new_string(summary));
+	json_object_array_add(c, b);
+	json_object_object_add(r, "content", c);
+	if (s->proto <= PROTO_2025_06_18)
+		json_object_object_add(r, "structuredContent", out);
+	else
+		json_object_put(out);
+	return r;
+}
+
+int
+tools_call(struct session *s, struct json_object *params, struct json_object **result,
+    struct rpc_error *err)
+{
+	const struct tool *offered[NELEMS(tools)], *tool = NULL;
+	struct json_object *all = tool_entries(s->srv, s->proto, offered), *args = NULL, *schema;
+	struct tool_call t = { 0 };
+	const char *name = NULL;
+	size_t n = json_object_array_length(all), idx = 0;
+	uint64_t t0;
+	int r;
+
+	if (params == NULL || json_get_string(params, "name", &name, false, NULL) < 0)
+		return rpc_fail(err, RPC_INVALID_PARAMS,
+		    "Invalid params: tools/call needs a string \"name\"");
+	if (json_object_object_get_ex(params, "arguments", &args) && args != NULL &&
+	    !json_object_is_type(args, json_type_object))
+		return rpc_fail(err, RPC_INVALID_PARAMS,
+		    "Invalid params: \"arguments\" must be an object");
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(offered[i]->name, name) == 0) {
+			tool = offered[i];
+			idx = i;
+		}
+	if (tool == NULL)
+		return rpc_fail(err, RPC_INVALID_PARAMS, "Unknown tool: %.100s%s", name,
+		    s->srv->read_only ? " (homectl-mcp is read-only)" : "");
+	if (args == NULL) {
+		args = json_object_new_object();
+		json_object_object_add(params, "arguments", args);
+	}
+
+	t.s = s;
+	t.ops = &s->srv->ops;
+	t.args = args;
+	json_object_object_get_ex(json_object_array_get_idx(all, idx), "inputSchema", &schema);
+	if (schema_check(schema, args, t.err, sizeof(t.err)) < 0) {
+		*result = error_result(t.err);
+		return 0;
+	}
+	t0 = mono_usec();
+	r = tool->call(&t);
+	if (r < 0) {
+		if (t.err[0] == '\0')
+			snprintf(t.err, sizeof(t.err), "%s failed: %s", tool->name, strerror(-r));
+		log_debug("session %u: %s: %s", s->id, tool->name, t.err);
+		json_object_put(t.out);
+		*result = error_result(t.err);
+		return 0;
+	}
+	if (t.out == NULL)
+		t.out = json_object_new_object();
+	if (t.wrote) {
+		const char *fields[] = { "HOMECTL_SOURCE=mcp", NULL, NULL };
+		char f[128];
+		struct json_object *d = json_object_new_object();
+
+		snprintf(f, sizeof(f), "HOMECTL_TOOL=%s", tool->name);
+		fields[1] = f;
+		log_fields(LOG_INFO, fields, "session %u: %s: %s", s->id, tool->name, t.summary);
+		json_object_object_add(d, "tool", json_object_new_string(tool->name));
+		json_object_object_add(d, "message", json_object_new_string(t.summary));
+		session_log(s, 1 /* info */, d);
+	} else
+		log_debug("session %u: %s in %llu us", s->id, tool->name,
+		    (unsigned long long)(mono_usec() - t0));
+	*result = ok_result(s, t.summary, t.out);
+	return 0;
+}
