@@ -90,7 +90,7 @@ call(struct tool_call *t)
 			    "change");
 		else
 			snprintf(why, sizeof(why), "%s", t->err);
-		snprintf(t->err, sizeof(t->err), "Confirmation required: %.400s. Do not retry "
+		snprintf(t->err, sizeof(t->err), "Confirmation required: %.300s. Do not retry "
 		    "on your own: ask the user whether to go ahead, and only if they say yes "
 		    "call control_device again with the same arguments plus confirm: true.", why);
 		return r;
