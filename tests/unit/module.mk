@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: MIT
+# tests/unit -- C unit tests of common/ (cmocka), against real SQLite files.
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*_test.c))
+UNIT_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+$(BUILD)/tests/unit/%_test: $(BUILD)/tests/unit/%_test.o $(BUILD)/tests/unit/testutil.o $(LIB)
+	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(UNIT_LIBS)
+
+unit-tests: $(UNIT_TESTS)
+CHECKS += check-unit
+check-unit: $(UNIT_TESTS)
+	$(Q)$(RUN_SUITE) unit sh -c 'rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc'
+.PHONY: check-unit unit-tests

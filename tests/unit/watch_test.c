@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* watch_test.c -- the watcher sees writes by other processes through
+ * checkpoints and WAL deletion, falls back to its timer without inotify,
+ * and does not wake itself when idle. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "testutil.h"
+#include "util.h"
+#include "watch.h"
+
+static int
+setup(void **state)
+{
+	struct home *h = calloc(1, sizeof(*h));
+
+	home_setup(h, true);
+	*state = h;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	home_teardown(*state);
+	free(*state);
+	return 0;
+}
+
+/* Polls the watcher until it delivers rows or timeout_ms pass.  Returns the
+ * rows (caller puts) or NULL. */
+static struct json_object *
+wait_rows(struct watch *w, int timeout_ms)
+{
+	uint64_t end = mono_usec() + (uint64_t)timeout_ms * 1000;
+	struct pollfd pfd = { .fd = watch_fd(w), .events = POLLIN };
+	struct json_object *rows = NULL;
+
+	while (mono_usec() < end) {
+		int left = (int)((end - mono_usec()) / 1000) + 1;
+
+		if (poll(&pfd, 1, left) <= 0)
+			continue;
+		assert_true(watch_read(w, &rows) >= 0);
+		if (rows != NULL)
+			return rows;
+	}
+	return NULL;
+}
+
+/* Counts how often the fd becomes readable during ms of idling, reading
+ * each time as a real loop would. */
+static int
+idle_wakeups(struct watch *w, int ms)
+{
+	uint64_t end = mono_usec() + (uint64_t)ms * 1000;
+	struct pollfd pfd = { .fd = watch_fd(w), .events = POLLIN };
+	struct json_object *rows = NULL;
+	int n = 0;
+
+	while (mono_usec() < end) {
+		int left = (int)((end - mono_usec()) / 1000) + 1;
+
+		if (poll(&pfd, 1, left) <= 0)
+			continue;
+		n++;
+		assert_true(watch_read(w, &rows) >= 0);
+		assert_null(rows);
+	}
+	return n;
+}
+
+static const char *
+state_of(struct json_object *rows, size_t i)
+{
+	struct json_object *d = json_object_object_get(json_object_array_get_idx(rows, i),
+	    "device");
+
+	return json_object_get_string(json_object_object_get(d, "state"));
+}
+
+static void
+test_sees_foreign_write(void **state)
+{
+	struct home *h = *state;
+	struct watch_options o = { .interval_ms = 0 };	/* inotify alone */
+	struct watch *w = NULL;
+	struct json_object *rows;
+
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	assert_int_equal(watch_seq(w), 24);
+	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET state = 'off' WHERE id ="
+	    " 'kitchen_light_main'"), 0);
+	rows = wait_rows(w, 5000);
+	assert_non_null(rows);
+	assert_int_equal(json_object_array_length(rows), 1);
+	assert_string_equal(state_of(rows, 0), "off");
+	assert_int_equal(watch_seq(w), 25);
+	json_object_put(rows);
+	watch_close(w);
+}
+
+static void
+test_after_checkpoint_truncate(void **state)
+{
+	struct home *h = *state;
+	struct watch_options o = { .interval_ms = 0 };
+	struct watch *w = NULL;
+	struct json_object *rows;
+	struct stat st;
+	char wal[128];
+
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	assert_int_equal(foreign_sql(h->path, "PRAGMA wal_checkpoint(TRUNCATE)"), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", h->path);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(st.st_size, 0);	/* the checkpoint really truncated it */
+	json_object_put(wait_rows(w, 200));	/* the truncation itself is no change */
+	/* The next commit rewrites the WAL from offset 0. */
+	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET state = 'on' WHERE id ="
+	    " 'bathroom_light'"), 0);
+	rows = wait_rows(w, 5000);
+	assert_non_null(rows);
+	assert_string_equal(state_of(rows, 0), "on");
+	json_object_put(rows);
+	watch_close(w);
+}
+
+static void
+test_after_wal_deleted(void **state)
+{
+	struct home *h = *state;
+	struct watch_options o = { .interval_ms = 0 };
+	struct watch *w = NULL;
+	struct json_object *rows;
+	char wal[128];
+
+	/* Every connection closed: SQLite checkpoints and deletes the WAL. */
+	db_close(h->db);
+	h->db = NULL;
+	snprintf(wal, sizeof(wal), "%s-wal", h->path);
+	assert_int_equal(access(wal, F_OK), -1);
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	/* Several short-lived writers, each opening and closing the file. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(foreign_sql(h->path, i % 2 ? "UPDATE devices SET state = 'off'"
+		    " WHERE id = 'bathroom_light'" : "UPDATE devices SET state = 'on' WHERE id ="
+		    " 'bathroom_light'"), 0);
+		rows = wait_rows(w, 5000);
+		assert_non_null(rows);
+		assert_string_equal(state_of(rows, 0), i % 2 ? "off" : "on");
+		json_object_put(rows);
+	}
+	watch_close(w);
+	/* The watcher was the last connection: the WAL is gone again, and a
+	 * new watcher on a WAL-less database still sees the next write. */
+	assert_int_equal(access(wal, F_OK), -1);
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	assert_int_equal(foreign_sql(h->path, "UPDATE home SET mode = 'sleep'"), 0);
+	rows = wait_rows(w, 5000);
+	assert_non_null(rows);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(rows, 0), "mode")), "sleep");
+	json_object_put(rows);
+	watch_close(w);
+	assert_int_equal(db_open(h->path, 0, &h->db), 0);
+}
+
+static void
+test_timer_without_inotify(void **state)
+{
+	struct home *h = *state;
+	struct watch_options o = { .interval_ms = 50, .no_inotify = true };
+	struct watch_stats s;
+	struct watch *w = NULL;
+	struct json_object *rows;
+
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET state = 'off' WHERE id ="
+	    " 'kitchen_light_main'"), 0);
+	rows = wait_rows(w, 5000);
+	assert_non_null(rows);
+	assert_string_equal(state_of(rows, 0), "off");
+	json_object_put(rows);
+	watch_get_stats(w, &s);
+	assert_int_equal(s.inotify_events, 0);
+	assert_true(s.timer_ticks >= 1);
+	watch_close(w);
+}
+
+static void
+test_idle_does_not_wake_itself(void **state)
+{
+	struct home *h = *state;
+	struct watch_options o = { .interval_ms = 0 };
+	struct watch_stats s;
+	struct watch *w = NULL;
+	struct json_object *devs;
+	int n;
+
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	/* The first, immediate tick delivers what was pending (nothing). */
+	json_object_put(wait_rows(w, 100));
+	/* Read through the watcher's own connection while idling: reads must
+	 * never look like changes. */
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(db_devices(watch_db(w), NULL, NULL, &devs), 0);
+		json_object_put(devs);
+	}
+	n = idle_wakeups(w, 2000);
+	assert_int_equal(n, 0);
+	watch_get_stats(w, &s);
+	assert_int_equal(s.inotify_events, 0);
+	assert_int_equal(s.queries, 0);
+	watch_close(w);
+
+	/* With the 100 ms fallback timer: about 10 wake-ups a second, each a
+	 * single PRAGMA and never a feed query. */
+	o.interval_ms = 100;
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	n = idle_wakeups(w, 2000);
+	watch_get_stats(w, &s);
+	print_message("idle 2 s: %d wake-ups with a 100 ms timer, %llu feed queries\n", n,
+	    (unsigned long long)s.queries);
+	assert_true(n >= 10 && n <= 25);
+	assert_int_equal(s.queries, 0);
+	watch_close(w);
+}
+
+static void
+test_burst_in_order_and_batched(void **state)
+{
+	struct home *h = *state;
+	struct watch_options o = { .interval_ms = 0, .batch = 10 };
+	struct watch *w = NULL;
+	struct json_object *rows = NULL;
+	int64_t last = 24, got = 0;
+	int r;
+
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	/* 26 changes in one foreign transaction. */
+	assert_int_equal(foreign_sql(h->path, "BEGIN;"
+	    " UPDATE devices SET properties = json_set(properties, '$.brightness', 1) WHERE"
+	    "  type = 'light';"
+	    " UPDATE devices SET properties = json_set(properties, '$.brightness', 2) WHERE"
+	    "  type = 'light';"
+	    " UPDATE devices SET properties = json_set(properties, '$.brightness', 3) WHERE"
+	    "  type = 'light';"
+	    " UPDATE devices SET state = 'on' WHERE type IN ('fan', 'sprinkler');"
+	    " COMMIT;"), 0);
+	rows = wait_rows(w, 5000);
+	assert_non_null(rows);
+	for (;;) {
+		size_t i, n = json_object_array_length(rows);
+
+		assert_true(n <= 10);
+		for (i = 0; i < n; i++) {
+			int64_t seq = json_object_get_int64(json_object_object_get(
+			    json_object_array_get_idx(rows, i), "seq"));
+
+			assert_int_equal(seq, last + 1);	/* no gap, no repeat */
+			last = seq;
+			got++;
+		}
+		json_object_put(rows);
+		rows = NULL;
+		/* watch_read says 1 while the batch limit hid more rows. */
+		r = watch_read(w, &rows);
+		assert_true(r >= 0);
+		if (rows == NULL)
+			break;
+	}
+	assert_int_equal(got, 7 * 3 + 5);
+	watch_close(w);
+}
+
+static void
+test_since_replays(void **state)
+{
+	struct home *h = *state;
+	struct watch *w = NULL;
+	struct json_object *rows;
+
+	/* Started from seq 20: rows 21-24 come at once, without a write. */
+	assert_int_equal(watch_open(h->path, NULL, 20, &w), 0);
+	rows = wait_rows(w, 2000);
+	assert_non_null(rows);
+	assert_int_equal(json_object_array_length(rows), 4);
+	json_object_put(rows);
+	watch_close(w);
+	assert_int_equal(watch_open("/tmp/homectl-unit-missing/x.db", NULL, -1, &w), -ENOENT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sees_foreign_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_after_checkpoint_truncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_after_wal_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer_without_inotify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_does_not_wake_itself, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_in_order_and_batched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_since_replays, setup, teardown),
+	};
+
+	log_init("watch_test", LOG_CRIT);
+	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
+}
