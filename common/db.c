@@ -191,6 +191,8 @@ fail(struct db *db, const char *what, int rc)
 {
 	int ext = sqlite3_extended_errcode(db->h);
 
+	/* Extended result codes are on: compare the primary code. */
+	rc &= 0xff;
 	if (rc == SQLITE_CONSTRAINT) {
 		if (ext == SQLITE_CONSTRAINT_PRIMARYKEY || ext == SQLITE_CONSTRAINT_UNIQUE)
 			return -EEXIST;

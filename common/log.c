@@ -102,6 +102,9 @@ log_emit(int pri, const char *const *fields, const char *msg)
 	fprintf(stderr, "<%d>%s: %s\n", pri, log_ident, msg);
 }
 
+static void log_vlog(int pri, const char *const *fields, bool with_errno, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
+
 static void
 log_vlog(int pri, const char *const *fields, bool with_errno, const char *fmt, va_list ap)
 {
