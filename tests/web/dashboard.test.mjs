@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+// dashboard.test.mjs -- the dashboard in a real browser (Debian's chromium
+// driven by playwright-core) against the real homectl-api on a demo home,
+// with the CLI, a foreign sqlite3 process and an MCP client as the other
+// writers. Run: HOMECTL_BUILD=build node --test tests/web/
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Api, BIN, SCREENSHOTS, cli, dbDevice, freePort, launchBrowser, makeHome, newToken,
+	sqlite, waitFor, watchRequests } from './harness.mjs';
+
+const card = (id) => `article.card[data-id="${id}"]`;
+
+async function waitState(page, id, state) {
+	await page.waitForSelector(`${card(id)}[data-state="${state}"]`, { timeout: 15000 });
+}
+
+async function waitDb(db, id, pred, what) {
+	return waitFor(() => {
+		const d = dbDevice(db, id);
+		return d && pred(d) ? d : false;
+	}, `${id} in the database: ${what}`);
+}
+
+async function connText(page) {
+	return (await page.textContent('#conn-text')).trim();
+}
+
+async function waitConnected(page) {
+	await waitFor(async () => (await connText(page)) === 'Connected', 'the page to say Connected');
+}
+
+// Every card shows the state the database holds, and there is no other card.
+async function assertMatchesDb(page, db) {
+	const rows = sqlite(db, 'SELECT id || \'=\' || state FROM devices ORDER BY id').split('\n');
+	await waitFor(async () => {
+		const shown = await page.$$eval('article.card', (els) =>
+			els.map((e) => `${e.dataset.id}=${e.dataset.state}`).sort());
+		return JSON.stringify(shown) === JSON.stringify(rows.slice().sort()) ? true :
+			{ shown: shown.length, db: rows.length,
+				diff: shown.filter((x) => !rows.includes(x)).concat(rows.filter((x) => !shown.includes(x))) };
+	}, 'the cards to match the database');
+}
+
+describe('dashboard', () => {
+	let home, api, browser, page, watch;
+
+	before(async () => {
+		for (const b of [BIN.cli, BIN.api])
+			assert.ok(fs.existsSync(b), `${b} is missing: run make first`);
+		home = makeHome();
+		api = new Api(home, await freePort());
+		await api.start();
+		browser = await launchBrowser();
+		page = await browser.context.newPage();
+		watch = watchRequests(page, api.base);
+	});
+
+	after(async () => {
+		if (browser)
+			await browser.close();
+		if (api)
+			await api.stop();
+		if (home && !process.env.HOMECTL_KEEP)
+			fs.rmSync(home.dir, { recursive: true, force: true });
+	});
+
+	test('signs in with the token from the fragment, then removes it from the address bar', async () => {
+		await page.goto(`${api.base}/#token=${home.token}`);
+		await waitConnected(page);
+		assert.equal(new URL(page.url()).hash, '', 'the token is gone from the URL');
+		const stored = await page.evaluate(() => localStorage.getItem('homectl.token'));
+		assert.equal(stored, home.token);
+		assert.equal(await page.getAttribute('#conn-text', 'role'), 'status');
+	});
+
+	test('shows all the demo devices, grouped by room, as the database has them', async () => {
+		const n = Number(sqlite(home.db, 'SELECT count(*) FROM devices'));
+		assert.equal(n, 24);
+		await assertMatchesDb(page, home.db);
+		// House-wide devices have their own group.
+		const house = await page.$$eval('section.room[data-room="_house"] article.card',
+			(els) => els.map((e) => e.dataset.id).sort());
+		const want = sqlite(home.db, 'SELECT id FROM devices WHERE room IS NULL ORDER BY id').split('\n');
+		assert.deepEqual(house, want);
+		// Human terms: brightness in %, colour temperature in K, °F, fan speed.
+		const main = await page.textContent(card('living_room_light_main'));
+		assert.match(main, /75%/);
+		assert.match(main, /2700 K/);
+		assert.match(await page.textContent(card('thermostat_main')), /72°F/);
+		assert.match(await page.textContent(card('outdoor_ev_charger')), /62%/);
+		assert.match(await page.textContent(card('living_room_motion_sensor')), /ago/);
+		// Stats agree with the database.
+		const lightsOn = sqlite(home.db, "SELECT count(*) FROM devices WHERE type = 'light' AND state = 'on'");
+		assert.equal((await page.textContent('[data-stat="lights"] .stat-value')).trim(), lightsOn);
+		assert.deepEqual(watch.foreign, [], 'nothing is fetched from elsewhere');
+	});
+
+	test('the activity feed is filled from the change feed', async () => {
+		await page.waitForSelector('#feed li.feed-item');
+		const newest = Number(sqlite(home.db, 'SELECT max(seq) FROM changes'));
+		const top = Number(await page.getAttribute('#feed li.feed-item', 'data-seq'));
+		assert.equal(top, newest);
+	});
+
+	test('a light switched on in the page is on in the database', async () => {
+		const id = 'living_room_light_lamp';
+		assert.equal(dbDevice(home.db, id).state, 'off');
+		// By keyboard: focus the switch and press Space.
+		await page.focus(`${card(id)} button.switch`);
+		await page.keyboard.press('Space');
+		await waitDb(home.db, id, (d) => d.state === 'on', 'on');
+		await waitState(page, id, 'on');
+		assert.equal(await page.getAttribute(`${card(id)} button.switch`, 'aria-checked'), 'true');
+
+		// The brightness slider, by keyboard too.
+		const slider = `${card(id)} input[data-prop="brightness"]`;
+		await page.focus(slider);
+		await page.keyboard.press('End');
+		for (let i = 0; i < 3; i++)
+			await page.keyboard.press('ArrowLeft');
+		await waitDb(home.db, id, (d) => d.properties.brightness === 97, 'brightness 97');
+		await waitFor(async () => (await page.textContent(`${card(id)} output`)).trim() === '97%',
+			'the card to show 97%');
+
+		// The feed names the change and where it came from.
+		await waitFor(() => page.$eval('#feed li.feed-item', (li) =>
+			li.dataset.source === 'api' && /Reading lamp/.test(li.textContent)),
+		'an api entry for the lamp at the top of the feed');
+	});
+
+	test('changes from the CLI and the sqlite3 shell appear without a reload', async () => {
+		const marker = await page.evaluate(() => { window.__noReload = 1; return 1; });
+		assert.equal(marker, 1);
+
+		cli(home.db, 'set', 'living_room_light_main', 'off');
+		await waitState(page, 'living_room_light_main', 'off');
+		await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'cli' &&
+			/Living room ceiling light/.test(li.textContent)), 'a cli entry in the feed');
+
+		sqlite(home.db, "UPDATE devices SET state = 'on', properties = json_set(properties, " +
+			"'$.brightness', 55) WHERE id = 'bathroom_light'");
+		await waitState(page, 'bathroom_light', 'on');
+		await waitFor(async () => (await page.textContent(`${card('bathroom_light')} output`)).trim() === '55%',
+			'the bathroom light to show 55%');
+		await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'unknown'),
+			'an unknown-source entry in the feed');
+
+		cli(home.db, 'mode', 'sleep');
+		await waitFor(async () => (await page.textContent('#mode-badge')).includes('Sleep'),
+			'the mode badge to say Sleep');
+		assert.equal(await page.getAttribute('.mode-btn[data-mode="sleep"]', 'aria-pressed'), 'true');
+		const lightsOn = sqlite(home.db, "SELECT count(*) FROM devices WHERE type = 'light' AND state = 'on'");
+		await waitFor(async () =>
+			(await page.textContent('[data-stat="lights"] .stat-value')).trim() === lightsOn,
+		`the lights-on stat to read ${lightsOn}`);
+		await assertMatchesDb(page, home.db);
+		assert.equal(await page.evaluate(() => window.__noReload), 1, 'the page was not reloaded');
+	});
+
+	test('changes made through MCP appear', async (t) => {
+		if (!fs.existsSync(BIN.mcp)) {
+			t.skip(`${BIN.mcp} is not built: the MCP subtest needs homectl-mcp`);
+			return;
+		}
+		const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+		const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+		const client = new Client({ name: 'homectl-web-test', version: '1.0.0' });
+		await client.connect(new StdioClientTransport({ command: BIN.mcp,
+			args: ['--stdio', '--db', home.db], stderr: 'pipe' }));
+		try {
+			const r = await client.callTool({ name: 'control_device',
+				arguments: { action: 'on', device_id: 'kitchen_light_counter', brightness: 30 } });
+			assert.ok(!r.isError, JSON.stringify(r.content));
+			await waitState(page, 'kitchen_light_counter', 'on');
+			await waitFor(async () =>
+				(await page.textContent(`${card('kitchen_light_counter')} output`)).trim() === '30%',
+			'the counter lights to show 30%');
+			await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'mcp'),
+				'an mcp entry in the feed');
+			const f = await client.callTool({ name: 'feed_fish', arguments: {} });
+			assert.ok(!f.isError, JSON.stringify(f.content));
+			await waitState(page, 'kitchen_fish_feeder', 'feeding');
+		} finally {
+			await client.close();
+		}
+	});
+
+	test('a server restart: Reconnecting, then Connected with fresh state', async () => {
+		await api.stop();
+		await waitFor(async () => /^(Reconnecting…|Offline)$/.test(await connText(page)),
+			'the page to say Reconnecting');
+		assert.ok(await page.evaluate(() => document.body.classList.contains('stale')));
+		// The home changes while the server is down.
+		cli(home.db, 'set', 'bedroom_blinds', 'open');
+		sqlite(home.db, "DELETE FROM devices WHERE id = 'living_room_motion_sensor'");
+		sqlite(home.db, "UPDATE devices SET state = 'unlocked' WHERE id = 'back_door_lock'");
+		await api.start();
+		await waitConnected(page);
+		await waitState(page, 'bedroom_blinds', 'open');
+		await page.waitForSelector(card('living_room_motion_sensor'), { state: 'detached' });
+		await assertMatchesDb(page, home.db);
+		assert.equal(await page.evaluate(() => document.body.classList.contains('stale')), false);
+		cli(home.db, 'set', 'back_door_lock', 'lock');
+		await waitState(page, 'back_door_lock', 'locked');
+	});
+
+	test('two pages stay in sync', async () => {
+		const page2 = await browser.context.newPage();
+		try {
+			await page2.goto(api.base);	// the token is remembered
+			await waitConnected(page2);
+			await assertMatchesDb(page2, home.db);
+			const id = 'kitchen_light_main';
+			const was = dbDevice(home.db, id).state;
+			const want = was === 'on' ? 'off' : 'on';
+			await page.click(`${card(id)} button.switch`);
+			await waitState(page2, id, want);
+			await waitDb(home.db, id, (d) => d.state === want, want);
+			await page2.click('.mode-btn[data-mode="away"]');
+			await waitFor(async () => (await page.textContent('#mode-badge')).includes('Away'),
+				'the first page to show Away');
+			assert.equal(sqlite(home.db, 'SELECT mode FROM home'), 'away');
+			await assertMatchesDb(page, home.db);
+			await assertMatchesDb(page2, home.db);
+		} finally {
+			await page2.close();
+		}
+	});
+
+	test('unlocking and opening the garage ask for confirmation first', async () => {
+		const lock = 'front_door_lock';
+		assert.equal(dbDevice(home.db, lock).state, 'locked');
+		await page.click(`${card(lock)} button[data-action="unlock"]`);
+		await page.waitForSelector('dialog#confirm[open]');
+		assert.match(await page.textContent('#confirm-title'), /Front door/);
+		await page.click('dialog#confirm button[value="cancel"]');
+		await page.waitForSelector('dialog#confirm:not([open])', { state: 'attached' });
+		// Cancelled: nothing was sent. Lock the other door and see only that change.
+		await page.click(`${card('back_door_lock')} button[data-action="unlock"]`);
+		await page.click('dialog#confirm button[value="ok"]');
+		await waitDb(home.db, 'back_door_lock', (d) => d.state === 'unlocked', 'unlocked');
+		assert.equal(dbDevice(home.db, lock).state, 'locked', 'the cancelled unlock was not sent');
+
+		await page.click(`${card(lock)} button[data-action="unlock"]`);
+		await page.click('dialog#confirm button[value="ok"]');
+		await waitDb(home.db, lock, (d) => d.state === 'unlocked', 'unlocked');
+		await waitState(page, lock, 'unlocked');
+		// Locking again needs no confirmation.
+		await page.click(`${card(lock)} button[data-action="lock"]`);
+		await waitDb(home.db, lock, (d) => d.state === 'locked', 'locked');
+		assert.equal(await page.$('dialog#confirm[open]'), null);
+
+		await page.click(`${card('garage_door')} button[data-action="open"]`);
+		await page.waitForSelector('dialog#confirm[open]');
+		assert.match(await page.textContent('#confirm-title'), /Garage/);
+		await page.click('dialog#confirm button[value="ok"]');
+		await waitDb(home.db, 'garage_door', (d) => d.state === 'open', 'open');
+		await waitFor(async () => (await page.textContent('[data-stat="garage"] .stat-value')).trim() === 'Open',
+			'the garage stat to say Open');
+		await page.click(`${card('garage_door')} button[data-action="close"]`);
+		await waitDb(home.db, 'garage_door', (d) => d.state === 'closed', 'closed');
+	});
+
+	test('an invalid value shows the server\'s message', async () => {
+		const id = 'outdoor_sprinkler_front_yard';
+		await page.fill(`${card(id)} input.duration`, '500');
+		await page.click(`${card(id)} button[data-action="on"]`);
+		const toast = await page.waitForSelector('.toast-error');
+		assert.match(await toast.textContent(), /duration/i);
+		assert.equal(dbDevice(home.db, id).state, 'off');
+		await page.fill(`${card(id)} input.duration`, '5');
+		await page.click(`${card(id)} button[data-action="on"]`);
+		await waitDb(home.db, id, (d) => d.state === 'on' && d.properties.duration === 5, 'watering 5 min');
+		await page.click(`${card(id)} button[data-action="off"]`);
+		await waitDb(home.db, id, (d) => d.state === 'off', 'off');
+	});
+
+	test('filters by room and type', async () => {
+		await page.selectOption('#filter-room', 'kitchen');
+		const visible = () => page.$$eval('article.card', (els) =>
+			els.filter((e) => e.offsetParent !== null).map((e) => e.dataset.id).sort());
+		const kitchen = sqlite(home.db, "SELECT id FROM devices WHERE room = 'kitchen' ORDER BY id").split('\n');
+		assert.deepEqual(await visible(), kitchen);
+		await page.selectOption('#filter-type', 'light');
+		const lights = sqlite(home.db, "SELECT id FROM devices WHERE room = 'kitchen' AND type = 'light' ORDER BY id").split('\n');
+		assert.deepEqual(await visible(), lights);
+		await page.selectOption('#filter-room', '');
+		await page.selectOption('#filter-type', '');
+		assert.equal((await visible()).length, Number(sqlite(home.db, 'SELECT count(*) FROM devices')));
+	});
+
+	test('screenshots at desktop and phone sizes, light and dark', async () => {
+		fs.mkdirSync(SCREENSHOTS, { recursive: true });
+		const shot = await browser.context.newPage();
+		const bg = {};
+		try {
+			for (const [name, width, height] of [['desktop', 1280, 800], ['phone', 390, 844]]) {
+				for (const scheme of ['light', 'dark']) {
+					await shot.setViewportSize({ width, height });
+					await shot.emulateMedia({ colorScheme: scheme });
+					await shot.goto(api.base);
+					await waitConnected(shot);
+					await shot.waitForSelector('#feed li.feed-item');
+					bg[scheme] = await shot.evaluate(() => getComputedStyle(document.body).backgroundColor);
+					const overflow = await shot.evaluate(() =>
+						document.documentElement.scrollWidth - document.documentElement.clientWidth);
+					assert.ok(overflow <= 0, `${name} ${scheme}: the page is ${overflow}px too wide`);
+					await shot.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}.png`) });
+					await shot.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}-full.png`),
+						fullPage: true });
+				}
+			}
+		} finally {
+			await shot.close();
+		}
+		assert.notEqual(bg.light, bg.dark, 'light and dark schemes differ');
+	});
+
+	test('a revoked token gets a clear message and the sign-in form', async () => {
+		cli(home.db, 'token', 'revoke', 'test');
+		// The next request with it is refused.
+		await page.click(`${card('bathroom_light')} button.switch`);
+		await page.waitForSelector('#login-view:not([hidden])');
+		assert.match(await page.textContent('#login-msg'), /revoked/);
+		assert.equal(await page.evaluate(() => localStorage.getItem('homectl.token')), null);
+
+		// A fresh page with the revoked token in its fragment is refused too.
+		const p2 = await browser.context.newPage();
+		try {
+			await p2.goto(`${api.base}/#token=${home.token}`);
+			await p2.waitForSelector('#login-view:not([hidden])');
+			assert.match(await p2.textContent('#login-msg'), /not accepted|revoked/);
+		} finally {
+			await p2.close();
+		}
+
+		// Signing in through the form with a new token works.
+		const fresh = newToken(home.db, 'test2');
+		await page.fill('#token-input', fresh);
+		await page.click('#login-form button[type="submit"]');
+		await waitConnected(page);
+		await assertMatchesDb(page, home.db);
+		assert.deepEqual(watch.errors, [], 'no script errors');
+		assert.deepEqual(watch.foreign, [], 'nothing is fetched from elsewhere');
+	});
+});

@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: MIT
+// app.js -- the dashboard: sign-in, the live connection, devices by room,
+// the mode switcher, the stats and the activity feed.
+
+import { createApi } from './api.js';
+import { Live } from './live.js';
+import { Store } from './store.js';
+import { buildCard } from './cards.js';
+import { h, setText } from './dom.js';
+import { icon } from './icons.js';
+import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE, opensHome,
+	stateLabel, words } from './model.js';
+import { relTime, absTime, clock, propValue } from './format.js';
+
+const TOKEN_KEY = 'homectl.token';
+const FEED_MAX = 60;
+const SOURCES = { mcp: 'MCP', api: 'API', cli: 'CLI', unknown: 'unknown' };
+const SOURCE_TITLES = {
+	mcp: 'Made by an AI assistant through MCP',
+	api: 'Made through the REST API or a dashboard',
+	cli: 'Made with the homectl command',
+	unknown: 'Made outside homectl (for example with the sqlite3 shell)',
+};
+
+const $ = (id) => document.getElementById(id);
+
+// ---- the token ----------------------------------------------------------
+
+function tokenFromFragment() {
+	const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+	if (!m)
+		return null;
+	let tok = null;
+	try {
+		tok = decodeURIComponent(m[1]);
+	} catch (e) {
+		tok = null;
+	}
+	// Out of the address bar (and so out of history and bookmarks) at once.
+	history.replaceState(history.state, '', location.pathname + location.search);
+	return tok;
+}
+
+function loadToken() {
+	return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY);
+}
+
+function saveToken(tok, remember) {
+	clearToken();
+	(remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, tok);
+}
+
+function clearToken() {
+	sessionStorage.removeItem(TOKEN_KEY);
+	localStorage.removeItem(TOKEN_KEY);
+}
+
+// ---- toasts and confirmation -------------------------------------------
+
+function toast(message, kind = 'info') {
+	const box = $('toasts');
+	const close = h('button', { type: 'button', class: 'toast-close', 'aria-label': 'Dismiss' }, '×');
+	const t = h('div', { class: `toast toast-${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+		h('span', { class: 'toast-text' }, message), close);
+	const remove = () => t.remove();
+	close.addEventListener('click', remove);
+	box.append(t);
+	while (box.childElementCount > 4)
+		box.firstElementChild.remove();
+	setTimeout(remove, kind === 'error' ? 8000 : 4000);
+}
+
+function confirmDialog(title, text, okText) {
+	const dlg = $('confirm');
+	setText($('confirm-title'), title);
+	setText($('confirm-text'), text);
+	setText($('confirm-ok'), okText);
+	return new Promise((resolve) => {
+		dlg.returnValue = '';
+		dlg.addEventListener('close', () => resolve(dlg.returnValue === 'ok'), { once: true });
+		dlg.showModal();
+	});
+}
+
+// ---- the dashboard -------------------------------------------------------
+
+class Dashboard {
+	constructor(token, onUnauthorized) {
+		this.token = token;
+		this.onUnauthorizedCb = onUnauthorized;
+		this.api = createApi(() => this.token, (e) => this.unauthorized(e.message));
+		this.store = new Store();
+		this.types = normalizeTypes(null);
+		this.modes = [];
+		this.cards = new Map();		// id -> Card
+		this.sections = new Map();	// room key -> {el, grid, count}
+		this.feed = [];			// entries, newest first
+		this.feedSeqs = new Set();
+		this.lastUpdate = null;
+		this.status = 'connecting';
+		this.live = null;
+		this.statsTimer = null;
+		this.filters = { room: '', type: '' };
+		this.stopped = false;
+		this.tick = setInterval(() => this.refreshTimes(), 10000);
+		this.ctx = {
+			act: (d, action, props) => this.act(d, action, props),
+			toast,
+		};
+		this.bindFilters();
+	}
+
+	async start() {
+		const [types, modes] = await Promise.allSettled([
+			this.api.get('/api/types'), this.api.get('/api/modes')]);
+		if (this.stopped)
+			return;
+		if (types.status === 'fulfilled')
+			this.types = normalizeTypes(types.value);
+		else if (types.reason.status === 401)
+			return;
+		if (modes.status === 'fulfilled')
+			this.modes = modes.value.modes || [];
+		else if (modes.reason.status === 401)
+			return;
+		this.renderModes();
+		this.live = new Live({
+			token: this.token,
+			getSeq: () => this.store.seq,
+			onFrame: (m) => this.frame(m),
+			onStatus: (s) => this.setStatus(s),
+			onUnauthorized: (msg) => this.unauthorized(msg),
+		});
+	}
+
+	stop() {
+		this.stopped = true;
+		clearInterval(this.tick);
+		clearTimeout(this.statsTimer);
+		if (this.live)
+			this.live.stop();
+	}
+
+	unauthorized(message) {
+		if (this.stopped)
+			return;
+		this.stop();
+		this.onUnauthorizedCb(message, this.lastUpdate != null);
+	}
+
+	// ---- connection ----
+
+	setStatus(s) {
+		this.status = s;
+		const text = {
+			connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…',
+			offline: 'Offline', unauthorized: 'Signed out',
+		}[s] || s;
+		$('conn').dataset.status = s;
+		setText($('conn-text'), text);
+		const stale = s !== 'connected' && this.lastUpdate != null;
+		document.body.classList.toggle('stale', stale);
+		$('stale-note').hidden = !stale;
+		this.renderUpdated();
+	}
+
+	renderUpdated() {
+		const el = $('conn-time');
+		if (this.lastUpdate == null) {
+			setText(el, '');
+			return;
+		}
+		setText(el, `updated ${clock(this.lastUpdate)}`);
+		el.title = `Last update from the server: ${new Date(this.lastUpdate).toLocaleString()}`;
+	}
+
+	frame(msg) {
+		this.lastUpdate = Date.now();
+		if (msg.type === 'snapshot') {
+			this.store.snapshot(msg);
+			this.renderDevices();
+			this.renderMode();
+			this.renderStats(this.store.stats());
+			this.loadFeed();
+		} else {
+			const applied = this.store.changes(msg);
+			let layout = false;
+			for (const { change, prev } of applied) {
+				if (change.kind === 'device') {
+					const d = this.store.devices.get(change.device.id);
+					const card = this.cards.get(d.id);
+					if (!card || !prev || prev.room !== d.room || prev.type !== d.type ||
+					    prev.name !== d.name)
+						layout = true;
+					else
+						card.update(d);
+				} else if (change.kind === 'device_removed') {
+					layout = true;
+				} else if (change.kind === 'mode') {
+					this.renderMode();
+				}
+				this.addFeed(change, prev);
+			}
+			if (layout)
+				this.renderDevices();
+			if (applied.length) {
+				this.renderFeed();
+				this.renderStats(this.store.stats());
+				this.scheduleStats();
+			}
+		}
+		this.renderUpdated();
+	}
+
+	// ---- controls ----
+
+	async act(device, action, props) {
+		const type = device.type;
+		const body = { action };
+		if (props)
+			body.properties = props;
+		if (opensHome(type, device, action, props)) {
+			const what = type === 'lock' ? 'Unlock' : 'Open';
+			const ok = await confirmDialog(`${what} ${device.name || device.id}?`,
+				type === 'lock' ? 'This unlocks the door: anyone can open it.' :
+				'This opens the garage door to the outside.', what);
+			if (!ok)
+				return;
+			body.confirm = true;
+		}
+		try {
+			let res;
+			try {
+				res = await this.api.post(`/api/devices/${encodeURIComponent(device.id)}/actions`, body);
+			} catch (e) {
+				// The server may ask for confirmation of more than we know of.
+				if (e.code !== 'confirmation_required' || body.confirm)
+					throw e;
+				if (!await confirmDialog('Confirm this action', e.message, 'Confirm'))
+					return;
+				body.confirm = true;
+				res = await this.api.post(`/api/devices/${encodeURIComponent(device.id)}/actions`, body);
+			}
+			for (const d of res.devices || []) {
+				if (this.store.offer(d)) {
+					const card = this.cards.get(d.id);
+					if (card)
+						card.update(d);
+				}
+			}
+			this.renderStats(this.store.stats());
+		} catch (e) {
+			if (e.status !== 401)
+				toast(`${device.name || device.id}: ${e.message}`, 'error');
+		}
+	}
+
+	async setMode(name) {
+		try {
+			const res = await this.api.put('/api/mode', { mode: name });
+			if (res.mode && this.status !== 'connected') {
+				this.store.mode = res.mode;
+				this.renderMode();
+			}
+			toast(`Mode set to ${words(res.mode || name)}.`);
+		} catch (e) {
+			if (e.status !== 401)
+				toast(`Mode: ${e.message}`, 'error');
+			this.renderMode();
+		}
+	}
+
+	// ---- modes and stats ----
+
+	renderModes() {
+		const box = $('mode-switch');
+		box.replaceChildren(...this.modes.map((m) => {
+			const b = h('button', { type: 'button', class: 'mode-btn', 'data-mode': m.name,
+				'aria-pressed': 'false', title: m.description || '' }, words(m.name));
+			b.addEventListener('click', () => {
+				if (b.getAttribute('aria-pressed') === 'true')
+					return;
+				for (const o of box.children)
+					o.setAttribute('aria-pressed', o === b ? 'true' : 'false');
+				this.setMode(m.name);
+			});
+			return b;
+		}));
+		this.renderMode();
+	}
+
+	renderMode() {
+		const mode = this.store.mode;
+		for (const b of $('mode-switch').children)
+			b.setAttribute('aria-pressed', b.dataset.mode === mode ? 'true' : 'false');
+		const badge = $('mode-badge');
+		badge.hidden = !mode;
+		badge.dataset.mode = mode || '';
+		setText(badge, mode ? `${words(mode)} mode` : '');
+	}
+
+	scheduleStats() {
+		clearTimeout(this.statsTimer);
+		this.statsTimer = setTimeout(() => this.fetchStats(), 300);
+	}
+
+	async fetchStats() {
+		try {
+			this.renderStats(await this.api.get('/api/stats'));
+		} catch (e) {
+			// The local count stands; the next change tries again.
+		}
+	}
+
+	renderStats(s) {
+		const garage = typeof s.garage_open === 'boolean' ? (s.garage_open ? 'Open' : 'Closed') :
+			(Number(s.garage_open) > 0 ? (Number(s.garage_open) > 1 ? `${s.garage_open} open` : 'Open') : 'Closed');
+		const items = [
+			['light', 'Lights on', `${s.lights?.on ?? 0}`, `/ ${s.lights?.total ?? 0}`, 'lights'],
+			['lock', 'Doors locked', `${s.doors?.locked ?? 0}`, `/ ${s.doors?.total ?? 0}`, 'doors'],
+			['garage', 'Garage', garage, '', 'garage'],
+			['house', 'Devices', `${s.total_devices ?? 0}`, '', 'devices'],
+		];
+		const box = $('stats');
+		if (box.childElementCount !== items.length) {
+			box.replaceChildren(...items.map(([ic, label, , , key]) =>
+				h('div', { class: 'stat', 'data-stat': key },
+					h('span', { class: 'stat-icon', html: icon(ic) }),
+					h('dt', {}, label),
+					h('dd', {}, h('span', { class: 'stat-value' }), h('span', { class: 'stat-of' })))));
+		}
+		items.forEach(([, , value, of, key], i) => {
+			const el = box.children[i];
+			setText(el.querySelector('.stat-value'), value);
+			setText(el.querySelector('.stat-of'), of);
+			if (key === 'doors')
+				el.dataset.alert = String((s.doors?.locked ?? 0) < (s.doors?.total ?? 0));
+			if (key === 'garage')
+				el.dataset.alert = String(garage !== 'Closed');
+		});
+	}
+
+	// ---- devices ----
+
+	typeOf(d) {
+		return this.types.get(d.type) || unknownType(d.type, d);
+	}
+
+	groups() {
+		const order = new Map();
+		order.set(ROOM_HOUSE, { key: ROOM_HOUSE, name: 'Whole house', devices: [] });
+		for (const r of this.store.rooms)
+			order.set(r.id, { key: r.id, name: r.name || words(r.id), devices: [] });
+		const extra = [];
+		for (const d of this.store.devices.values()) {
+			const k = roomKey(d);
+			if (!order.has(k)) {
+				const g = { key: k, name: roomName(d), devices: [] };
+				order.set(k, g);
+				extra.push(g);
+			}
+			order.get(k).devices.push(d);
+		}
+		const typeRank = [...this.types.keys()];
+		const rank = (t) => {
+			const i = typeRank.indexOf(t);
+			return i < 0 ? typeRank.length : i;
+		};
+		for (const g of order.values())
+			g.devices.sort((a, b) => rank(a.type) - rank(b.type) ||
+				String(a.name || a.id).localeCompare(String(b.name || b.id)));
+		return [...order.values()].filter((g) => g.devices.length);
+	}
+
+	renderDevices() {
+		const root = $('devices');
+		const groups = this.groups();
+		const seen = new Set();
+		const wantSections = [];
+		for (const g of groups) {
+			let sec = this.sections.get(g.key);
+			if (!sec) {
+				const title = h('h2', { class: 'room-title' },
+					h('span', { class: 'room-name' }), h('span', { class: 'room-count' }));
+				const grid = h('div', { class: 'grid' });
+				sec = { el: h('section', { class: 'room', 'data-room': g.key }, title, grid), title, grid };
+				this.sections.set(g.key, sec);
+			}
+			setText(sec.title.firstChild, g.name);
+			sec.el.setAttribute('aria-label', g.name);
+			const els = g.devices.map((d) => {
+				seen.add(d.id);
+				let card = this.cards.get(d.id);
+				if (!card || card.type.name !== d.type) {
+					card = buildCard(d, this.typeOf(d), this.ctx);
+					this.cards.set(d.id, card);
+				} else {
+					card.update(d);
+				}
+				return card.el;
+			});
+			const cur = [...sec.grid.children];
+			if (cur.length !== els.length || cur.some((e, i) => e !== els[i]))
+				sec.grid.replaceChildren(...els);
+			wantSections.push(sec.el);
+		}
+		for (const [id] of this.cards)
+			if (!seen.has(id))
+				this.cards.delete(id);
+		for (const [k, sec] of this.sections)
+			if (!groups.some((g) => g.key === k))
+				this.sections.delete(k);
+		const curSecs = [...root.querySelectorAll(':scope > section.room')];
+		if (curSecs.length !== wantSections.length || curSecs.some((e, i) => e !== wantSections[i])) {
+			for (const s of curSecs)
+				if (!wantSections.includes(s))
+					s.remove();
+			const empty = $('devices-empty');
+			root.append(...wantSections, empty);
+		}
+		this.renderFilterOptions(groups);
+		this.applyFilters();
+	}
+
+	bindFilters() {
+		$('filter-room').addEventListener('change', (e) => {
+			this.filters.room = e.target.value;
+			this.applyFilters();
+		});
+		$('filter-type').addEventListener('change', (e) => {
+			this.filters.type = e.target.value;
+			this.applyFilters();
+		});
+	}
+
+	renderFilterOptions(groups) {
+		const fill = (sel, first, opts, cur) => {
+			const want = [['', first], ...opts];
+			const have = [...sel.options].map((o) => [o.value, o.textContent]);
+			if (JSON.stringify(want) !== JSON.stringify(have))
+				sel.replaceChildren(...want.map(([v, t]) => h('option', { value: v }, t)));
+			sel.value = want.some(([v]) => v === cur) ? cur : '';
+			return sel.value;
+		};
+		this.filters.room = fill($('filter-room'), 'All rooms',
+			groups.map((g) => [g.key, g.name]), this.filters.room);
+		const present = new Set([...this.store.devices.values()].map((d) => d.type));
+		const types = [...present].map((t) => [t, this.typeOf({ type: t, properties: {} }).label])
+			.sort((a, b) => a[1].localeCompare(b[1]));
+		this.filters.type = fill($('filter-type'), 'All types', types, this.filters.type);
+	}
+
+	applyFilters() {
+		const { room, type } = this.filters;
+		let shown = 0;
+		for (const [key, sec] of this.sections) {
+			let n = 0;
+			for (const el of sec.grid.children) {
+				const ok = (!room || room === key) && (!type || el.dataset.type === type);
+				el.hidden = !ok;
+				if (ok)
+					n++;
+			}
+			sec.el.hidden = n === 0;
+			setText(sec.title.lastChild, String(n));
+			shown += n;
+		}
+		const empty = $('devices-empty');
+		empty.hidden = shown > 0;
+		setText(empty, this.store.devices.size ? 'No device matches these filters.' :
+			(this.lastUpdate ? 'This home has no devices yet.' : 'Waiting for the first snapshot…'));
+	}
+
+	// ---- activity feed ----
+
+	async loadFeed() {
+		const seq = this.store.seq ?? 0;
+		const since = Math.max(0, seq - FEED_MAX);
+		let res;
+		try {
+			res = await this.api.get(`/api/changes?since=${since}&limit=${FEED_MAX}`);
+		} catch (e) {
+			return;
+		}
+		const list = (res.changes || []).slice().sort((a, b) => a.seq - b.seq);
+		// Rebuild from the server's history; keep live entries it does not hold yet.
+		const live = this.feed.filter((e) => e.seq > (list.length ? list[list.length - 1].seq : seq));
+		this.feed = [];
+		this.feedSeqs = new Set();
+		const last = new Map();
+		for (const c of list) {
+			let prev = null;
+			if (c.kind === 'device' && c.device) {
+				prev = last.get(c.device.id) || null;
+				last.set(c.device.id, c.device);
+			}
+			this.addFeed(c, prev);
+		}
+		for (const e of live.reverse())
+			this.pushFeed(e);
+		this.renderFeed();
+	}
+
+	addFeed(c, prev) {
+		if (this.feedSeqs.has(c.seq))
+			return;
+		this.pushFeed({ seq: c.seq, at: c.at, source: c.source || 'unknown', ...this.describe(c, prev) });
+	}
+
+	pushFeed(e) {
+		if (this.feedSeqs.has(e.seq))
+			return;
+		this.feedSeqs.add(e.seq);
+		let i = 0;
+		while (i < this.feed.length && this.feed[i].seq > e.seq)
+			i++;
+		this.feed.splice(i, 0, e);
+		while (this.feed.length > FEED_MAX)
+			this.feedSeqs.delete(this.feed.pop().seq);
+	}
+
+	describe(c, prev) {
+		if (c.kind === 'mode')
+			return { icon: 'house', who: 'Home mode', what: `${words(c.mode)}` };
+		if (c.kind === 'device_removed') {
+			const name = (prev && prev.name) || c.device_id;
+			return { icon: prev ? prev.type : 'device', who: name, what: 'removed' };
+		}
+		const d = c.device || {};
+		const type = this.typeOf(d);
+		const parts = [];
+		if (!prev || prev.state !== d.state)
+			parts.push(stateLabel(d.state));
+		for (const p of type.props) {
+			const v = (d.properties || {})[p.name];
+			const was = prev ? (prev.properties || {})[p.name] : undefined;
+			if (v == null || p.name === 'unit' || p.name === 'started_at')
+				continue;
+			if (prev && JSON.stringify(v) === JSON.stringify(was))
+				continue;
+			if (!prev && p.kind === 'time')
+				continue;
+			const text = p.kind === 'time' ? `${p.label.toLowerCase()} just now` :
+				`${p.label.toLowerCase()} ${propValue(p, v, d)}`;
+			parts.push(prev && was != null && p.kind !== 'time' ?
+				`${p.label.toLowerCase()} ${propValue(p, was, prev)} → ${propValue(p, v, d)}` : text);
+		}
+		return { icon: d.type, who: d.name || d.id, what: parts.join(', ') || 'updated' };
+	}
+
+	renderFeed() {
+		const ol = $('feed');
+		ol.replaceChildren(...this.feed.map((e) => {
+			const src = SOURCES[e.source] ? e.source : 'unknown';
+			const t = h('time', { 'data-ts': e.at || '', datetime: e.at || '', title: absTime(e.at) },
+				relTime(e.at));
+			return h('li', { class: 'feed-item', 'data-seq': e.seq, 'data-source': src },
+				h('span', { class: 'feed-icon', html: icon(e.icon) }),
+				h('div', { class: 'feed-body' },
+					h('p', { class: 'feed-what' }, h('strong', {}, e.who), ' ', e.what),
+					h('p', { class: 'feed-meta' }, t,
+						h('span', { class: `src src-${src}`, title: SOURCE_TITLES[src] }, SOURCES[src]))));
+		}));
+		$('feed-empty').hidden = this.feed.length > 0;
+	}
+
+	refreshTimes() {
+		for (const el of document.querySelectorAll('[data-ts]')) {
+			const ts = el.dataset.ts;
+			if (!ts)
+				continue;
+			if (el.classList.contains('card-time'))
+				setText(el, `updated ${relTime(ts)}`);
+			else if (el.tagName === 'DD')
+				setText(el, relTime(ts));
+			else
+				setText(el, relTime(ts));
+		}
+	}
+}
+
+// ---- views ----------------------------------------------------------------
+
+let dash = null;
+let refused = null;	// the last token the server refused
+
+function showLogin(message) {
+	if (dash) {
+		dash.stop();
+		dash = null;
+	}
+	$('app-view').hidden = true;
+	$('logout').hidden = true;
+	$('login-view').hidden = false;
+	$('conn').dataset.status = 'unauthorized';
+	setText($('conn-text'), 'Signed out');
+	setText($('conn-time'), '');
+	$('mode-badge').hidden = true;
+	const msg = $('login-msg');
+	setText(msg, message || '');
+	msg.hidden = !message;
+	document.body.classList.remove('stale');
+	document.body.dataset.view = 'login';
+	$('token-input').focus();
+}
+
+function showApp(token, fresh) {
+	if (dash)
+		dash.stop();
+	$('login-view').hidden = true;
+	$('app-view').hidden = false;
+	$('logout').hidden = false;
+	document.body.dataset.view = 'app';
+	// Start from a clean slate: nothing of an earlier session survives.
+	$('devices').querySelectorAll('section.room').forEach((s) => s.remove());
+	$('feed').replaceChildren();
+	$('stats').replaceChildren();
+	$('mode-switch').replaceChildren();
+	const d = new Dashboard(token, (message, accepted) => {
+		const stored = loadToken();
+		refused = token;
+		if (stored === token)
+			clearToken();
+		showLogin(fresh && !accepted ?
+			`That token was not accepted: it is unknown or has been revoked. (${message})` :
+			`Your access token is no longer accepted: it has been revoked or is unknown. Sign in with a new token. (${message})`);
+	});
+	dash = d;
+	d.start();
+}
+
+function boot() {
+	const frag = tokenFromFragment();
+	if (frag)
+		saveToken(frag, true);
+	const tok = loadToken();
+	if (tok)
+		showApp(tok, Boolean(frag));
+	else
+		showLogin('');
+
+	$('login-form').addEventListener('submit', (e) => {
+		e.preventDefault();
+		const tok2 = $('token-input').value.trim();
+		if (!tok2)
+			return;
+		saveToken(tok2, $('remember').checked);
+		$('token-input').value = '';
+		showApp(tok2, true);
+	});
+	$('logout').addEventListener('click', () => {
+		clearToken();
+		showLogin('Signed out.');
+	});
+	// Several tabs share a remembered token: follow sign-in and sign-out.
+	window.addEventListener('storage', (e) => {
+		if (e.key !== TOKEN_KEY && e.key !== null)
+			return;
+		const now = loadToken();
+		if (!now && dash)
+			showLogin('Signed out in another tab.');
+		else if (now && now !== refused && (!dash || dash.token !== now))
+			showApp(now, false);
+	});
+}
+
+boot();
