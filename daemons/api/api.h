@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* api.h -- homectl-api: one process, one libwebsockets-owned event loop that
+ * serves REST and the dashboard (libmicrohttpd) and the live WebSocket
+ * (libwebsockets) on one port, and pushes every change of the database's
+ * change feed to every browser.  The design is in DESIGN.md ("The event
+ * loop") and shared/notes/event-loop.md; the wire protocol in
+ * docs/protocol.md. */
+#ifndef HOMECTL_API_H
+#define HOMECTL_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <json-c/json.h>
+#include <libwebsockets.h>
+#include <microhttpd.h>
+
+#include "config.h"
+#include "ops.h"
+#include "watch.h"
+
+#define API_BODY_MAX		(64 * 1024)	/* REST bodies; 413 beyond */
+#define API_WS_MSG_MAX		4096		/* WebSocket messages; error beyond */
+#define API_WS_HELLO_SEC	5		/* a client must say hello by then */
+#define API_WS_ABUSE_MAX	5		/* bad messages before close 1008 */
+#define API_WS_PING_SEC		30		/* default ping interval */
+#define API_WS_RESUME_MAX	2000		/* more missed changes: snapshot */
+#define API_PEEK_BYTES		2048		/* request line must fit */
+#define API_PEEK_TIMEOUT_SEC	10		/* a silent connection is closed */
+#define API_PENDING_MAX		512		/* connections still being peeked */
+#define API_HTTP_TIMEOUT_SEC	60		/* idle keep-alive connections */
+
+struct api;
+
+/* A foreign fd adopted into the lws loop as a raw file.  rx runs on every
+ * POLLIN (level-triggered: drain the fd); returning < 0 makes lws close the
+ * fd.  Once adopted the fd belongs to lws: never close() it, call
+ * loop_unadopt(). */
+struct api_fd {
+	const char *name;
+	int (*rx)(struct api_fd *h);
+	struct lws *wsi;
+	struct api *api;
+	int fd;				/* valid while wsi != NULL */
+	void *arg;
+};
+
+/* A WebSocket frame shared by every client it is queued to. */
+struct frame {
+	unsigned refs;
+	int64_t last_seq;		/* the seq the frame brings a client up to */
+	size_t len;			/* payload bytes after LWS_PRE */
+	unsigned char buf[];		/* LWS_PRE bytes of room, then the payload */
+};
+
+struct ws_client;
+TAILQ_HEAD(ws_client_list, ws_client);
+struct pending;
+TAILQ_HEAD(pending_list, pending);
+
+/* The device mirror: exactly the state the change feed has delivered up to
+ * watch_seq(), so snapshots never race the deltas that follow them. */
+struct mirror {
+	struct json_object *devices;	/* array, display order */
+	struct json_object *index;	/* id -> position in devices */
+	struct json_object *rooms;	/* as db_rooms() */
+	char *mode;
+	struct frame *snapshot;		/* cached snapshot frame, or NULL */
+};
+
+struct api {
+	struct config cfg;
+	const char *db_path;		/* borrowed from cfg or argv */
+	char *web_root;			/* realpath of the dashboard root, or NULL */
+	unsigned ping_sec;
+	struct db *db;			/* REST reads and writes */
+	struct ops_ctx ops;
+	struct watch *watch;
+	struct mirror mirror;
+
+	struct lws_context *lws;
+	struct lws_vhost *vh;
+	struct MHD_Daemon *mhd;
+	lws_sorted_usec_list_t mhd_sul;
+	char *openapi;			/* the generated document, cached */
+
+	struct api_fd sig_fd, watch_fd, mhd_fd, peek_fd, wdog_fd, ping_fd;
+	struct api_fd *listeners;
+	size_t nlisteners;
+	int peek_epfd;
+	struct pending_list pending;
+	unsigned npending;
+	lws_sorted_usec_list_t peek_sul;
+	lws_sorted_usec_list_t accept_sul;	/* EMFILE back-off */
+
+	struct ws_client_list clients;	/* authenticated, live */
+	unsigned nclients;		/* live */
+	unsigned nws;			/* every WebSocket connection */
+
+	uint64_t watchdog_usec;
+	volatile int stop;
+};
+
+/* ---- main.c ---- */
+
+/* ---- loop.c ---- */
+/* The raw-file protocol entry for the lws protocol table. */
+extern const struct lws_protocols loop_raw_protocol;
+/* Adopts fd into the loop with handler h (h->rx set by the caller; h must
+ * outlive the adoption).  On failure lws has closed fd.  0 or -errno. */
+int loop_adopt(struct api *api, int fd, struct api_fd *h, const char *name);
+/* Asks lws to close an adopted fd at the next loop iteration. */
+void loop_unadopt(struct api_fd *h);
+/* Creates a CLOCK_MONOTONIC timerfd firing every interval_us and adopts it. */
+int loop_timer(struct api *api, struct api_fd *h, const char *name, uint64_t interval_us);
+/* Reads a timerfd's expiration count (drains it).  Returns the count. */
+uint64_t loop_timer_drain(struct api_fd *h);
+
+/* ---- listen.c ---- */
+/* Takes the systemd sockets or binds addr ("ADDR:PORT", "[v6]:PORT"),
+ * adopts every listening socket and the peek set.  0 or -errno. */
+int listen_start(struct api *api, const char *addr);
+/* Closes every connection still being peeked (at shutdown). */
+void listen_stop(struct api *api);
+/* The port the first listening socket is bound to (for logs), or -1. */
+int listen_port(struct api *api);
+
+/* ---- http.c ---- */
+struct http_req;
+typedef enum MHD_Result http_handler_fn(struct http_req *r);
+
+struct http_req {
+	struct api *api;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	char *body;			/* NUL-terminated, or NULL */
+	size_t len;
+	bool too_large;
+	bool started;
+	const char *arg;		/* the {id} of a route, borrowed from url */
+	char argbuf[128];
+	struct json_object *json;	/* the parsed body, when the route has one */
+};
+
+int http_start(struct api *api);
+void http_stop(struct api *api);
+/* Hands an accepted connection to MHD (which owns fd from then on). */
+void http_add_connection(struct api *api, int fd, const struct sockaddr *sa, socklen_t salen);
+/* Replies with obj (consumed) as JSON. */
+enum MHD_Result http_reply_json(struct http_req *r, unsigned status, struct json_object *obj);
+/* Replies {key: list} when list (consumed) is an array, list itself when
+ * it is already an object. */
+enum MHD_Result http_reply_list(struct http_req *r, const char *key, struct json_object *list);
+/* Replies {"error": {"code", "message"}}; code NULL picks one from status. */
+enum MHD_Result http_reply_error(struct http_req *r, unsigned status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Replies to an ops_* failure: -ENOENT 404, -EINVAL/-ERANGE 422, -EPERM 403,
+ * -EBUSY 503, else 500; err is the ops sentence. */
+enum MHD_Result http_reply_ops(struct http_req *r, int rc, const char *err);
+/* A query-string argument, or NULL when absent or empty.  Borrowed. */
+const char *http_query(struct http_req *r, const char *key);
+/* Parses the body as a JSON object into r->json; replies 400 and returns
+ * false when it is not one. */
+bool http_body_object(struct http_req *r, enum MHD_Result *ret);
+/* Checks that obj has no keys outside allowed (NULL-ended); replies 400
+ * and returns false otherwise. */
+bool http_body_keys(struct http_req *r, const char *const *allowed, enum MHD_Result *ret);
+
+/* ---- http_devices.c ---- */
+enum MHD_Result http_devices(struct http_req *r);
+enum MHD_Result http_device(struct http_req *r);
+enum MHD_Result http_device_action(struct http_req *r);
+enum MHD_Result http_bulk_action(struct http_req *r);
+
+/* ---- http_home.c ---- */
+enum MHD_Result http_rooms(struct http_req *r);
+enum MHD_Result http_stats(struct http_req *r);
+enum MHD_Result http_mode_get(struct http_req *r);
+enum MHD_Result http_mode_put(struct http_req *r);
+enum MHD_Result http_modes(struct http_req *r);
+enum MHD_Result http_changes(struct http_req *r);
+enum MHD_Result http_types(struct http_req *r);
+enum MHD_Result http_health(struct http_req *r);
+
+/* ---- http_openapi.c ---- */
+enum MHD_Result http_openapi(struct http_req *r);
+/* The OpenAPI 3.1 document; caller puts. */
+struct json_object *openapi_document(void);
+
+/* ---- http_static.c ---- */
+/* Serves a file of the web root for GET/HEAD url. */
+enum MHD_Result http_static(struct http_req *r);
+
+/* ---- feed.c ---- */
+/* Reads the first snapshot, opens the watcher after its seq and adopts the
+ * watcher's fd.  0 or -errno. */
+int feed_start(struct api *api);
+void feed_stop(struct api *api);
+/* Delivers everything the watcher has: call after a local write too. */
+void feed_poll(struct api *api);
+/* The current snapshot frame (a new reference: frame_put() it). */
+struct frame *feed_snapshot(struct api *api);
+/* The changes after since as one "changes" frame (new reference), or NULL
+ * when the feed no longer holds them all (send a snapshot then). */
+struct frame *feed_resume(struct api *api, int64_t since);
+/* Rewrites raw feed rows in place into the protocol's change objects
+ * (adds "device" with the device's full state). */
+void feed_enrich(struct api *api, struct json_object *changes);
+
+/* ---- frame.c ---- */
+/* A frame holding the compact serialisation of obj.  Caller frame_put()s. */
+struct frame *frame_new(struct json_object *obj, int64_t last_seq);
+struct frame *frame_get(struct frame *f);
+void frame_put(struct frame *f);	/* NULL-safe */
+
+/* ---- ws.c ---- */
+extern const struct lws_protocols ws_protocol;
+int ws_start(struct api *api);
+/* Queues f to every live client (each takes a reference). */
+void ws_broadcast(struct api *api, struct frame *f);
+
+#endif

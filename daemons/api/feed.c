@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/* feed.c -- from the change feed to the browsers: adopts the watcher's fd,
+ * turns every batch that watch_read() returns into one "changes" frame for
+ * every client, and keeps a mirror of the home as of the last delivered seq
+ * so that a snapshot is always exactly consistent with the deltas after it
+ * (subscribe-before-snapshot without a lock or a race). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "db.h"
+#include "jsonutil.h"
+#include "log.h"
+
+#define FEED_BATCHES_MAX 64	/* batches per wake-up before yielding */
+
+/* A new device object: base's keys, with state, properties and updated_at
+ * taken from the feed row.  Caller puts. */
+static struct json_object *
+device_with(struct json_object *base, const char *id, struct json_object *row)
+{
+	struct json_object *dev, *state = NULL, *props = NULL, *at = NULL;
+
+	json_object_object_get_ex(row, "state", &state);
+	json_object_object_get_ex(row, "properties", &props);
+	json_object_object_get_ex(row, "at", &at);
+	if ((dev = json_object_new_object()) == NULL)
+		return NULL;
+	if (base == NULL) {
+		json_object_object_add(dev, "id", json_object_new_string(id));
+		json_object_object_add(dev, "state", json_object_get(state));
+		json_object_object_add(dev, "properties", json_object_get(props));
+		json_object_object_add(dev, "updated_at", json_object_get(at));
+		return dev;
+	}
+	json_object_object_foreach(base, key, val) {
+		if (strcmp(key, "state") == 0 && state != NULL)
+			val = state;
+		else if (strcmp(key, "properties") == 0 && props != NULL)
+			val = props;
+		else if (strcmp(key, "updated_at") == 0 && at != NULL)
+			val = at;
+		json_object_object_add(dev, key, json_object_get(val));
+	}
+	return dev;
+}
+
+static int
+mirror_pos(struct mirror *m, const char *id)
+{
+	struct json_object *pos;
+
+	if (id == NULL || !json_object_object_get_ex(m->index, id, &pos))
+		return -1;
+	return json_object_get_int(pos);
+}
+
+static void
+mirror_reindex(struct mirror *m)
+{
+	size_t i, n = json_object_array_length(m->devices);
+	const char *id;
+
+	json_object_put(m->index);
+	m->index = json_object_new_object();
+	for (i = 0; i < n; i++) {
+		if (json_get_string(json_object_array_get_idx(m->devices, i), "id", &id,
+		    false, NULL) == 0)
+			json_object_object_add(m->index, id, json_object_new_int((int)i));
+	}
+}
+
+static void
+mirror_refresh_rooms(struct api *api)
+{
+	struct json_object *rooms = NULL;
+
+	if (db_rooms(api->db, &rooms) == 0) {
+		json_object_put(api->mirror.rooms);
+		api->mirror.rooms = rooms;
+	}
+}
+
+static void
+mirror_remove(struct api *api, const char *id)
+{
+	struct mirror *m = &api->mirror;
+	struct json_object *keep;
+	size_t i, n;
+	int pos = mirror_pos(m, id);
+
+	if (pos < 0)
+		return;
+	keep = json_object_new_array();
+	n = json_object_array_length(m->devices);
+	for (i = 0; i < n; i++)
+		if ((int)i != pos)
+			json_object_array_add(keep,
+			    json_object_get(json_object_array_get_idx(m->devices, i)));
+	json_object_put(m->devices);
+	m->devices = keep;
+	mirror_reindex(m);
+	mirror_refresh_rooms(api);
+}
+
+/* Applies one feed row to the mirror and rewrites the row into the
+ * protocol's change object. */
+static void
+mirror_apply(struct api *api, struct json_object *row)
+{
+	struct mirror *m = &api->mirror;
+	struct json_object *dev = NULL, *base = NULL;
+	const char *kind = NULL, *id = NULL, *mode = NULL;
+	int pos;
+
+	json_get_string(row, "kind", &kind, true, "");
+	json_get_string(row, "device_id", &id, true, NULL);
+	if (strcmp(kind, "mode") == 0) {
+		if (json_get_string(row, "mode", &mode, false, NULL) == 0 && mode != NULL) {
+			free(m->mode);
+			m->mode = strdup(mode);
+		}
+		return;
+	}
+	if (strcmp(kind, "device_removed") == 0) {
+		mirror_remove(api, id);
+		return;
+	}
+	if (strcmp(kind, "device") != 0)
+		return;
+	if (json_object_object_get_ex(row, "device", &dev)) {
+		/* The feed already carries the full device: mirror it. */
+		if (json_get_string(dev, "id", &id, false, NULL) < 0)
+			return;
+		dev = json_object_get(dev);
+	} else {
+		if (id == NULL)
+			return;
+		pos = mirror_pos(m, id);
+		if (pos >= 0) {
+			base = json_object_array_get_idx(m->devices, (size_t)pos);
+			dev = device_with(base, id, row);
+		} else {
+			/* A device we have not seen: its name and room from
+			 * the database, its state from the row. */
+			if (db_device_get(api->db, id, &base) < 0)
+				base = NULL;
+			dev = device_with(base, id, row);
+			json_object_put(base);
+		}
+		if (dev == NULL)
+			return;
+		json_object_object_add(row, "device", json_object_get(dev));
+		json_object_object_del(row, "state");
+		json_object_object_del(row, "properties");
+	}
+	pos = mirror_pos(m, id);
+	if (pos >= 0) {
+		json_object_array_put_idx(m->devices, (size_t)pos, dev);
+	} else {
+		json_object_array_add(m->devices, dev);
+		mirror_reindex(m);
+		mirror_refresh_rooms(api);
+	}
+}
+
+void
+feed_enrich(struct api *api, struct json_object *changes)
+{
+	struct json_object *row, *dev, *base;
+	const char *kind, *id;
+	size_t i, n = json_object_array_length(changes);
+	int pos;
+
+	for (i = 0; i < n; i++) {
+		row = json_object_array_get_idx(changes, i);
+		if (json_get_string(row, "kind", &kind, true, "") < 0 ||
+		    strcmp(kind, "device") != 0 ||
+		    json_object_object_get_ex(row, "device", NULL) ||
+		    json_get_string(row, "device_id", &id, false, NULL) < 0)
+			continue;
+		pos = mirror_pos(&api->mirror, id);
+		base = pos >= 0 ? json_object_array_get_idx(api->mirror.devices, (size_t)pos) :
+		    NULL;
+		if ((dev = device_with(base, id, row)) == NULL)
+			continue;
+		json_object_object_add(row, "device", dev);
+		json_object_object_del(row, "state");
+		json_object_object_del(row, "properties");
+	}
+}
+
+static void
+mirror_invalidate(struct api *api)
+{
+	frame_put(api->mirror.snapshot);
+	api->mirror.snapshot = NULL;
+}
+
+void
+feed_poll(struct api *api)
+{
+	struct json_object *changes, *msg, *last;
+	struct frame *f;
+	int64_t seq;
+	size_t i, n;
+	int r, batches;
+
+	if (api->watch == NULL)
+		return;
+	for (batches = 0; batches < FEED_BATCHES_MAX; batches++) {
+		changes = NULL;
+		r = watch_read(api->watch, &changes);
+		if (r < 0) {
+			log_warnx("feed: watch_read: %s", strerror(-r));
+			break;
+		}
+		n = changes != NULL ? json_object_array_length(changes) : 0;
+		if (n > 0) {
+			for (i = 0; i < n; i++)
+				mirror_apply(api, json_object_array_get_idx(changes, i));
+			mirror_invalidate(api);
+			last = NULL;
+			json_object_object_get_ex(json_object_array_get_idx(changes, n - 1), "seq",
+			    &last);
+			seq = last != NULL ? json_object_get_int64(last) : watch_seq(api->watch);
+			msg = json_object_new_object();
+			json_object_object_add(msg, "type", json_object_new_string("changes"));
+			json_object_object_add(msg, "seq", json_object_new_int64(seq));
+			json_object_object_add(msg, "changes", changes);
+			changes = NULL;
+			if ((f = frame_new(msg, seq)) != NULL) {
+				ws_broadcast(api, f);
+				frame_put(f);
+			}
+			json_object_put(msg);
+		}
+		json_object_put(changes);
+		if (r == 0)
+			break;
+	}
+}
+
+static int
+feed_rx(struct api_fd *h)
+{
+	feed_poll(h->api);
+	return 0;
+}
+
+struct frame *
+feed_snapshot(struct api *api)
+{
+	struct mirror *m = &api->mirror;
+	struct json_object *msg;
+	int64_t seq = watch_seq(api->watch);
+
+	if (m->snapshot == NULL) {
+		msg = json_object_new_object();
+		json_object_object_add(msg, "type", json_object_new_string("snapshot"));
+		json_object_object_add(msg, "seq", json_object_new_int64(seq));
+		json_object_object_add(msg, "mode",
+		    m->mode != NULL ? json_object_new_string(m->mode) : NULL);
+		json_object_object_add(msg, "devices", json_object_get(m->devices));
+		json_object_object_add(msg, "rooms", json_object_get(m->rooms));
+		m->snapshot = frame_new(msg, seq);
+		json_object_put(msg);
+		if (m->snapshot == NULL)
+			return NULL;
+	}
+	return frame_get(m->snapshot);
+}
+
+struct frame *
+feed_resume(struct api *api, int64_t since)
+{
+	struct json_object *rows = NULL, *keep = NULL, *msg = NULL, *row;
+	struct frame *f = NULL;
+	int64_t oldest, newest, w, seq;
+	size_t i, n;
+
+	if (since < 0)
+		return NULL;
+	w = watch_seq(api->watch);
+	if (since > w) {
+		feed_poll(api);
+		w = watch_seq(api->watch);
+		if (since > w)
+			return NULL;	/* a seq we never delivered */
+	}
+	if (w - since > API_WS_RESUME_MAX)
+		return NULL;
+	if (db_changes_bounds(api->db, &oldest, &newest) < 0 || oldest > since + 1)
+		return NULL;	/* pruned since */
+	if (db_changes(api->db, since, API_WS_RESUME_MAX + 1, NULL, &rows) < 0)
+		return NULL;
+	/* Only what the feed has delivered (up to w): anything newer comes in
+	 * the next broadcast, to every client alike. */
+	keep = json_object_new_array();
+	n = json_object_array_length(rows);
+	for (i = 0; i < n; i++) {
+		row = json_object_array_get_idx(rows, i);
+		seq = json_object_get_int64(json_object_object_get(row, "seq"));
+		if (seq > since && seq <= w)
+			json_object_array_add(keep, json_object_get(row));
+	}
+	feed_enrich(api, keep);
+	msg = json_object_new_object();
+	json_object_object_add(msg, "type", json_object_new_string("changes"));
+	json_object_object_add(msg, "seq", json_object_new_int64(w));
+	json_object_object_add(msg, "changes", keep);
+	f = frame_new(msg, w);
+	json_object_put(msg);
+	json_object_put(rows);
+	return f;
+}
+
+int
+feed_start(struct api *api)
+{
+	struct watch_options wo;
+	struct json_object *snap = NULL, *v;
+	const char *mode = NULL;
+	char err[OPS_ERRLEN];
+	int64_t seq = 0;
+	int fd, r;
+
+	r = ops_snapshot(&api->ops, &snap, err);
+	if (r < 0) {
+		log_warnx("feed: snapshot: %s", err);
+		return r;
+	}
+	json_get_int(snap, "seq", &seq, true, 0);
+	json_get_string(snap, "mode", &mode, true, NULL);
+	api->mirror.mode = mode != NULL ? strdup(mode) : NULL;
+	api->mirror.devices = json_object_object_get_ex(snap, "devices", &v) ?
+	    json_object_get(v) : json_object_new_array();
+	api->mirror.rooms = json_object_object_get_ex(snap, "rooms", &v) ?
+	    json_object_get(v) : json_object_new_array();
+	mirror_reindex(&api->mirror);
+	json_object_put(snap);
+
+	memset(&wo, 0, sizeof(wo));
+	wo.interval_ms = api->cfg.update_check_interval;
+	wo.no_inotify = !api->cfg.inotify;
+	wo.batch = 1000;
+	r = watch_open(api->db_path, &wo, seq, &api->watch);
+	if (r < 0) {
+		log_warnx("feed: cannot watch %s: %s", api->db_path, strerror(-r));
+		return r;
+	}
+	/* lws closes what it adopts and the watcher owns its fd: adopt a dup. */
+	fd = fcntl(watch_fd(api->watch), F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		log_warn("feed: dup");
+		return -errno;
+	}
+	api->watch_fd.rx = feed_rx;
+	return loop_adopt(api, fd, &api->watch_fd, "watch");
+}
+
+void
+feed_stop(struct api *api)
+{
+	struct mirror *m = &api->mirror;
+
+	watch_close(api->watch);
+	api->watch = NULL;
+	frame_put(m->snapshot);
+	json_object_put(m->devices);
+	json_object_put(m->index);
+	json_object_put(m->rooms);
+	free(m->mode);
+	memset(m, 0, sizeof(*m));
+}

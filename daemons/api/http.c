@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/* http.c -- libmicrohttpd in the lws loop (its epoll fd adopted, its
+ * timeouts on an lws_sul), request bodies with a hard cap, Bearer auth, and
+ * the static route table that sends each /api/ request to its handler. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "auth.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "util.h"
+
+struct route {
+	const char *pattern;	/* "*" matches one path segment: the {id} */
+	const char *method;
+	http_handler_fn *fn;
+	bool body;		/* takes a JSON object body */
+};
+
+static const struct route routes[] = {
+	{ "/api/devices", "GET", http_devices, false },
+	{ "/api/devices/*", "GET", http_device, false },
+	{ "/api/devices/*/actions", "POST", http_device_action, true },
+	{ "/api/actions", "POST", http_bulk_action, true },
+	{ "/api/rooms", "GET", http_rooms, false },
+	{ "/api/stats", "GET", http_stats, false },
+	{ "/api/mode", "GET", http_mode_get, false },
+	{ "/api/mode", "PUT", http_mode_put, true },
+	{ "/api/modes", "GET", http_modes, false },
+	{ "/api/changes", "GET", http_changes, false },
+	{ "/api/types", "GET", http_types, false },
+	{ "/api/health", "GET", http_health, false },
+	{ "/api/openapi.json", "GET", http_openapi, false },
+};
+
+static void mhd_timer(lws_sorted_usec_list_t *sul);
+
+/* After every MHD_run, MHD_add_connection and MHD_resume_connection: MHD
+ * has no thread of its own, so its next timeout lives on an lws_sul. */
+static void
+http_arm(struct api *api)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(api->mhd, &ms) == MHD_YES)
+		lws_sul_schedule(api->lws, 0, &api->mhd_sul, mhd_timer,
+		    (lws_usec_t)ms * LWS_US_PER_MS);
+	else
+		lws_sul_cancel(&api->mhd_sul);
+}
+
+static void
+mhd_timer(lws_sorted_usec_list_t *sul)
+{
+	struct api *api = lws_container_of(sul, struct api, mhd_sul);
+
+	MHD_run(api->mhd);
+	http_arm(api);
+}
+
+static int
+mhd_rx(struct api_fd *h)
+{
+	MHD_run(h->api->mhd);
+	http_arm(h->api);
+	return 0;
+}
+
+void
+http_add_connection(struct api *api, int fd, const struct sockaddr *sa, socklen_t salen)
+{
+	/* MHD owns fd now, even when this fails. */
+	if (MHD_add_connection(api->mhd, fd, sa, salen) != MHD_YES)
+		log_debug("http: connection refused (limit reached?)");
+	http_arm(api);
+}
+
+static const char *
+status_code(unsigned status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 413: return "payload_too_large";
+	case 422: return "invalid_value";
+	case 503: return "unavailable";
+	default: return "internal";
+	}
+}
+
+static enum MHD_Result
+queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
+{
+	enum MHD_Result ret;
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static struct MHD_Response *
+json_response(unsigned status, struct json_object *obj)
+{
+	struct MHD_Response *resp;
+	const char *s = json_compact(obj);
+
+	resp = MHD_create_response_from_buffer(strlen(s), (void *)(uintptr_t)s,
+	    MHD_RESPMEM_MUST_COPY);
+	json_object_put(obj);
+	if (resp == NULL)
+		return NULL;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    "Bearer realm=\"homectl\"");
+	return resp;
+}
+
+static struct MHD_Response *
+error_response(unsigned status, const char *code, const char *msg)
+{
+	struct json_object *obj, *err;
+
+	err = json_object_new_object();
+	json_object_object_add(err, "code", json_object_new_string(code ? code :
+	    status_code(status)));
+	json_object_object_add(err, "message", json_object_new_string(msg));
+	obj = json_object_new_object();
+	json_object_object_add(obj, "error", err);
+	return json_response(status, obj);
+}
+
+enum MHD_Result
+http_reply_json(struct http_req *r, unsigned status, struct json_object *obj)
+{
+	return queue(r, status, json_response(status, obj));
+}
+
+enum MHD_Result
+http_reply_list(struct http_req *r, const char *key, struct json_object *list)
+{
+	struct json_object *obj;
+
+	if (!json_object_is_type(list, json_type_array))
+		return http_reply_json(r, 200, list);
+	obj = json_object_new_object();
+	json_object_object_add(obj, key, list);
+	return http_reply_json(r, 200, obj);
+}
+
+enum MHD_Result
+http_reply_error(struct http_req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+	char msg[OPS_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return queue(r, status, error_response(status, code, msg));
+}
+
+enum MHD_Result
+http_reply_ops(struct http_req *r, int rc, const char *err)
+{
+	switch (rc) {
+	case -ENOENT:
+		return http_reply_error(r, 404, "not_found", "%s", err);
+	case -EINVAL:
+	case -ERANGE:
+		return http_reply_error(r, 422, "invalid_value", "%s", err);
+	case -EPERM:
+		return http_reply_error(r, 403, "confirmation_required", "%s", err);
+	case -EBUSY:
+		return http_reply_error(r, 503, "busy", "%s", *err ? err :
+		    "the database is busy, try again");
+	default:
+		log_warnx("http: %s %s: %s", r->method, r->url, *err ? err : strerror(-rc));
+		return http_reply_error(r, 500, "internal", "internal error");
+	}
+}
+
+const char *
+http_query(struct http_req *r, const char *key)
+{
+	const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+bool
+http_body_object(struct http_req *r, enum MHD_Result *ret)
+{
+	char err[128];
+
+	if (r->body == NULL || r->len == 0) {
+		*ret = http_reply_error(r, 400, "bad_request", "a JSON object body is required");
+		return false;
+	}
+	r->json = json_parse_strict(r->body, r->len, err, sizeof(err));
+	if (r->json == NULL) {
+		*ret = http_reply_error(r, 400, "bad_request", "malformed JSON: %s", err);
+		return false;
+	}
+	if (!json_object_is_type(r->json, json_type_object)) {
+		*ret = http_reply_error(r, 400, "bad_request", "the body must be a JSON object");
+		return false;
+	}
+	return true;
+}
+
+bool
+http_body_keys(struct http_req *r, const char *const *allowed, enum MHD_Result *ret)
+{
+	json_object_object_foreach(r->json, key, val) {
+		(void)val;
+		if (!str_in(key, allowed)) {
+			*ret = http_reply_error(r, 400, "bad_request", "unknown field \"%s\"", key);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Matches url against pattern segment by segment; the "*" segment is
+ * copied to r->argbuf. */
+static bool
+route_match(struct http_req *r, const char *pattern, const char *url)
+{
+	const char *p = pattern, *u = url, *pe, *ue;
+	size_t pl, ul;
+
+	r->arg = NULL;
+	while (*p == '/' && *u == '/') {
+		p++, u++;
+		pe = strchr(p, '/');
+		ue = strchr(u, '/');
+		pl = pe ? (size_t)(pe - p) : strlen(p);
+		ul = ue ? (size_t)(ue - u) : strlen(u);
+		if (pl == 1 && *p == '*') {
+			if (ul == 0 || ul >= sizeof(r->argbuf))
+				return false;
+			memcpy(r->argbuf, u, ul);
+			r->argbuf[ul] = '\0';
+			r->arg = r->argbuf;
+		} else if (pl != ul || memcmp(p, u, pl) != 0) {
+			return false;
+		}
+		p += pl, u += ul;
+	}
+	return *p == '\0' && *u == '\0';
+}
+
+static bool
+authorized(struct http_req *r)
+{
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return false;
+	h += 7;
+	h += strspn(h, " ");
+	return auth_token_check(r->api->db, h, NULL, 0) == 0;
+}
+
+static enum MHD_Result
+dispatch_api(struct http_req *r)
+{
+	const struct route *rt, *found = NULL;
+	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+	char allow[64] = "";
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t i, al;
+
+	if (!authorized(r))
+		return http_reply_error(r, 401, "unauthorized",
+		    "a valid token is required: Authorization: Bearer TOKEN");
+	for (i = 0; i < NELEMS(routes); i++) {
+		rt = &routes[i];
+		if (!route_match(r, rt->pattern, r->url))
+			continue;
+		if (strcmp(rt->method, method) == 0) {
+			found = rt;
+			break;
+		}
+		al = strlen(allow);
+		snprintf(allow + al, sizeof(allow) - al, "%s%s%s", al > 0 ? ", " : "",
+		    rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+	}
+	if (found == NULL && allow[0] == '\0')
+		return http_reply_error(r, 404, "not_found", "no such resource: %s", r->url);
+	if (found == NULL) {
+		resp = error_response(405, "method_not_allowed",
+		    "method not allowed on this resource");
+		if (resp != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+		return queue(r, 405, resp);
+	}
+	if (found->body && !http_body_object(r, &ret))
+		return ret;
+	/* Route the {id} again: a later non-matching pattern may have
+	 * clobbered it. */
+	route_match(r, found->pattern, r->url);
+	return found->fn(r);
+}
+
+static enum MHD_Result
+dispatch(struct http_req *r)
+{
+	if (strcmp(r->url, "/api") == 0 || strncmp(r->url, "/api/", 5) == 0)
+		return dispatch_api(r);
+	if (strcmp(r->url, "/ws") == 0 || strncmp(r->url, "/ws/", 4) == 0) {
+		/* A WebSocket upgrade on a keep-alive connection MHD already
+		 * holds: the client must open a fresh connection. */
+		struct MHD_Response *resp;
+
+		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		if (resp != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+		return queue(r, 400, resp);
+	}
+	return http_static(r);
+}
+
+static enum MHD_Result
+access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct api *api = cls;
+	struct http_req *r = *con_cls;
+	const char *cl;
+	int64_t clen;
+	char *nb;
+
+	if (r == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		r->api = api;
+		r->conn = conn;
+		r->method = method;
+		r->url = url;
+		*con_cls = r;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && (parse_int64(cl, 0, INT64_MAX, &clen) < 0 ||
+		    clen > API_BODY_MAX)) {
+			r->too_large = true;
+			return http_reply_error(r, 413, "payload_too_large",
+			    "bodies are limited to %d bytes", API_BODY_MAX);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!r->too_large && r->len + *upload_size > API_BODY_MAX) {
+			r->too_large = true;
+			FREE(r->body);
+			r->len = 0;
+		}
+		if (!r->too_large) {
+			if ((nb = realloc(r->body, r->len + *upload_size + 1)) == NULL)
+				return MHD_NO;
+			r->body = nb;
+			memcpy(r->body + r->len, upload, *upload_size);
+			r->len += *upload_size;
+			r->body[r->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->started)
+		return MHD_YES;
+	r->started = true;
+	if (r->too_large)
+		return http_reply_error(r, 413, "payload_too_large",
+		    "bodies are limited to %d bytes", API_BODY_MAX);
+	return dispatch(r);
+}
+
+static void
+request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *r = *con_cls;
+
+	if (r == NULL)
+		return;
+	json_object_put(r->json);
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("mhd: %s", msg);
+}
+
+int
+http_start(struct api *api)
+{
+	const union MHD_DaemonInfo *info;
+	unsigned limit = api->cfg.max_clients > 0 ? api->cfg.max_clients : 1024;
+	int fd;
+
+	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
+	    MHD_USE_ERROR_LOG, 0, NULL, NULL, access_handler, api,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_HTTP_TIMEOUT_SEC,
+	    MHD_OPTION_CONNECTION_LIMIT, limit,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_completed, api,
+	    MHD_OPTION_END);
+	if (api->mhd == NULL) {
+		log_warnx("http: cannot start libmicrohttpd");
+		return -EIO;
+	}
+	info = MHD_get_daemon_info(api->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL) {
+		log_warnx("http: libmicrohttpd has no epoll fd");
+		return -EIO;
+	}
+	/* lws closes what it adopts; MHD must keep its own fd. */
+	fd = fcntl(info->epoll_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0) {
+		log_warn("http: dup");
+		return -errno;
+	}
+	api->mhd_fd.rx = mhd_rx;
+	return loop_adopt(api, fd, &api->mhd_fd, "mhd");
+}
+
+void
+http_stop(struct api *api)
+{
+	if (api->lws != NULL)
+		lws_sul_cancel(&api->mhd_sul);
+	if (api->mhd != NULL)
+		MHD_stop_daemon(api->mhd);
+	api->mhd = NULL;
+	FREE(api->openapi);
+}

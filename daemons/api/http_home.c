@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/* http_home.c -- the home as a whole: rooms, stats, the mode, the change
+ * feed, the model table and the daemon's health. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "api.h"
+#include "jsonutil.h"
+#include "model.h"
+#include "util.h"
+
+#define CHANGES_LIMIT_DEFAULT	100
+#define CHANGES_LIMIT_MAX	1000
+
+/* Answers a read-only ops call that fills *out. */
+#define OPS_READ(r, key, call) do {						\
+		struct json_object *out = NULL;				\
+		char err[OPS_ERRLEN] = "";				\
+		int rc = (call);					\
+		if (rc < 0)						\
+			return http_reply_ops((r), rc, err);		\
+		return (key) != NULL ? http_reply_list((r), (key), out) : \
+		    http_reply_json((r), 200, out);			\
+	} while (0)
+
+enum MHD_Result
+http_rooms(struct http_req *r)
+{
+	OPS_READ(r, "rooms", ops_rooms(&r->api->ops, &out, err));
+}
+
+enum MHD_Result
+http_stats(struct http_req *r)
+{
+	OPS_READ(r, NULL, ops_stats(&r->api->ops, &out, err));
+}
+
+enum MHD_Result
+http_mode_get(struct http_req *r)
+{
+	OPS_READ(r, NULL, ops_mode_get(&r->api->ops, &out, err));
+}
+
+enum MHD_Result
+http_modes(struct http_req *r)
+{
+	OPS_READ(r, "modes", ops_modes(&r->api->ops, &out, err));
+}
+
+enum MHD_Result
+http_mode_put(struct http_req *r)
+{
+	static const char *const keys[] = { "mode", NULL };
+	struct json_object *out = NULL;
+	const char *mode;
+	char err[OPS_ERRLEN] = "";
+	enum MHD_Result ret;
+	int rc;
+
+	if (!http_body_keys(r, keys, &ret))
+		return ret;
+	if (json_get_string(r->json, "mode", &mode, false, NULL) < 0)
+		return http_reply_error(r, 400, "bad_request", "\"mode\" must be a string");
+	rc = ops_mode_set(&r->api->ops, mode, &out, err);
+	feed_poll(r->api);
+	if (rc < 0)
+		return http_reply_ops(r, rc, err);
+	return http_reply_json(r, 200, out);
+}
+
+enum MHD_Result
+http_changes(struct http_req *r)
+{
+	struct json_object *out = NULL, *changes;
+	const char *s;
+	char err[OPS_ERRLEN] = "";
+	int64_t since = 0, limit = CHANGES_LIMIT_DEFAULT;
+	int rc;
+
+	if ((s = http_query(r, "since")) != NULL && parse_int64(s, 0, INT64_MAX, &since) < 0)
+		return http_reply_error(r, 400, "bad_request",
+		    "since must be a non-negative integer");
+	if ((s = http_query(r, "limit")) != NULL &&
+	    parse_int64(s, 1, CHANGES_LIMIT_MAX, &limit) < 0)
+		return http_reply_error(r, 400, "bad_request",
+		    "limit must be an integer from 1 to %d", CHANGES_LIMIT_MAX);
+	rc = ops_history(&r->api->ops, since, limit, http_query(r, "device"), &out, err);
+	if (rc < 0)
+		return http_reply_ops(r, rc, err);
+	if (json_object_object_get_ex(out, "changes", &changes))
+		feed_enrich(r->api, changes);
+	return http_reply_json(r, 200, out);
+}
+
+enum MHD_Result
+http_types(struct http_req *r)
+{
+	struct json_object *out = model_describe();
+
+	if (out == NULL)
+		return http_reply_error(r, 500, "internal", "internal error");
+	return http_reply_json(r, 200, out);
+}
+
+enum MHD_Result
+http_health(struct http_req *r)
+{
+	struct json_object *out = json_object_new_object();
+
+	json_object_object_add(out, "status", json_object_new_string("ok"));
+	json_object_object_add(out, "version", json_object_new_string(HOMECTL_VERSION));
+	json_object_object_add(out, "seq", json_object_new_int64(watch_seq(r->api->watch)));
+	json_object_object_add(out, "clients", json_object_new_int64(r->api->nclients));
+	return http_reply_json(r, 200, out);
+}

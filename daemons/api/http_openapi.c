@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* http_openapi.c -- GET /api/openapi.json: an OpenAPI 3.1 document whose
+ * fixed part is written here and whose enums and device property schemas
+ * are generated from the model table (common/model.c), so the document
+ * cannot drift from what the daemon validates. */
+#include <string.h>
+
+#include "api.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "model.h"
+
+/* "@NAME@" strings are replaced by generated values. */
+static const char skeleton[] =
+	"{\n"
+	" \"openapi\": \"3.1.0\",\n"
+	" \"info\": {\"title\": \"homectl REST API\", \"version\": \"@VERSION@\",\n"
+	"  \"description\": \"The REST half of docs/protocol.md. Live updates come over the WebSocket at /ws (not described by OpenAPI).\"},\n"
+	" \"security\": [{\"bearer\": []}],\n"
+	" \"paths\": {\n"
+	"  \"/api/devices\": {\"get\": {\"operationId\": \"listDevices\", \"summary\": \"Devices, optionally filtered\",\n"
+	"    \"parameters\": [\n"
+	"     {\"name\": \"room\", \"in\": \"query\", \"schema\": {\"type\": \"string\"}, \"description\": \"room id\"},\n"
+	"     {\"name\": \"type\", \"in\": \"query\", \"schema\": {\"$ref\": \"#/components/schemas/DeviceType\"}}],\n"
+	"    \"responses\": {\"200\": {\"description\": \"the devices\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/DeviceList\"}}}},\n"
+	"     \"400\": {\"$ref\": \"#/components/responses/BadRequest\"}, \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"},\n"
+	"     \"404\": {\"$ref\": \"#/components/responses/NotFound\"}}}},\n"
+	"  \"/api/devices/{id}\": {\"get\": {\"operationId\": \"getDevice\", \"summary\": \"One device\",\n"
+	"    \"parameters\": [{\"$ref\": \"#/components/parameters/DeviceId\"}],\n"
+	"    \"responses\": {\"200\": {\"description\": \"the device\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Device\"}}}},\n"
+	"     \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"}, \"404\": {\"$ref\": \"#/components/responses/NotFound\"}}}},\n"
+	"  \"/api/devices/{id}/actions\": {\"post\": {\"operationId\": \"controlDevice\", \"summary\": \"Run an action on one device\",\n"
+	"    \"parameters\": [{\"$ref\": \"#/components/parameters/DeviceId\"}],\n"
+	"    \"requestBody\": {\"required\": true, \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/ActionRequest\"}}}},\n"
+	"    \"responses\": {\"200\": {\"description\": \"the device after the action\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/ActionResult\"}}}},\n"
+	"     \"400\": {\"$ref\": \"#/components/responses/BadRequest\"}, \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"},\n"
+	"     \"403\": {\"$ref\": \"#/components/responses/ConfirmationRequired\"}, \"404\": {\"$ref\": \"#/components/responses/NotFound\"},\n"
+	"     \"413\": {\"$ref\": \"#/components/responses/PayloadTooLarge\"}, \"422\": {\"$ref\": \"#/components/responses/InvalidValue\"}}}},\n"
+	"  \"/api/actions\": {\"post\": {\"operationId\": \"controlDevices\", \"summary\": \"Run an action on every matching device that supports it\",\n"
+	"    \"requestBody\": {\"required\": true, \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/BulkActionRequest\"}}}},\n"
+	"    \"responses\": {\"200\": {\"description\": \"the devices after the action\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/ActionResult\"}}}},\n"
+	"     \"400\": {\"$ref\": \"#/components/responses/BadRequest\"}, \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"},\n"
+	"     \"403\": {\"$ref\": \"#/components/responses/ConfirmationRequired\"}, \"404\": {\"$ref\": \"#/components/responses/NotFound\"},\n"
+	"     \"413\": {\"$ref\": \"#/components/responses/PayloadTooLarge\"}, \"422\": {\"$ref\": \"#/components/responses/InvalidValue\"}}}},\n"
+	"  \"/api/rooms\": {\"get\": {\"operationId\": \"listRooms\", \"summary\": \"Rooms in display order\",\n"
+	"    \"responses\": {\"200\": {\"description\": \"the rooms\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/RoomList\"}}}},\n"
+	"     \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"}}}},\n"
+	"  \"/api/stats\": {\"get\": {\"operationId\": \"getStats\", \"summary\": \"Counts for the dashboard header\",\n"
+	"    \"responses\": {\"200\": {\"description\": \"the stats\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Stats\"}}}},\n"
+	"     \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"}}}},\n"
+	"  \"/api/mode\": {\n"
+	"   \"get\": {\"operationId\": \"getMode\", \"summary\": \"The active home mode\",\n"
+	"    \"responses\": {\"200\": {\"description\": \"the mode\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Mode\"}}}},\n"
+	"     \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"}}},\n"
+	"   \"put\": {\"operationId\": \"setMode\", \"summary\": \"Apply a mode's scene and make it the active mode\",\n"
+	"    \"requestBody\": {\"required\": true, \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/ModeRequest\"}}}},\n"
+	"    \"responses\": {\"200\": {\"description\": \"the result\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/ModeResult\"}}}},\n"
+	"     \"400\": {\"$ref\": \"#/components/responses/BadRequest\"}, \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"},\n"
+	"     \"404\": {\"$ref\": \"#/components/responses/NotFound\"}, \"413\": {\"$ref\": \"#/components/responses/PayloadTooLarge\"}}}},\n"
+	"  \"/api/modes\": {\"get\": {\"operationId\": \"listModes\", \"summary\": \"Every mode and its scene\",\n"
+	"    \"responses\": {\"200\": {\"description\": \"the modes\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/ModeList\"}}}},\n"
+	"     \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"}}}},\n"
+	"  \"/api/changes\": {\"get\": {\"operationId\": \"listChanges\", \"summary\": \"The change feed after a seq, oldest first\",\n"
+	"    \"parameters\": [\n"
+	"     {\"name\": \"since\", \"in\": \"query\", \"schema\": {\"type\": \"integer\", \"minimum\": 0, \"default\": 0}},\n"
+	"     {\"name\": \"limit\", \"in\": \"query\", \"schema\": {\"type\": \"integer\", \"minimum\": 1, \"maximum\": 1000, \"default\": 100}},\n"
+	"     {\"name\": \"device\", \"in\": \"query\", \"schema\": {\"type\": \"string\"}, \"description\": \"only this device's changes\"}],\n"
+	"    \"responses\": {\"200\": {\"description\": \"the changes\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/ChangeList\"}}}},\n"
+	"     \"400\": {\"$ref\": \"#/components/responses/BadRequest\"}, \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"},\n"
+	"     \"404\": {\"$ref\": \"#/components/responses/NotFound\"}}}},\n"
+	"  \"/api/types\": {\"get\": {\"operationId\": \"listTypes\", \"summary\": \"The device model: states, actions and properties of each type\",\n"
+	"    \"responses\": {\"200\": {\"description\": \"the model\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Types\"}}}},\n"
+	"     \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"}}}},\n"
+	"  \"/api/health\": {\"get\": {\"operationId\": \"getHealth\", \"summary\": \"Liveness, version, feed position and WebSocket clients\",\n"
+	"    \"responses\": {\"200\": {\"description\": \"healthy\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Health\"}}}},\n"
+	"     \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"}}}},\n"
+	"  \"/api/openapi.json\": {\"get\": {\"operationId\": \"getOpenApi\", \"summary\": \"This document\",\n"
+	"    \"responses\": {\"200\": {\"description\": \"OpenAPI 3.1\", \"content\": {\"application/json\": {\"schema\": {\"type\": \"object\"}}}},\n"
+	"     \"401\": {\"$ref\": \"#/components/responses/Unauthorized\"}}}}\n"
+	" },\n"
+	" \"components\": {\n"
+	"  \"securitySchemes\": {\"bearer\": {\"type\": \"http\", \"scheme\": \"bearer\", \"description\": \"a token from `homectl token create NAME`\"}},\n"
+	"  \"parameters\": {\"DeviceId\": {\"name\": \"id\", \"in\": \"path\", \"required\": true, \"schema\": {\"type\": \"string\"}}},\n"
+	"  \"responses\": {\n"
+	"   \"BadRequest\": {\"description\": \"malformed JSON, a missing or mistyped field, a bad query parameter\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Error\"}}}},\n"
+	"   \"Unauthorized\": {\"description\": \"no token, or an unknown or revoked one\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Error\"}}}},\n"
+	"   \"ConfirmationRequired\": {\"description\": \"the action opens the home and needs \\\"confirm\\\": true\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Error\"}}}},\n"
+	"   \"NotFound\": {\"description\": \"unknown route, device, room or mode\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Error\"}}}},\n"
+	"   \"PayloadTooLarge\": {\"description\": \"body over 64 KiB\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Error\"}}}},\n"
+	"   \"InvalidValue\": {\"description\": \"action not valid for the device, or a value out of range\", \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/Error\"}}}}\n"
+	"  },\n"
+	"  \"schemas\": {\n"
+	"   \"Error\": {\"type\": \"object\", \"required\": [\"error\"], \"properties\": {\"error\": {\"type\": \"object\", \"required\": [\"code\", \"message\"],\n"
+	"     \"properties\": {\"code\": {\"type\": \"string\", \"enum\": [\"bad_request\", \"unauthorized\", \"confirmation_required\", \"forbidden\", \"not_found\", \"method_not_allowed\", \"payload_too_large\", \"invalid_value\", \"internal\", \"busy\", \"unavailable\"]},\n"
+	"      \"message\": {\"type\": \"string\"}}}}},\n"
+	"   \"DeviceType\": {\"type\": \"string\", \"enum\": \"@TYPES@\"},\n"
+	"   \"DeviceState\": {\"type\": \"string\", \"enum\": \"@STATES@\"},\n"
+	"   \"Action\": {\"type\": \"string\", \"enum\": \"@ACTIONS@\"},\n"
+	"   \"ModeName\": {\"type\": \"string\", \"enum\": \"@MODES@\"},\n"
+	"   \"DeviceProperties\": \"@PROPS@\",\n"
+	"   \"Device\": {\"type\": \"object\", \"required\": [\"id\", \"name\", \"type\", \"room\", \"room_name\", \"state\", \"properties\", \"updated_at\"],\n"
+	"    \"properties\": {\"id\": {\"type\": \"string\"}, \"name\": {\"type\": \"string\"}, \"type\": {\"$ref\": \"#/components/schemas/DeviceType\"},\n"
+	"     \"room\": {\"type\": [\"string\", \"null\"]}, \"room_name\": {\"type\": [\"string\", \"null\"]},\n"
+	"     \"state\": {\"$ref\": \"#/components/schemas/DeviceState\"}, \"properties\": {\"$ref\": \"#/components/schemas/DeviceProperties\"},\n"
+	"     \"updated_at\": {\"type\": \"string\", \"format\": \"date-time\"}}},\n"
+	"   \"DeviceList\": {\"type\": \"object\", \"required\": [\"devices\"], \"properties\": {\"devices\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Device\"}}}},\n"
+	"   \"ActionRequest\": {\"type\": \"object\", \"required\": [\"action\"], \"additionalProperties\": false,\n"
+	"    \"properties\": {\"action\": {\"$ref\": \"#/components/schemas/Action\"}, \"properties\": {\"$ref\": \"#/components/schemas/DeviceProperties\"},\n"
+	"     \"confirm\": {\"type\": \"boolean\", \"default\": false, \"description\": \"the user confirmed an action that opens the home\"}}},\n"
+	"   \"BulkActionRequest\": {\"type\": \"object\", \"required\": [\"action\"], \"additionalProperties\": false,\n"
+	"    \"properties\": {\"action\": {\"$ref\": \"#/components/schemas/Action\"}, \"room\": {\"type\": \"string\"}, \"type\": {\"$ref\": \"#/components/schemas/DeviceType\"},\n"
+	"     \"properties\": {\"$ref\": \"#/components/schemas/DeviceProperties\"}, \"confirm\": {\"type\": \"boolean\", \"default\": false}}},\n"
+	"   \"ActionResult\": {\"type\": \"object\", \"required\": [\"devices\", \"changed\", \"skipped\"],\n"
+	"    \"properties\": {\"devices\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Device\"}}, \"changed\": {\"type\": \"integer\"},\n"
+	"     \"skipped\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"}, \"reason\": {\"type\": \"string\"}}}}}},\n"
+	"   \"Room\": {\"type\": \"object\", \"required\": [\"id\", \"name\", \"devices\"], \"properties\": {\"id\": {\"type\": \"string\"}, \"name\": {\"type\": \"string\"}, \"devices\": {\"type\": \"integer\"}}},\n"
+	"   \"RoomList\": {\"type\": \"object\", \"required\": [\"rooms\"], \"properties\": {\"rooms\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Room\"}}}},\n"
+	"   \"Stats\": {\"type\": \"object\", \"required\": [\"lights\", \"doors\", \"total_devices\", \"garage_open\", \"active_mode\"],\n"
+	"    \"properties\": {\"lights\": {\"type\": \"object\", \"properties\": {\"on\": {\"type\": \"integer\"}, \"total\": {\"type\": \"integer\"}}},\n"
+	"     \"doors\": {\"type\": \"object\", \"properties\": {\"locked\": {\"type\": \"integer\"}, \"total\": {\"type\": \"integer\"}}},\n"
+	"     \"total_devices\": {\"type\": \"integer\"}, \"garage_open\": {\"type\": \"boolean\"}, \"active_mode\": {\"$ref\": \"#/components/schemas/ModeName\"}}},\n"
+	"   \"SceneStep\": {\"type\": \"object\", \"properties\": {\"device_id\": {\"type\": \"string\"}, \"action\": {\"$ref\": \"#/components/schemas/Action\"},\n"
+	"     \"properties\": {\"$ref\": \"#/components/schemas/DeviceProperties\"}}},\n"
+	"   \"Mode\": {\"type\": \"object\", \"required\": [\"mode\"], \"properties\": {\"mode\": {\"$ref\": \"#/components/schemas/ModeName\"}, \"description\": {\"type\": \"string\"},\n"
+	"     \"scene\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/SceneStep\"}}}},\n"
+	"   \"ModeList\": {\"type\": \"object\", \"required\": [\"modes\"], \"properties\": {\"modes\": {\"type\": \"array\", \"items\": {\"type\": \"object\",\n"
+	"     \"properties\": {\"name\": {\"$ref\": \"#/components/schemas/ModeName\"}, \"description\": {\"type\": \"string\"}, \"scene\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/SceneStep\"}}}}}}},\n"
+	"   \"ModeRequest\": {\"type\": \"object\", \"required\": [\"mode\"], \"additionalProperties\": false, \"properties\": {\"mode\": {\"$ref\": \"#/components/schemas/ModeName\"}}},\n"
+	"   \"ModeResult\": {\"type\": \"object\", \"required\": [\"mode\", \"previous\", \"devices\", \"changed\"],\n"
+	"    \"properties\": {\"mode\": {\"$ref\": \"#/components/schemas/ModeName\"}, \"previous\": {\"type\": [\"string\", \"null\"]},\n"
+	"     \"devices\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Device\"}}, \"changed\": {\"type\": \"integer\"}}},\n"
+	"   \"Change\": {\"type\": \"object\", \"required\": [\"seq\", \"at\", \"source\", \"kind\"],\n"
+	"    \"properties\": {\"seq\": {\"type\": \"integer\"}, \"at\": {\"type\": \"string\", \"format\": \"date-time\"},\n"
+	"     \"source\": {\"type\": \"string\", \"enum\": [\"mcp\", \"api\", \"cli\", \"unknown\"]},\n"
+	"     \"kind\": {\"type\": \"string\", \"enum\": [\"device\", \"device_removed\", \"mode\"]},\n"
+	"     \"device_id\": {\"type\": \"string\"}, \"device\": {\"$ref\": \"#/components/schemas/Device\"}, \"mode\": {\"$ref\": \"#/components/schemas/ModeName\"}}},\n"
+	"   \"ChangeList\": {\"type\": \"object\", \"required\": [\"changes\", \"oldest\", \"newest\"],\n"
+	"    \"properties\": {\"changes\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Change\"}}, \"oldest\": {\"type\": \"integer\"}, \"newest\": {\"type\": \"integer\"}}},\n"
+	"   \"Types\": {\"type\": \"object\", \"description\": \"one entry per device type\", \"additionalProperties\": {\"type\": \"object\",\n"
+	"     \"properties\": {\"states\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}, \"actions\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}, \"properties\": {\"type\": \"object\"}}}},\n"
+	"   \"Health\": {\"type\": \"object\", \"required\": [\"status\", \"version\", \"seq\", \"clients\"],\n"
+	"    \"properties\": {\"status\": {\"const\": \"ok\"}, \"version\": {\"type\": \"string\"}, \"seq\": {\"type\": \"integer\"}, \"clients\": {\"type\": \"integer\"}}}\n"
+	"  }\n"
+	" }\n"
+	"}\n";
+
+static struct json_object *
+string_array(const char *const *list)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (; list != NULL && *list != NULL; list++)
+		json_object_array_add(a, json_object_new_string(*list));
+	return a;
+}
+
+/* Every writable property of any type, each described once. */
+static struct json_object *
+props_schema(void)
+{
+	struct json_object *schema, *props;
+	const struct model_type *t;
+	const struct model_prop *p;
+
+	schema = json_object_new_object();
+	props = json_object_new_object();
+	json_object_object_add(schema, "type", json_object_new_string("object"));
+	json_object_object_add(schema, "description", json_object_new_string(
+	    "device properties; which ones a type has is served at /api/types"));
+	for (t = model_types; t->name != NULL; t++)
+		for (p = t->props; p != NULL && p->name != NULL; p++)
+			if (!json_object_object_get_ex(props, p->name, NULL))
+				json_object_object_add(props, p->name, model_prop_schema(p));
+	json_object_object_add(schema, "properties", props);
+	return schema;
+}
+
+/* Replaces every "@NAME@" string value below obj. */
+static void
+fill(struct json_object *obj)
+{
+	struct json_object *v;
+	const char *s;
+	size_t i, n;
+
+	if (json_object_is_type(obj, json_type_array)) {
+		n = json_object_array_length(obj);
+		for (i = 0; i < n; i++)
+			fill(json_object_array_get_idx(obj, i));
+		return;
+	}
+	if (!json_object_is_type(obj, json_type_object))
+		return;
+	json_object_object_foreach(obj, key, val) {
+		if (!json_object_is_type(val, json_type_string)) {
+			fill(val);
+			continue;
+		}
+		s = json_object_get_string(val);
+		if (s[0] != '@')
+			continue;
+		if (strcmp(s, "@VERSION@") == 0)
+			v = json_object_new_string(HOMECTL_VERSION);
+		else if (strcmp(s, "@TYPES@") == 0)
+			v = string_array(model_type_names);
+		else if (strcmp(s, "@STATES@") == 0)
+			v = string_array(model_states);
+		else if (strcmp(s, "@ACTIONS@") == 0)
+			v = string_array(model_actions);
+		else if (strcmp(s, "@MODES@") == 0)
+			v = string_array(model_modes);
+		else if (strcmp(s, "@PROPS@") == 0)
+			v = props_schema();
+		else
+			continue;
+		/* Replacing the value of the key being visited is safe:
+		 * json-c keeps the entry and swaps its value. */
+		json_object_object_add(obj, key, v);
+	}
+}
+
+struct json_object *
+openapi_document(void)
+{
+	struct json_object *doc;
+	char err[128];
+
+	doc = json_parse_strict(skeleton, sizeof(skeleton) - 1, err, sizeof(err));
+	if (doc == NULL) {
+		log_warnx("openapi: %s", err);
+		return NULL;
+	}
+	fill(doc);
+	return doc;
+}
+
+enum MHD_Result
+http_openapi(struct http_req *r)
+{
+	struct json_object *doc = openapi_document();
+
+	if (doc == NULL)
+		return http_reply_error(r, 500, "internal", "internal error");
+	return http_reply_json(r, 200, doc);
+}

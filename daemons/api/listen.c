@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/* listen.c -- one port for everything: accepts each connection itself,
+ * peeks at its request line (MSG_PEEK consumes nothing) and hands `/ws` to
+ * libwebsockets and everything else to libmicrohttpd.  Connections whose
+ * request line has not arrived yet wait in a private edge-triggered epoll
+ * set, bounded in number and in time, so silent clients stall no one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "api.h"
+#include "log.h"
+#include "util.h"
+
+#define ACCEPT_BATCH	64	/* accepts per wake-up, so a flood starves no one */
+
+struct pending {
+	TAILQ_ENTRY(pending) entry;
+	int fd;
+	uint64_t deadline;	/* mono_usec() */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+};
+
+enum peek_verdict { PEEK_WAIT, PEEK_WS, PEEK_HTTP, PEEK_CLOSE };
+
+static void peek_timeout(lws_sorted_usec_list_t *sul);
+
+/* Reads, without consuming, what the client sent so far and decides where
+ * the connection goes. */
+static enum peek_verdict
+peek(int fd)
+{
+	char buf[API_PEEK_BYTES];
+	const char *nl, *sp, *path;
+	ssize_t n;
+	size_t plen;
+
+	n = recv(fd, buf, sizeof(buf), MSG_PEEK);
+	if (n == 0)
+		return PEEK_CLOSE;
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ?
+		    PEEK_WAIT : PEEK_CLOSE;
+	nl = memchr(buf, '\n', (size_t)n);
+	if (nl == NULL)
+		return (size_t)n == sizeof(buf) ? PEEK_CLOSE : PEEK_WAIT;
+	/* "METHOD SP request-target SP HTTP/x.y"; anything odd goes to MHD,
+	 * which answers it properly. */
+	sp = memchr(buf, ' ', (size_t)(nl - buf));
+	if (sp == NULL)
+		return PEEK_HTTP;
+	path = sp + 1;
+	plen = (size_t)(nl - path);
+	if (plen >= 3 && memcmp(path, "/ws", 3) == 0 &&
+	    (plen == 3 || path[3] == ' ' || path[3] == '?' || path[3] == '/'))
+		return PEEK_WS;
+	return PEEK_HTTP;
+}
+
+static void
+pending_free(struct api *api, struct pending *p, bool close_fd)
+{
+	TAILQ_REMOVE(&api->pending, p, entry);
+	api->npending--;
+	epoll_ctl(api->peek_epfd, EPOLL_CTL_DEL, p->fd, NULL);
+	if (close_fd)
+		close(p->fd);
+	free(p);
+}
+
+static void
+peek_arm(struct api *api)
+{
+	struct pending *p = TAILQ_FIRST(&api->pending);
+	uint64_t now;
+
+	if (p == NULL) {
+		lws_sul_cancel(&api->peek_sul);
+		return;
+	}
+	now = mono_usec();
+	lws_sul_schedule(api->lws, 0, &api->peek_sul, peek_timeout,
+	    p->deadline > now ? (lws_usec_t)(p->deadline - now) : 0);
+}
+
+static void
+dispatch(struct api *api, int fd, enum peek_verdict v, const struct sockaddr *sa,
+    socklen_t salen)
+{
+	switch (v) {
+	case PEEK_WS:
+		/* lws owns fd now, even when this fails. */
+		if (lws_adopt_socket_vhost(api->vh, fd) == NULL)
+			log_debug("listen: lws refused a WebSocket connection");
+		break;
+	case PEEK_HTTP:
+		http_add_connection(api, fd, sa, salen);
+		break;
+	default:
+		close(fd);
+		break;
+	}
+}
+
+static void
+peek_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct api *api = lws_container_of(sul, struct api, peek_sul);
+	struct pending *p;
+	uint64_t now = mono_usec();
+
+	/* The list is in arrival order, so deadlines are in order too.  A
+	 * millisecond of slack avoids a re-arm for an almost-due neighbour. */
+	while ((p = TAILQ_FIRST(&api->pending)) != NULL && p->deadline <= now + 1000) {
+		log_debug("listen: closing a connection that sent no request line");
+		pending_free(api, p, true);
+	}
+	peek_arm(api);
+}
+
+static int
+peek_rx(struct api_fd *h)
+{
+	struct api *api = h->api;
+	struct epoll_event ev[64];
+	struct pending *p;
+	enum peek_verdict v;
+	bool head;
+	int i, n;
+
+	while ((n = epoll_wait(api->peek_epfd, ev, (int)NELEMS(ev), 0)) > 0) {
+		for (i = 0; i < n; i++) {
+			p = ev[i].data.ptr;
+			v = peek(p->fd);
+			if (v == PEEK_WAIT && (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+				v = PEEK_CLOSE;
+			if (v == PEEK_WAIT)
+				continue;
+			head = p == TAILQ_FIRST(&api->pending);
+			epoll_ctl(api->peek_epfd, EPOLL_CTL_DEL, p->fd, NULL);
+			dispatch(api, p->fd, v, (struct sockaddr *)&p->sa, p->salen);
+			p->fd = -1;
+			TAILQ_REMOVE(&api->pending, p, entry);
+			api->npending--;
+			free(p);
+			if (head)
+				peek_arm(api);
+		}
+		if (n < (int)NELEMS(ev))
+			break;
+	}
+	return 0;
+}
+
+/* A new connection: route it now if its request line is here, else park it
+ * in the peek set.  When the set is full the oldest parked one goes. */
+static void
+route(struct api *api, int fd, const struct sockaddr_storage *sa, socklen_t salen)
+{
+	struct epoll_event ev;
+	struct pending *p, *old;
+	enum peek_verdict v;
+
+	v = peek(fd);
+	if (v != PEEK_WAIT) {
+		dispatch(api, fd, v, (const struct sockaddr *)sa, salen);
+		return;
+	}
+	if (api->npending >= API_PENDING_MAX && (old = TAILQ_FIRST(&api->pending)) != NULL) {
+		log_debug("listen: too many silent connections, dropping the oldest");
+		pending_free(api, old, true);
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		close(fd);
+		return;
+	}
+	p->fd = fd;
+	p->deadline = mono_usec() + (uint64_t)API_PEEK_TIMEOUT_SEC * 1000000;
+	memcpy(&p->sa, sa, salen);
+	p->salen = salen;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = p;
+	if (epoll_ctl(api->peek_epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_warn("listen: epoll_ctl");
+		close(fd);
+		free(p);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&api->pending, p, entry);
+	if (api->npending++ == 0)
+		peek_arm(api);
+}
+
+static void
+accept_resume(lws_sorted_usec_list_t *sul)
+{
+	struct api *api = lws_container_of(sul, struct api, accept_sul);
+	size_t i;
+
+	for (i = 0; i < api->nlisteners; i++)
+		if (api->listeners[i].wsi != NULL)
+			lws_rx_flow_control(api->listeners[i].wsi, 1);
+}
+
+static int
+listen_rx(struct api_fd *h)
+{
+	struct api *api = h->api;
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	struct pending *old;
+	size_t i;
+	int fd, n;
+
+	for (n = 0; n < ACCEPT_BATCH; n++) {
+		salen = sizeof(sa);
+		fd = accept4(h->fd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			route(api, fd, &sa, salen);
+			continue;
+		}
+		switch (errno) {
+		case EAGAIN:
+		case ECONNABORTED:
+		case EINTR:
+		case EPROTO:
+			if (errno == EAGAIN)
+				return 0;
+			continue;
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			/* The listening socket stays readable: without a pause
+			 * the loop would spin.  Free a parked connection if
+			 * there is one, and stop accepting for a moment. */
+			log_warn("listen: accept");
+			if ((old = TAILQ_FIRST(&api->pending)) != NULL)
+				pending_free(api, old, true);
+			for (i = 0; i < api->nlisteners; i++)
+				if (api->listeners[i].wsi != NULL)
+					lws_rx_flow_control(api->listeners[i].wsi, 0);
+			lws_sul_schedule(api->lws, 0, &api->accept_sul, accept_resume,
+			    200 * LWS_US_PER_MS);
+			return 0;
+		default:
+			log_warn("listen: accept");
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int
+bind_addr(const char *addr)
+{
+	struct addrinfo hints, *res = NULL;
+	char host[256];
+	const char *colon, *port;
+	size_t hlen;
+	int fd = -1, on = 1, r;
+
+	colon = strrchr(addr, ':');
+	if (colon == NULL) {
+		log_warnx("listen: %s: expected ADDR:PORT", addr);
+		return -EINVAL;
+	}
+	port = colon + 1;
+	hlen = (size_t)(colon - addr);
+	if (hlen >= 2 && addr[0] == '[' && addr[hlen - 1] == ']') {
+		addr++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host)) {
+		log_warnx("listen: address too long");
+		return -EINVAL;
+	}
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((r = getaddrinfo(hlen ? host : NULL, port, &hints, &res)) != 0) {
+		log_warnx("listen: %s: %s", addr, gai_strerror(r));
+		return -EINVAL;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		log_warn("listen: socket");
+		goto done;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		r = -errno;
+		log_warn("listen: %s", addr);
+		close(fd);
+		fd = -1;
+		goto done;
+	}
+	r = fd;
+done:
+	freeaddrinfo(res);
+	return r;
+}
+
+static void
+log_bound(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+	const char *fields[] = { NULL, NULL };
+	char field[NI_MAXHOST + NI_MAXSERV + 32];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), serv, sizeof(serv),
+		NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	snprintf(field, sizeof(field), "HOMECTL_LISTEN=%s%s%s:%s",
+	    ss.ss_family == AF_INET6 ? "[" : "", host, ss.ss_family == AF_INET6 ? "]" : "", serv);
+	fields[0] = field;
+	log_fields(LOG_INFO, fields, "listening on %s", field + strlen("HOMECTL_LISTEN="));
+}
+
+int
+listen_start(struct api *api, const char *addr)
+{
+	int fds[16], nfds = 0, n, i, fd;
+
+	TAILQ_INIT(&api->pending);
+	api->peek_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (api->peek_epfd < 0) {
+		log_warn("listen: epoll_create1");
+		return -errno;
+	}
+	/* lws closes what it adopts; keep our own copy of the peek set. */
+	fd = fcntl(api->peek_epfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || loop_adopt(api, fd, &api->peek_fd, "peek") < 0)
+		return -EIO;
+	api->peek_fd.rx = peek_rx;
+
+	n = sd_listen_fds(1);
+	if (n < 0) {
+		log_warnx("listen: sd_listen_fds: %s", strerror(-n));
+		n = 0;
+	}
+	for (i = 0; i < n && nfds < (int)NELEMS(fds); i++) {
+		fd = SD_LISTEN_FDS_START + i;
+		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+			log_warnx("listen: fd %d from systemd is not a listening stream socket", fd);
+			continue;
+		}
+		fds[nfds++] = fd;
+	}
+	if (nfds == 0) {
+		if ((fd = bind_addr(addr)) < 0)
+			return fd;
+		fds[nfds++] = fd;
+	}
+	api->listeners = calloc((size_t)nfds, sizeof(*api->listeners));
+	if (api->listeners == NULL)
+		return -ENOMEM;
+	for (i = 0; i < nfds; i++) {
+		log_bound(fds[i]);
+		api->listeners[i].rx = listen_rx;
+		if (loop_adopt(api, fds[i], &api->listeners[i], "listener") < 0)
+			return -EIO;
+		api->nlisteners++;
+	}
+	return 0;
+}
+
+int
+listen_port(struct api *api)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (api->nlisteners == 0 || getsockname(api->listeners[0].fd,
+	    (struct sockaddr *)&ss, &sl) < 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+void
+listen_stop(struct api *api)
+{
+	struct pending *p;
+
+	while ((p = TAILQ_FIRST(&api->pending)) != NULL)
+		pending_free(api, p, true);
+	lws_sul_cancel(&api->peek_sul);
+	lws_sul_cancel(&api->accept_sul);
+	if (api->peek_epfd >= 0)
+		close(api->peek_epfd);
+	api->peek_epfd = -1;
+	free(api->listeners);
+	api->listeners = NULL;
+	api->nlisteners = 0;
+}
