@@ -29,7 +29,7 @@ async function connText(page) {
 }
 
 async function waitConnected(page) {
-	await waitFor(async () => (await connText(page)) === 'Connected', 'the page to say Connected');
+	await waitFor(async () => (await connText(page)) === 'Connected', 'the page to say Connected', 30000);
 }
 
 // Every card shows the state the database holds, and there is no other card.
@@ -53,6 +53,8 @@ describe('dashboard', () => {
 		home = makeHome();
 		api = new Api(home, await freePort());
 		await api.start();
+		// A copy of the home as it starts, to put back while the server is down.
+		sqlite(home.db, `.backup '${path.join(home.dir, 'start.db')}'`);
 		browser = await launchBrowser();
 		page = await browser.context.newPage();
 		watch = watchRequests(page, api.base);
@@ -168,9 +170,12 @@ describe('dashboard', () => {
 		const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
 		const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
 		const client = new Client({ name: 'homectl-web-test', version: '1.0.0' });
-		await client.connect(new StdioClientTransport({ command: BIN.mcp,
-			args: ['--stdio', '--db', home.db], stderr: 'pipe' }));
+		const transport = new StdioClientTransport({ command: BIN.mcp,
+			args: ['--stdio', '--db', home.db], stderr: 'pipe' });
+		let stderr = '';
+		transport.stderr.on('data', (d) => { stderr += d; });
 		try {
+			await client.connect(transport);
 			const r = await client.callTool({ name: 'control_device',
 				arguments: { action: 'on', device_id: 'kitchen_light_counter', brightness: 30 } });
 			assert.ok(!r.isError, JSON.stringify(r.content));
@@ -180,9 +185,16 @@ describe('dashboard', () => {
 			'the counter lights to show 30%');
 			await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'mcp'),
 				'an mcp entry in the feed');
-			const f = await client.callTool({ name: 'feed_fish', arguments: {} });
+			const f = await client.callTool({ name: 'set_home_mode', arguments: { mode: 'home' } });
 			assert.ok(!f.isError, JSON.stringify(f.content));
-			await waitState(page, 'kitchen_fish_feeder', 'feeding');
+			await waitFor(async () => (await page.textContent('#mode-badge')).includes('Home'),
+				'the mode badge to say Home');
+			await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'mcp'),
+				'an mcp entry for the mode in the feed');
+			await assertMatchesDb(page, home.db);
+		} catch (e) {
+			e.message += `\nhomectl-mcp stderr: ${stderr}`;
+			throw e;
 		} finally {
 			await client.close();
 		}
@@ -205,6 +217,25 @@ describe('dashboard', () => {
 		assert.equal(await page.evaluate(() => document.body.classList.contains('stale')), false);
 		cli(home.db, 'set', 'back_door_lock', 'lock');
 		await waitState(page, 'back_door_lock', 'locked');
+	});
+
+	test('a restart on an older copy of the database: the snapshot replaces everything', async () => {
+		const before = await page.evaluate(() => document.querySelectorAll('article.card').length);
+		assert.equal(before, 23);
+		await api.stop();
+		await waitFor(async () => /^(Reconnecting…|Offline)$/.test(await connText(page)),
+			'the page to say Reconnecting');
+		// The feed's seq goes back: the page asks for changes after a seq this
+		// database never reached, and must get a snapshot, not an empty resume.
+		for (const f of ['homectl.db-wal', 'homectl.db-shm'])
+			fs.rmSync(path.join(home.dir, f), { force: true });
+		fs.copyFileSync(path.join(home.dir, 'start.db'), home.db);
+		await api.start();
+		await waitConnected(page);
+		await page.waitForSelector(card('living_room_motion_sensor'));
+		await assertMatchesDb(page, home.db);
+		const top = Number(await page.getAttribute('#feed li.feed-item', 'data-seq'));
+		assert.equal(top, Number(sqlite(home.db, 'SELECT max(seq) FROM changes')));
 	});
 
 	test('two pages stay in sync', async () => {

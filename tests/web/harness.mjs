@@ -111,7 +111,8 @@ export class Api {
 
 	async start() {
 		this.log = '';
-		const p = spawn(BIN.api, ['--config', this.conf], {
+		const p = spawn(BIN.api, ['--config', this.conf, '--db', this.home.db,
+			'--listen', `127.0.0.1:${this.port}`, '--web-root', WEB_ROOT], {
 			env: { ...process.env, HOMECTL_CONFIG: this.conf, HOMECTL_DB: this.home.db },
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});

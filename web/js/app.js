@@ -96,6 +96,7 @@ class Dashboard {
 		this.sections = new Map();	// room key -> {el, grid, count}
 		this.feed = [];			// entries, newest first
 		this.feedSeqs = new Set();
+		this.feedGen = 0;
 		this.lastUpdate = null;
 		this.status = 'connecting';
 		this.live = null;
@@ -120,7 +121,7 @@ class Dashboard {
 		else if (types.reason.status === 401)
 			return;
 		if (modes.status === 'fulfilled')
-			this.modes = modes.value.modes || [];
+			this.modes = Array.isArray(modes.value) ? modes.value : (modes.value.modes || []);
 		else if (modes.reason.status === 401)
 			return;
 		this.renderModes();
@@ -473,20 +474,23 @@ class Dashboard {
 
 	// ---- activity feed ----
 
+	// After a snapshot: the feed starts again from the server's history up to
+	// the snapshot's seq, plus whatever arrived live since.
 	async loadFeed() {
 		const seq = this.store.seq ?? 0;
-		const since = Math.max(0, seq - FEED_MAX);
+		const gen = ++this.feedGen;
+		this.feed = [];
+		this.feedSeqs = new Set();
+		this.renderFeed();
 		let res;
 		try {
-			res = await this.api.get(`/api/changes?since=${since}&limit=${FEED_MAX}`);
+			res = await this.api.get(`/api/changes?since=${Math.max(0, seq - FEED_MAX)}&limit=${FEED_MAX}`);
 		} catch (e) {
 			return;
 		}
-		const list = (res.changes || []).slice().sort((a, b) => a.seq - b.seq);
-		// Rebuild from the server's history; keep live entries it does not hold yet.
-		const live = this.feed.filter((e) => e.seq > (list.length ? list[list.length - 1].seq : seq));
-		this.feed = [];
-		this.feedSeqs = new Set();
+		if (gen !== this.feedGen || this.stopped)
+			return;
+		const list = (res.changes || []).filter((c) => c.seq <= seq).sort((a, b) => a.seq - b.seq);
 		const last = new Map();
 		for (const c of list) {
 			let prev = null;
@@ -496,8 +500,6 @@ class Dashboard {
 			}
 			this.addFeed(c, prev);
 		}
-		for (const e of live.reverse())
-			this.pushFeed(e);
 		this.renderFeed();
 	}
 

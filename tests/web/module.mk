@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: MIT
+# tests/web -- the dashboard in Debian's chromium (playwright-core), against
+# the real homectl-api on a demo home; the CLI, sqlite3 and an MCP client are
+# the other writers. Screenshots land in $(BUILD)/screenshots/.
+CHECKS += check-web
+check-web: all node-deps
+	$(Q)$(RUN_SUITE) web env HOMECTL_BUILD=$(BUILD) node --test --test-concurrency=1 tests/web/
+.PHONY: check-web
