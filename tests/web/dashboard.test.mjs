@@ -133,6 +133,50 @@ describe('dashboard', () => {
 		'an api entry for the lamp at the top of the feed');
 	});
 
+	test('every kind of control reaches the database', async () => {
+		// Fan speed: a segmented control.
+		await page.click(`${card('bedroom_fan')} [data-prop="speed"] button[data-value="3"]`);
+		await waitDb(home.db, 'bedroom_fan', (d) => d.properties.speed === 3 && d.state === 'on', 'speed 3');
+		await waitState(page, 'bedroom_fan', 'on');
+
+		// Thermostat: target up by two, then the mode.
+		const t0 = dbDevice(home.db, 'thermostat_main').properties.target_temp;
+		await page.click(`${card('thermostat_main')} button[aria-label^="Raise"]`);
+		await page.click(`${card('thermostat_main')} button[aria-label^="Raise"]`);
+		await waitDb(home.db, 'thermostat_main', (d) => d.properties.target_temp === t0 + 2, `target ${t0 + 2}`);
+		await waitFor(async () => (await page.textContent(`${card('thermostat_main')} .stepper-value`)).trim() ===
+			`${t0 + 2}°F`, 'the new target on the card');
+		await page.click(`${card('thermostat_main')} [data-prop="mode"] button[data-value="heat"]`);
+		await waitDb(home.db, 'thermostat_main', (d) => d.properties.mode === 'heat', 'mode heat');
+		await waitState(page, 'thermostat_main', 'heat');
+
+		// Blinds: close, then half open with the slider by keyboard.
+		await page.click(`${card('living_room_blinds')} button[data-action="close"]`);
+		await waitDb(home.db, 'living_room_blinds', (d) => d.state === 'closed' && d.properties.position === 0, 'closed');
+		await page.focus(`${card('living_room_blinds')} input[data-prop="position"]`);
+		for (let i = 0; i < 5; i++)
+			await page.keyboard.press('ArrowRight');
+		await waitDb(home.db, 'living_room_blinds', (d) => d.properties.position === 5 && d.state === 'partial',
+			'position 5');
+
+		// Colour temperature.
+		await page.focus(`${card('living_room_light_main')} input[data-prop="color_temp"]`);
+		await page.keyboard.press('End');
+		await waitDb(home.db, 'living_room_light_main', (d) => d.properties.color_temp === 6500, '6500 K');
+
+		// EV charger and fish feeder.
+		await page.click(`${card('outdoor_ev_charger')} button[data-action="start"]`);
+		await waitDb(home.db, 'outdoor_ev_charger', (d) => d.state === 'charging', 'charging');
+		await waitFor(() => page.$(`${card('outdoor_ev_charger')} button[data-action="stop"]`), 'a Stop button');
+		await page.click(`${card('outdoor_ev_charger')} button[data-action="stop"]`);
+		await waitDb(home.db, 'outdoor_ev_charger', (d) => d.state === 'idle', 'idle');
+		const fed = dbDevice(home.db, 'kitchen_fish_feeder').properties.last_fed;
+		await page.click(`${card('kitchen_fish_feeder')} button[data-action="feed"]`);
+		await waitDb(home.db, 'kitchen_fish_feeder', (d) => d.properties.last_fed !== fed, 'fed');
+		await waitFor(async () => /just now|s ago/.test(await page.textContent(`${card('kitchen_fish_feeder')} dd`)),
+			'last fed: just now');
+	});
+
 	test('changes from the CLI and the sqlite3 shell appear without a reload', async () => {
 		const marker = await page.evaluate(() => { window.__noReload = 1; return 1; });
 		assert.equal(marker, 1);
