@@ -586,7 +586,8 @@ class Dashboard {
 let dash = null;
 let refused = null;	// the last token the server refused
 
-function showLogin(message) {
+// message: what to tell the person; detail: what the server said, if other.
+function showLogin(message, detail) {
 	if (dash) {
 		dash.stop();
 		dash = null;
@@ -601,6 +602,9 @@ function showLogin(message) {
 	const msg = $('login-msg');
 	setText(msg, message || '');
 	msg.hidden = !message;
+	const det = $('login-detail');
+	setText(det, detail ? `The server said: ${detail}` : '');
+	det.hidden = !detail || !message;
 	document.body.classList.remove('stale');
 	document.body.dataset.view = 'login';
 	$('token-input').focus();
@@ -624,8 +628,9 @@ function showApp(token, fresh) {
 		if (stored === token)
 			clearToken();
 		showLogin(fresh && !accepted ?
-			`That token was not accepted: it is unknown or has been revoked. (${message})` :
-			`Your access token is no longer accepted: it has been revoked or is unknown. Sign in with a new token. (${message})`);
+			'That token was not accepted: it is unknown or has been revoked.' :
+			'Your access token is no longer accepted: it has been revoked or is unknown. Sign in with a new token.',
+		message);
 	});
 	dash = d;
 	d.start();
@@ -653,6 +658,15 @@ function boot() {
 	$('logout').addEventListener('click', () => {
 		clearToken();
 		showLogin('Signed out.');
+	});
+	// A sign-in link opened in a tab that is already open.
+	window.addEventListener('hashchange', () => {
+		const t = tokenFromFragment();
+		if (t) {
+			saveToken(t, true);
+			refused = null;
+			showApp(t, true);
+		}
 	});
 	// Several tabs share a remembered token: follow sign-in and sign-out.
 	window.addEventListener('storage', (e) => {

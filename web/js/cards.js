@@ -167,14 +167,28 @@ class Card {
 	// Sends `set` for one property; while the request is out (or the control
 	// is in the user's hand) live updates leave the control alone.
 	holder() {
-		const st = { hand: false, pending: 0 };
-		st.held = () => st.hand || st.pending > 0;
-		st.set = (props) => {
-			st.pending++;
+		const st = { hand: false, pending: 0, inflight: false, queued: null };
+		st.held = () => st.hand || st.pending > 0 || st.inflight;
+		// One request at a time per control, the newest value last: two
+		// quick moves must not reach the server in the wrong order.
+		const run = (props) => {
+			st.inflight = true;
 			return this.send('set', props).finally(() => {
-				st.pending--;
+				const next = st.queued;
+				st.queued = null;
+				if (next)
+					return run(next);
+				st.inflight = false;
 				this.update(this.current);
+				return undefined;
 			});
+		};
+		st.set = (props) => {
+			if (st.inflight) {
+				st.queued = props;
+				return Promise.resolve();
+			}
+			return run(props);
 		};
 		return st;
 	}
