@@ -46,6 +46,13 @@ async function assertMatchesDb(page, db) {
 
 describe('dashboard', () => {
 	let home, api, browser, page, watch;
+	const frames = [];
+	const hellos = () => frames.filter((f) => f.dir === 'out' && f.msg.type === 'hello').map((f) => f.msg);
+	// The first snapshot or changes frame after the last hello.
+	const startFrame = () => {
+		const i = frames.map((f) => f.dir === 'out' && f.msg.type === 'hello').lastIndexOf(true);
+		return frames.slice(i).find((f) => f.dir === 'in' && ['snapshot', 'changes'].includes(f.msg.type));
+	};
 
 	before(async () => {
 		for (const b of [BIN.cli, BIN.api])
@@ -58,6 +65,11 @@ describe('dashboard', () => {
 		browser = await launchBrowser();
 		page = await browser.context.newPage();
 		watch = watchRequests(page, api.base);
+		// What the page says on its WebSockets, and the kind of each frame it gets.
+		page.on('websocket', (ws) => {
+			ws.on('framesent', (f) => frames.push({ dir: 'out', msg: JSON.parse(f.payload) }));
+			ws.on('framereceived', (f) => frames.push({ dir: 'in', msg: JSON.parse(f.payload) }));
+		});
 	});
 
 	after(async () => {
@@ -245,6 +257,8 @@ describe('dashboard', () => {
 	});
 
 	test('a server restart: Reconnecting, then Connected with fresh state', async () => {
+		const seqBefore = Number(sqlite(home.db, 'SELECT max(seq) FROM changes'));
+		const nHello = hellos().length;
 		await api.stop();
 		await waitFor(async () => /^(Reconnecting…|Offline)$/.test(await connText(page)),
 			'the page to say Reconnecting');
@@ -257,6 +271,12 @@ describe('dashboard', () => {
 		await waitConnected(page);
 		await waitState(page, 'bedroom_blinds', 'open');
 		await page.waitForSelector(card('living_room_motion_sensor'), { state: 'detached' });
+		// It resumed: the hello carried the seq it had, and got the missed changes.
+		const h = hellos().slice(nHello);
+		assert.ok(h.length >= 1, 'the page said hello again');
+		assert.equal(h[h.length - 1].since, seqBefore);
+		assert.equal(h[h.length - 1].token, home.token);
+		assert.equal(startFrame().msg.type, 'changes');
 		await assertMatchesDb(page, home.db);
 		assert.equal(await page.evaluate(() => document.body.classList.contains('stale')), false);
 		cli(home.db, 'set', 'back_door_lock', 'lock');
@@ -278,6 +298,7 @@ describe('dashboard', () => {
 		await waitConnected(page);
 		await page.waitForSelector(card('living_room_motion_sensor'));
 		await assertMatchesDb(page, home.db);
+		assert.equal(startFrame().msg.type, 'snapshot');
 		const top = Number(await page.getAttribute('#feed li.feed-item', 'data-seq'));
 		assert.equal(top, Number(sqlite(home.db, 'SELECT max(seq) FROM changes')));
 	});
