@@ -325,10 +325,11 @@ class Dashboard {
 		const box = $('stats');
 		if (box.childElementCount !== items.length) {
 			box.replaceChildren(...items.map(([ic, label, , , key]) =>
-				h('div', { class: 'stat', 'data-stat': key },
+				h('li', { class: 'stat', 'data-stat': key },
 					h('span', { class: 'stat-icon', html: icon(ic) }),
-					h('dt', {}, label),
-					h('dd', {}, h('span', { class: 'stat-value' }), h('span', { class: 'stat-of' })))));
+					h('span', { class: 'stat-label' }, label),
+					h('span', { class: 'stat-num' }, h('span', { class: 'stat-value' }),
+						h('span', { class: 'stat-of' })))));
 		}
 		items.forEach(([, , value, of, key], i) => {
 			const el = box.children[i];

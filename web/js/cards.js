@@ -121,8 +121,7 @@ class Card {
 		const item = h('div', { class: 'reading' }, h('dt', {}, p.label), dd);
 		let bar = null;
 		if (p.unit === '%' && p.name === 'battery_level') {
-			bar = h('span', { class: 'bar' }, h('span', {}));
-			item.append(bar);
+			bar = h('span', { class: 'bar', 'aria-hidden': 'true' }, h('span', {}));
 		}
 		if (p.name === 'value' || p.name === 'current_temp')
 			item.classList.add('reading-big');
@@ -135,6 +134,8 @@ class Card {
 			const v = (d.properties || {})[p.name];
 			item.hidden = v == null && (p.kind === 'time' && p.name === 'started_at');
 			setText(dd, propValue(p, v, d));
+			if (bar)
+				dd.append(bar);
 			if (p.kind === 'time') {
 				dd.dataset.ts = v || '';
 				dd.title = v ? absTime(v) : '';
@@ -158,7 +159,7 @@ class Card {
 		});
 		this.updaters.push((d) => {
 			btn.setAttribute('aria-checked', d.state === 'on' ? 'true' : 'false');
-			btn.setAttribute('aria-label', `${d.name || d.id}: ${d.state === 'on' ? 'on' : 'off'}`);
+			btn.setAttribute('aria-label', d.name || d.id);
 			btn.title = d.state === 'on' ? 'Switch off' : 'Switch on';
 		});
 		return btn;
