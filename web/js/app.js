@@ -22,6 +22,10 @@ const SOURCE_TITLES = {
 	unknown: 'Made outside homectl (for example with the sqlite3 shell)',
 };
 
+// Cards in a room: climate and doors first, then lights, then the rest.
+const DISPLAY_ORDER = ['thermostat', 'lock', 'garage', 'light', 'switch', 'plug', 'fan', 'blinds',
+	'temperature_sensor', 'motion_sensor'];
+
 const $ = (id) => document.getElementById(id);
 
 // ---- the token ----------------------------------------------------------
@@ -363,7 +367,7 @@ class Dashboard {
 			}
 			order.get(k).devices.push(d);
 		}
-		const typeRank = [...this.types.keys()];
+		const typeRank = [...new Set([...DISPLAY_ORDER, ...this.types.keys()])];
 		const rank = (t) => {
 			const i = typeRank.indexOf(t);
 			return i < 0 ? typeRank.length : i;
