@@ -289,13 +289,13 @@ write_frame(struct ws_client *c, struct frame *f)
 static int
 on_writeable(struct ws_client *c)
 {
-	unsigned char ping[LWS_PRE + 1];
+	unsigned char ping[LWS_PRE + 4] = { 0 };
 	struct frame *f;
 	int r = 0;
 
 	if (c->ping_due) {
 		c->ping_due = false;
-		if (lws_write(c->wsi, ping + LWS_PRE, 0, LWS_WRITE_PING) < 0)
+		if (lws_write(c->wsi, ping + LWS_PRE, 4, LWS_WRITE_PING) < 0)
 			return -1;
 		goto more;
 	}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+// daemon.test.mjs -- the process: an idle daemon sleeps, silent and idle
+// connections stall no one, systemd's socket and notify protocol work, and
+// SIGTERM ends it cleanly.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { join } from 'node:path';
+import { makeHome, startApi, api, connect, procStats, sleep, API } from './helpers.mjs';
+
+let home, d;
+before(async () => {
+	home = makeHome();
+	d = await startApi(home);
+});
+after(async () => {
+	await d.stop();
+	home.cleanup();
+});
+
+test('an idle daemon does no busy work', async () => {
+	// One connected, authenticated client, as with a dashboard open.
+	const [c] = await connect(d);
+	await sleep(500);
+	const a = procStats(d.proc.pid);
+	await sleep(10000);
+	const b = procStats(d.proc.pid);
+	const wakeups = (b.vcs - a.vcs) + (b.nvcs - a.nvcs);
+	const cpuTicks = b.cpu - a.cpu;	// clock ticks, normally 10 ms each
+	console.log(`# idle 10 s: ${wakeups} context switches, ${cpuTicks} CPU ticks, RSS ${b.rss} kB`);
+	// The 100 ms fallback timer is 10 wake-ups a second; a busy loop would
+	// be thousands.
+	assert.ok(wakeups < 150, `${wakeups} wake-ups in 10 s`);
+	// Well below a percent of a core: 10 s * 1 % = 10 ticks.
+	assert.ok(cpuTicks <= 5, `${cpuTicks} CPU ticks in 10 s`);
+	assert.equal(c.closed, null);
+	c.close();
+});
+
+const connectRaw = () => new Promise((res, rej) => {
+	const s = net.connect(d.port, '127.0.0.1', () => res(s));
+	s.on('error', rej);
+});
+
+test('a silent client, and one that sends half a request line, stall no one', async () => {
+	const silent = await connectRaw();
+	const half = await connectRaw();
+	half.write('GET /ws HT');
+	await sleep(100);
+	const t0 = Date.now();
+	for (let i = 0; i < 5; i++)
+		assert.equal((await api(d, '/api/health')).status, 200);
+	const [c, snap] = await connect(d);
+	assert.equal(snap.type, 'snapshot');
+	c.close();
+	// The half request completes late and is still served.
+	half.write('TP/1.1\r\nHost: x\r\n\r\n');
+	const got = await new Promise((res) => { let o = ''; half.on('data', (x) => { o += x; if (o.includes('\r\n\r\n')) res(o); }); });
+	assert.match(got, /^HTTP\/1\.1 426/);
+	assert.ok(Date.now() - t0 < 60000);
+	silent.destroy();
+	half.destroy();
+});
+
+test('a thousand idle connections do not block a request or a WebSocket', async () => {
+	const socks = [];
+	for (let i = 0; i < 1000; i++)
+		socks.push(await connectRaw());
+	await sleep(200);
+	const r = await api(d, '/api/devices');
+	assert.equal(r.status, 200);
+	assert.equal(r.json.devices.length, 24);
+	const [c, snap] = await connect(d);
+	assert.equal(snap.type, 'snapshot');
+	c.close();
+	socks.forEach((s) => s.destroy());
+	assert.equal(d.proc.exitCode, null);
+});
+
+// Runs the daemon the way systemd does: a listening socket as fd 3 with
+// LISTEN_FDS/LISTEN_PID, and a NOTIFY_SOCKET that records every message.
+const SYSTEMD = String.raw`
+import os, socket, sys, time, signal
+api, db, web, notify_path = sys.argv[1:5]
+lsock = socket.socket(); lsock.bind(('127.0.0.1', 0)); lsock.listen(128)
+nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); nsock.bind(notify_path)
+print('port', lsock.getsockname()[1], flush=True)
+pid = os.fork()
+if pid == 0:
+    os.dup2(lsock.fileno(), 3); os.set_inheritable(3, True)
+    env = dict(os.environ, LISTEN_FDS='1', LISTEN_PID=str(os.getpid()), NOTIFY_SOCKET=notify_path,
+        WATCHDOG_USEC='400000')
+    os.execve(api, [api, '--db', db, '--config', '/dev/null', '--web-root', web, '--listen', '127.0.0.1:1'], env)
+lsock.close()
+print('pid', pid, flush=True)
+nsock.settimeout(0.2)
+end = None
+while True:
+    try:
+        msg = nsock.recv(4096).decode()
+        print('notify', msg.replace('\n', ' '), flush=True)
+    except socket.timeout:
+        pass
+    r = os.waitpid(pid, os.WNOHANG)
+    if r[0] == pid:
+        print('exit', os.waitstatus_to_exitcode(r[1]), flush=True)
+        break
+`;
+
+test('socket activation, READY=1, WATCHDOG=1, STOPPING=1 and a clean SIGTERM exit', async () => {
+	const py = spawn('python3', ['-c', SYSTEMD, API, home.db, home.web, join(home.dir, 'notify.sock')],
+		{ stdio: ['ignore', 'pipe', 'inherit'] });
+	let out = '';
+	py.stdout.on('data', (x) => { out += x; });
+	const waitFor = async (re, ms = 5000) => {
+		for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) {
+			const m = re.exec(out);
+			if (m)
+				return m;
+		}
+		throw new Error(`no ${re} in ${out}`);
+	};
+	const port = Number((await waitFor(/port (\d+)/))[1]);
+	const pid = Number((await waitFor(/pid (\d+)/))[1]);
+	await waitFor(/notify READY=1/);
+	// Served on the socket systemd passed (it did not bind 127.0.0.1:1).
+	const res = await fetch(`http://127.0.0.1:${port}/api/health`, { headers: { Authorization: `Bearer ${home.token}` } });
+	assert.equal(res.status, 200);
+	const ws = { url: `ws://127.0.0.1:${port}/ws`, home };
+	const [c, snap] = await connect(ws);
+	assert.equal(snap.type, 'snapshot');
+	// Watchdog every WATCHDOG_USEC / 2.
+	await sleep(1100);
+	assert.ok((out.match(/notify WATCHDOG=1/g) || []).length >= 2, out);
+	process.kill(pid, 'SIGTERM');
+	const code = Number((await waitFor(/exit (-?\d+)/, 5000))[1]);
+	assert.equal(code, 0);
+	assert.match(out, /notify STOPPING=1/);
+	assert.ok(out.indexOf('READY=1') < out.indexOf('STOPPING=1'));
+	assert.notEqual(await c.closedP, null);
+});
+
+test('SIGTERM with clients connected: a clean exit', async () => {
+	const cs = await Promise.all([1, 2, 3].map(() => connect(d)));
+	const held = await connectRaw();
+	const code = await d.stop();
+	assert.equal(code, 0);
+	assert.match(d.log(), /stopped/);
+	for (const [c] of cs)
+		assert.notEqual(await c.closedP, null);
+	held.destroy();
+});

@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: MIT
+# tests/api -- homectl-api against the real daemon on a temporary home:
+# REST, WebSocket, change detection across processes, the process itself.
+# The benchmark measures push latency, CPU, RSS and REST throughput.
+CHECKS += check-api
+check-api: all node-deps
+	$(Q)HOMECTL_BUILD=$(BUILD) $(RUN_SUITE) api node --test --test-concurrency=1 tests/api/
+
+BENCHES += bench-api
+$(BUILD)/bench/ws_latency: bench/api_ws_latency.c
+	@mkdir -p $(dir $@)
+	$(QCC)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+bench-api: all node-deps $(BUILD)/bench/ws_latency
+	$(Q)HOMECTL_BUILD=$(BUILD) bench/api-bench $(BUILD)
+.PHONY: check-api bench-api
