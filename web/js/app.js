@@ -95,6 +95,7 @@ class Dashboard {
 		this.api = createApi(() => this.token, (e) => this.unauthorized(e.message));
 		this.store = new Store();
 		this.types = normalizeTypes(null);
+		this.typesLoaded = false;
 		this.modes = [];
 		this.cards = new Map();		// id -> Card
 		this.sections = new Map();	// room key -> {el, grid, count}
@@ -120,15 +121,15 @@ class Dashboard {
 			this.api.get('/api/types'), this.api.get('/api/modes')]);
 		if (this.stopped)
 			return;
-		if (types.status === 'fulfilled')
+		if (types.status === 'fulfilled') {
 			this.types = normalizeTypes(types.value);
-		else if (types.reason.status === 401)
+			this.typesLoaded = true;
+		} else if (types.reason.status === 401)
 			return;
 		if (modes.status === 'fulfilled')
-			this.modes = Array.isArray(modes.value) ? modes.value : (modes.value.modes || []);
+			this.setModes(modes.value);
 		else if (modes.reason.status === 401)
 			return;
-		this.renderModes();
 		this.live = new Live({
 			token: this.token,
 			getSeq: () => this.store.seq,
@@ -136,6 +137,37 @@ class Dashboard {
 			onStatus: (s) => this.setStatus(s),
 			onUnauthorized: (msg) => this.unauthorized(msg),
 		});
+	}
+
+	setModes(body) {
+		this.modes = Array.isArray(body) ? body : (body.modes || []);
+		this.renderModes();
+	}
+
+	// When the server was down as the page loaded, ask again once it is up.
+	async loadModes() {
+		try {
+			const body = await this.api.get('/api/modes');
+			if (!this.stopped)
+				this.setModes(body);
+		} catch (e) {
+			// the next snapshot tries again
+		}
+	}
+
+	// Likewise the model: the cards are rebuilt from the server's table.
+	async loadTypes() {
+		try {
+			const body = await this.api.get('/api/types');
+			if (this.stopped)
+				return;
+			this.types = normalizeTypes(body);
+			this.typesLoaded = true;
+			this.cards.clear();
+			this.renderDevices();
+		} catch (e) {
+			// the built-in copy stands until the next snapshot
+		}
 	}
 
 	stop() {
@@ -187,12 +219,18 @@ class Dashboard {
 			this.renderMode();
 			this.renderStats(this.store.stats());
 			this.loadFeed();
+			if (!this.modes.length)
+				this.loadModes();
+			if (!this.typesLoaded)
+				this.loadTypes();
 		} else {
 			const applied = this.store.changes(msg);
 			let layout = false;
 			for (const { change, prev } of applied) {
 				if (change.kind === 'device') {
-					const d = this.store.devices.get(change.device.id);
+					const d = change.device && this.store.devices.get(change.device.id);
+					if (!d)
+						continue;
 					const card = this.cards.get(d.id);
 					if (!card || !prev || prev.room !== d.room || prev.type !== d.type ||
 					    prev.name !== d.name)
@@ -430,10 +468,14 @@ class Dashboard {
 
 	bindFilters() {
 		$('filter-room').addEventListener('change', (e) => {
+			if (this.stopped)
+				return;
 			this.filters.room = e.target.value;
 			this.applyFilters();
 		});
 		$('filter-type').addEventListener('change', (e) => {
+			if (this.stopped)
+				return;
 			this.filters.type = e.target.value;
 			this.applyFilters();
 		});

@@ -54,7 +54,7 @@ export class Live {
 		clearTimeout(this.timer);
 		this.timer = null;
 		this.ready = false;
-		if (!this.everConnected)
+		if (!this.everConnected && this.attempts === 0)
 			this.status('connecting');
 		let ws;
 		try {
