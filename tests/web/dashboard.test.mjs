@@ -73,12 +73,16 @@ describe('dashboard', () => {
 	});
 
 	after(async () => {
-		if (browser)
-			await browser.close();
-		if (api)
-			await api.stop();
-		if (home && !process.env.HOMECTL_KEEP)
-			fs.rmSync(home.dir, { recursive: true, force: true });
+		try {
+			if (browser)
+				await browser.close();
+			// A crash or a sanitizer report at exit fails the suite.
+			if (api)
+				assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
+		} finally {
+			if (home && !process.env.HOMECTL_KEEP)
+				fs.rmSync(home.dir, { recursive: true, force: true });
+		}
 	});
 
 	test('signs in with the token from the fragment, then removes it from the address bar', async () => {
@@ -259,7 +263,7 @@ describe('dashboard', () => {
 	test('a server restart: Reconnecting, then Connected with fresh state', async () => {
 		const seqBefore = Number(sqlite(home.db, 'SELECT max(seq) FROM changes'));
 		const nHello = hellos().length;
-		await api.stop();
+		assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
 		await waitFor(async () => /^(Reconnecting…|Offline)$/.test(await connText(page)),
 			'the page to say Reconnecting');
 		assert.ok(await page.evaluate(() => document.body.classList.contains('stale')));
@@ -286,7 +290,7 @@ describe('dashboard', () => {
 	test('a restart on an older copy of the database: the snapshot replaces everything', async () => {
 		const before = await page.evaluate(() => document.querySelectorAll('article.card').length);
 		assert.equal(before, 23);
-		await api.stop();
+		assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
 		await waitFor(async () => /^(Reconnecting…|Offline)$/.test(await connText(page)),
 			'the page to say Reconnecting');
 		// The feed's seq goes back: the page asks for changes after a seq this

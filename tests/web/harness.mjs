@@ -130,16 +130,21 @@ export class Api {
 		}, 'homectl-api to answer /api/health');
 	}
 
+	// SIGTERM, then SIGKILL after 10 s; resolves to how it ended: a clean
+	// stop is {code: 0, signal: null}.
 	async stop() {
 		const p = this.proc;
-		if (!p || p.exitCode !== null || p.signalCode !== null)
-			return;
-		const done = new Promise((r) => p.once('exit', r));
-		p.kill('SIGTERM');
-		const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-		await done;
-		clearTimeout(t);
+		if (!p)
+			return null;
 		this.proc = null;
+		if (p.exitCode !== null || p.signalCode !== null)
+			return { code: p.exitCode, signal: p.signalCode };
+		const done = new Promise((r) => p.once('exit', (code, signal) => r({ code, signal })));
+		p.kill('SIGTERM');
+		const t = setTimeout(() => p.kill('SIGKILL'), 10000);
+		const r = await done;
+		clearTimeout(t);
+		return r;
 	}
 }
 
