@@ -162,6 +162,8 @@ read_changes(struct server *srv)
 		int r = watch_read(srv->watch, &changes);
 
 		if (changes != NULL) {
+			log_debug("watcher: %zu change(s), up to seq %lld",
+			    json_object_array_length(changes), (long long)watch_seq(srv->watch));
 			server_changes(srv, changes);
 			json_object_put(changes);
 		}

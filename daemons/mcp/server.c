@@ -216,12 +216,16 @@ server_changes(struct server *srv, struct json_object *changes)
 	struct session *s;
 
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *c = json_object_array_get_idx(changes, i);
+		struct json_object *c = json_object_array_get_idx(changes, i), *d = NULL;
 		const char *kind = NULL, *dev = NULL;
 		char uri[512];
 
 		json_get_string(c, "kind", &kind, true, "");
-		json_get_string(c, "device_id", &dev, true, NULL);
+		/* A device change carries the device; a removal its id. */
+		if (json_get_object(c, "device", &d, true) == 0 && d != NULL)
+			json_get_string(d, "id", &dev, true, NULL);
+		else
+			json_get_string(c, "device_id", &dev, true, NULL);
 		if (strcmp(kind, "mode") == 0) {
 			uri_add(set, "homectl://mode");
 			continue;

@@ -22,10 +22,12 @@ result_schema(void)
 	return s;
 }
 
-/* Common tail: keep ops' result and say what happened. */
+/* Common tail: keep ops' result and say what happened.  (out is passed
+ * by address: C leaves the order of argument evaluation open.) */
 static int
-done(struct tool_call *t, int r, struct json_object *out, const char *what)
+done(struct tool_call *t, int r, struct json_object **outp, const char *what)
 {
+	struct json_object *out = *outp;
 	int changed;
 	size_t n;
 
@@ -46,7 +48,7 @@ feed_call(struct tool_call *t)
 
 	if (tool_needs_confirm(t))
 		return -EPERM;
-	return done(t, ops_feed_fish(t->ops, &out, t->err), out, "Fish fed");
+	return done(t, ops_feed_fish(t->ops, &out, t->err), &out, "Fish fed");
 }
 
 const struct tool tool_feed_fish = {
@@ -89,7 +91,7 @@ water_call(struct tool_call *t)
 	json_get_int(t->args, "duration", &duration, true, 15);
 	snprintf(what, sizeof(what), "Watering %s for %lld minutes", zone ? zone : "every zone",
 	    (long long)duration);
-	return done(t, ops_water_plants(t->ops, zone, duration, &out, t->err), out, what);
+	return done(t, ops_water_plants(t->ops, zone, duration, &out, t->err), &out, what);
 }
 
 const struct tool tool_water_plants = {
@@ -110,7 +112,7 @@ ev_call(struct tool_call *t, bool start)
 
 	if (tool_needs_confirm(t))
 		return -EPERM;
-	return done(t, ops_ev_charging(t->ops, start, &out, t->err), out,
+	return done(t, ops_ev_charging(t->ops, start, &out, t->err), &out,
 	    start ? "EV charging started" : "EV charging stopped");
 }
 

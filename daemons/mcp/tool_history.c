@@ -29,16 +29,18 @@ input(void)
 static struct json_object *
 output(void)
 {
-	struct json_object *s = schema_object();
+	struct json_object *s = schema_object(), *change;
 
-	schema_add(s, "changes", schema_parse("{\"type\":\"array\",\"items\":{\"type\":"
-	    "\"object\",\"required\":[\"seq\",\"at\",\"source\",\"kind\"],\"properties\":{"
+	change = schema_parse("{\"type\":\"object\",\"required\":[\"seq\",\"at\",\"source\","
+	    "\"kind\"],\"properties\":{"
 	    "\"seq\":{\"type\":\"integer\"},\"at\":{\"type\":\"string\"},"
 	    "\"source\":{\"type\":\"string\",\"description\":\"mcp, api, cli or unknown "
 	    "(someone outside homectl)\"},"
 	    "\"kind\":{\"type\":\"string\",\"enum\":[\"device\",\"device_removed\",\"mode\"]},"
-	    "\"device_id\":{\"type\":\"string\"},\"state\":{\"type\":\"string\"},"
-	    "\"properties\":{\"type\":\"object\"},\"mode\":{\"type\":\"string\"}}}}"), true);
+	    "\"device_id\":{\"type\":\"string\",\"description\":\"device_removed: which\"},"
+	    "\"mode\":{\"type\":\"string\",\"description\":\"mode: the new mode\"}}}");
+	schema_add(change, "device", schema_device(), false);
+	schema_add(s, "changes", schema_array(change, NULL), true);
 	schema_add(s, "count", schema_type("integer", NULL), true);
 	schema_add(s, "oldest", schema_type("integer", "Oldest seq still kept"), true);
 	schema_add(s, "newest", schema_type("integer", "Newest seq"), true);
