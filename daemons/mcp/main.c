@@ -212,10 +212,14 @@ serve(struct server *srv)
 		int timeout = -1, r;
 
 		if (need > cap) {
+			/* Failing here is fatal, so the old arrays need no care. */
 			cap = need * 2;
-			pfd = reallocarray(pfd, cap, sizeof(*pfd));
-			who = reallocarray(who, cap, sizeof(*who));
-			is_out = reallocarray(is_out, cap, sizeof(*is_out));
+			free(pfd);
+			free(who);
+			free(is_out);
+			pfd = calloc(cap, sizeof(struct pollfd));
+			who = calloc(cap, sizeof(struct session *));
+			is_out = calloc(cap, sizeof(bool));
 			if (pfd == NULL || who == NULL || is_out == NULL)
 				fatalx("out of memory");
 		}
@@ -230,8 +234,8 @@ serve(struct server *srv)
 			who[n++] = NULL;
 		}
 		for (s = srv->sessions; s != NULL; s = s->next) {
-			short in = session_wants_input(s) ? POLLIN : 0;
-			short out = session_pending(s) ? POLLOUT : 0;
+			short in = (short)(session_wants_input(s) ? POLLIN : 0);
+			short out = (short)(session_pending(s) ? POLLOUT : 0);
 
 			if (s->in_fd == s->out_fd) {
 				pfd[n] = (struct pollfd){ .fd = s->in_fd, .events = in | out };

@@ -14,9 +14,9 @@
 #include "watch.h"
 
 #define MCP_NAME		"homectl"
-#define MCP_MAX_LINE		(10 * 1024 * 1024)	/* longest message we read */
-#define MCP_OUT_HIGH		(4 * 1024 * 1024)	/* stop reading above this */
-#define MCP_OUT_MAX		(64 * 1024 * 1024)	/* drop a client that never reads */
+#define MCP_MAX_LINE		((size_t)10 << 20)	/* longest message we read */
+#define MCP_OUT_HIGH		((size_t)4 << 20)	/* stop reading above this */
+#define MCP_OUT_MAX		((size_t)64 << 20)	/* drop a client that never reads */
 #define MCP_MAX_SUBS		256			/* subscriptions per session */
 #define MCP_DEFAULT_SESSIONS	64
 #define MCP_DEFAULT_PAGE	100

@@ -38,7 +38,7 @@ resources_list(struct session *s, struct json_object *params, struct json_object
 {
 	struct json_object *all, *devs = NULL, *page, *r;
 	const char *cursor = NULL;
-	char ebuf[OPS_ERRLEN], next[32];
+	char ebuf[OPS_ERRLEN];
 	int64_t off = 0;
 	size_t n, end;
 
@@ -82,6 +82,8 @@ resources_list(struct session *s, struct json_object *params, struct json_object
 	r = json_object_new_object();
 	json_object_object_add(r, "resources", page);
 	if (end < n) {
+		char next[32];
+
 		page_cursor_make((int64_t)end, next, sizeof(next));
 		json_object_object_add(r, "nextCursor", json_object_new_string(next));
 	}
@@ -115,10 +117,11 @@ static int
 read_uri(struct session *s, const char *uri, struct json_object **out, char *ebuf)
 {
 	struct json_object *v = NULL;
-	int r;
 
 	*out = NULL;
 	if (strcmp(uri, URI_DEVICES) == 0) {
+		int r;
+
 		if ((r = ops_devices(&s->srv->ops, NULL, NULL, &v, ebuf)) < 0)
 			return r;
 		*out = json_object_new_object();
@@ -149,7 +152,8 @@ read_failed(struct rpc_error *err, const char *uri, int r, const char *ebuf)
 static int
 get_uri(struct json_object *params, const char **uri, struct rpc_error *err)
 {
-	if (params == NULL || json_get_string(params, "uri", uri, false, NULL) < 0)
+	if (params == NULL || json_get_string(params, "uri", uri, false, NULL) < 0 ||
+	    *uri == NULL)
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: a string \"uri\" is "
 		    "required");
 	return 0;
@@ -164,7 +168,7 @@ resources_read(struct session *s, struct json_object *params, struct json_object
 	char ebuf[OPS_ERRLEN] = "";
 	int rc;
 
-	if (get_uri(params, &uri, err) < 0)
+	if (get_uri(params, &uri, err) < 0 || uri == NULL)
 		return -1;
 	if ((rc = read_uri(s, uri, &v, ebuf)) < 0)
 		return read_failed(err, uri, rc, ebuf);
@@ -190,7 +194,7 @@ resources_subscribe(struct session *s, struct json_object *params,
 	char ebuf[OPS_ERRLEN] = "";
 	int rc;
 
-	if (get_uri(params, &uri, err) < 0)
+	if (get_uri(params, &uri, err) < 0 || uri == NULL)
 		return -1;
 	/* Subscribing to what does not exist is the client's mistake. */
 	if ((rc = read_uri(s, uri, &v, ebuf)) < 0)
@@ -218,7 +222,7 @@ resources_unsubscribe(struct session *s, struct json_object *params,
 {
 	const char *uri = NULL;
 
-	if (get_uri(params, &uri, err) < 0)
+	if (get_uri(params, &uri, err) < 0 || uri == NULL)
 		return -1;
 	for (unsigned i = 0; i < s->nsubs; i++) {
 		if (strcmp(s->subs[i], uri) != 0)

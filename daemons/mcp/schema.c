@@ -149,6 +149,20 @@ type_is(struct json_object *v, const char *type)
 	return false;
 }
 
+/* Appends ", item" (or the first item) to the list in buf; a full buffer
+ * keeps what fits. */
+static void
+list_add(char *buf, size_t len, size_t *off, const char *item)
+{
+	int w;
+
+	if (*off >= len)
+		return;
+	w = snprintf(buf + *off, len - *off, "%s%s", *off > 0 ? ", " : "", item);
+	if (w > 0)
+		*off += (size_t)w;
+}
+
 static const char *
 a_or_an(const char *type)
 {
@@ -161,9 +175,9 @@ check_value(const char *name, struct json_object *ps, struct json_object *v, cha
     size_t errlen)
 {
 	struct json_object *type, *en, *min, *max;
-	const char *tname = "value";
 
 	if (json_object_object_get_ex(ps, "type", &type)) {
+		const char *tname;
 		bool ok = false;
 
 		if (json_object_is_type(type, json_type_array)) {
@@ -190,13 +204,9 @@ check_value(const char *name, struct json_object *ps, struct json_object *v, cha
 			if (strcmp(json_object_get_string(json_object_array_get_idx(en, i)),
 			    json_object_get_string(v)) == 0)
 				return 0;
-		for (size_t i = 0; i < n && off < sizeof(list); i++) {
-			int w = snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "",
+		for (size_t i = 0; i < n; i++)
+			list_add(list, sizeof(list), &off,
 			    json_object_get_string(json_object_array_get_idx(en, i)));
-			if (w < 0)
-				break;
-			off += (size_t)w;
-		}
 		snprintf(err, errlen, "%s must be one of: %s (got \"%.64s\")", name, list,
 		    json_object_get_string(v));
 		return -EINVAL;
@@ -212,61 +222,63 @@ check_value(const char *name, struct json_object *ps, struct json_object *v, cha
 	return 0;
 }
 
+/* The part of schema_check that walks the given arguments. */
+static int
+check_args(struct json_object *props, struct json_object *args, char *err, size_t errlen)
+{
+	const char *nulls[32], *ints[32];
+	size_t nnulls = 0, nints = 0;
+	struct json_object *ps;
+	int r;
+
+	json_object_object_foreach(args, key, val) {
+		if (!json_object_object_get_ex(props, key, &ps)) {
+			char list[384] = "";
+			size_t off = 0;
+
+			json_object_object_foreach(props, k2, v2) {
+				(void)v2;
+				list_add(list, sizeof(list), &off, k2);
+			}
+			snprintf(err, errlen, "unknown argument \"%.64s\"; this tool takes: %s", key,
+			    off ? list : "no arguments");
+			return -EINVAL;
+		}
+		/* A model that sends null means "not given". */
+		if (val == NULL) {
+			if (nnulls < NELEMS(nulls))
+				nulls[nnulls++] = key;
+			continue;
+		}
+		if ((r = check_value(key, ps, val, err, errlen)) < 0)
+			return r;
+		if (json_object_is_type(val, json_type_double) && type_is(val, "integer") &&
+		    nints < NELEMS(ints))
+			ints[nints++] = key;
+	}
+	/* Changed after the walk: json-c's iteration must not see it. */
+	for (size_t i = 0; i < nints; i++) {
+		struct json_object *v;
+
+		json_object_object_get_ex(args, ints[i], &v);
+		json_object_object_add(args, ints[i],
+		    json_object_new_int64((int64_t)json_object_get_double(v)));
+	}
+	for (size_t i = 0; i < nnulls; i++)
+		json_object_object_del(args, nulls[i]);
+	return 0;
+}
+
 int
 schema_check(struct json_object *schema, struct json_object *args, char *err, size_t errlen)
 {
-	struct json_object *props, *req = NULL, *ps;
-	const char *nulls[32], *ints[32];
-	size_t nnulls = 0, nints = 0;
+	struct json_object *props = NULL, *req = NULL;
 	int r;
 
 	json_object_object_get_ex(schema, "properties", &props);
 	json_object_object_get_ex(schema, "required", &req);
-
-	if (args != NULL) {
-		json_object_object_foreach(args, key, val) {
-			if (!json_object_object_get_ex(props, key, &ps)) {
-				char list[384] = "";
-				size_t off = 0;
-
-				json_object_object_foreach(props, k2, v2) {
-					int w;
-
-					(void)v2;
-					if (off >= sizeof(list))
-						break;
-					w = snprintf(list + off, sizeof(list) - off, "%s%s",
-					    off ? ", " : "", k2);
-					if (w < 0)
-						break;
-					off += (size_t)w;
-				}
-				snprintf(err, errlen, "unknown argument \"%.64s\"; this tool "
-				    "takes: %s", key, off ? list : "no arguments");
-				return -EINVAL;
-			}
-			/* A model that sends null means "not given". */
-			if (val == NULL) {
-				if (nnulls < NELEMS(nulls))
-					nulls[nnulls++] = key;
-				continue;
-			}
-			if ((r = check_value(key, ps, val, err, errlen)) < 0)
-				return r;
-			if (json_object_is_type(val, json_type_double) &&
-			    type_is(val, "integer") && nints < NELEMS(ints))
-				ints[nints++] = key;
-		}
-		for (size_t i = 0; i < nints; i++) {
-			struct json_object *v;
-
-			json_object_object_get_ex(args, ints[i], &v);
-			json_object_object_add(args, ints[i],
-			    json_object_new_int64((int64_t)json_object_get_double(v)));
-		}
-		for (size_t i = 0; i < nnulls; i++)
-			json_object_object_del(args, nulls[i]);
-	}
+	if (args != NULL && (r = check_args(props, args, err, errlen)) < 0)
+		return r;
 	for (size_t i = 0; req != NULL && i < json_object_array_length(req); i++) {
 		const char *k = json_object_get_string(json_object_array_get_idx(req, i));
 

@@ -11,7 +11,7 @@
 #include "mcp.h"
 #include "util.h"
 
-#define READ_CHUNK	(64 * 1024)
+#define READ_CHUNK	((size_t)64 << 10)
 
 struct session *
 session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
@@ -142,7 +142,7 @@ session_flush(struct session *s)
 	}
 	s->out_off = s->out_len = 0;
 	/* A reply as big as tools/list should not pin megabytes forever. */
-	if (s->out_cap > 1024 * 1024) {
+	if (s->out_cap > ((size_t)1 << 20)) {
 		FREE(s->out);
 		s->out_cap = 0;
 	}
@@ -215,9 +215,9 @@ too_long(struct session *s)
 	struct rpc_error err = { 0 };
 	struct json_object *r;
 
-	log_warnx("session %u: message longer than %d bytes dropped", s->id, MCP_MAX_LINE);
+	log_warnx("session %u: message longer than %zu bytes dropped", s->id, MCP_MAX_LINE);
 	rpc_fail(&err, RPC_INVALID_REQUEST,
-	    "Invalid Request: message longer than %d bytes", MCP_MAX_LINE);
+	    "Invalid Request: message longer than %zu bytes", MCP_MAX_LINE);
 	r = rpc_error_msg(NULL, &err);
 	session_send(s, r);
 	json_object_put(r);

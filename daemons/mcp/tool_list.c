@@ -104,7 +104,7 @@ devices_call(struct tool_call *t)
 		page_cursor_make(off + shown, next, sizeof(next));
 		json_object_object_add(t->out, "next_cursor", json_object_new_string(next));
 		tool_summary(t, "Devices %lld-%lld of %lld; more with cursor \"%s\".",
-		    (long long)(off + 1), (long long)(off + shown), (long long)total, next);
+		    (long long)off + 1, (long long)off + (long long)shown, (long long)total, next);
 	} else
 		tool_summary(t, "%lld device%s%s.", (long long)shown, shown == 1 ? "" : "s",
 		    off > 0 ? " (last page)" : "");

@@ -50,13 +50,14 @@ group(struct json_object *devs, size_t max)
 	size_t n = json_object_array_length(devs);
 
 	for (size_t i = 0; i < n && i < max; i++) {
-		struct json_object *d = json_object_array_get_idx(devs, i), *g, *rn;
+		struct json_object *d = json_object_array_get_idx(devs, i);
 		const char *room = NULL;
 
 		json_get_string(d, "room", &room, true, NULL);
 		if (cur == NULL || (room == NULL) != (cur_room == NULL) ||
 		    (room != NULL && strcmp(room, cur_room) != 0)) {
-			g = json_object_new_object();
+			struct json_object *g = json_object_new_object(), *rn;
+
 			json_object_object_add(g, "room", room ? json_object_new_string(room) : NULL);
 			rn = json_object_object_get(d, "room_name");
 			json_object_object_add(g, "room_name", rn != NULL ? json_object_get(rn) :

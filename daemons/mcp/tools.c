@@ -72,8 +72,8 @@ tool_needs_confirm(struct tool_call *t)
 static struct json_object *
 tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
 {
-	struct json_object *o = json_object_new_object(), *in, *props, *a;
-	bool ro = t->flags & TOOL_READ;
+	struct json_object *o = json_object_new_object(), *in, *props;
+	bool ro = (t->flags & TOOL_READ) != 0;
 
 	json_object_object_add(o, "name", json_object_new_string(t->name));
 	if (p <= PROTO_2025_06_18)
@@ -93,14 +93,15 @@ tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
 		json_object_object_add(o, "outputSchema", t->output());
 
 	if (p <= PROTO_2025_03_26) {
-		a = json_object_new_object();
+		struct json_object *a = json_object_new_object();
+
 		json_object_object_add(a, "title", json_object_new_string(t->title));
 		json_object_object_add(a, "readOnlyHint", json_object_new_boolean(ro));
 		if (!ro) {
 			json_object_object_add(a, "destructiveHint",
-			    json_object_new_boolean(t->flags & TOOL_DESTRUCTIVE));
+			    json_object_new_boolean((t->flags & TOOL_DESTRUCTIVE) != 0));
 			json_object_object_add(a, "idempotentHint",
-			    json_object_new_boolean(t->flags & TOOL_IDEMPOTENT));
+			    json_object_new_boolean((t->flags & TOOL_IDEMPOTENT) != 0));
 		}
 		json_object_object_add(a, "openWorldHint", json_object_new_boolean(false));
 		json_object_object_add(o, "annotations", a);
@@ -198,14 +199,12 @@ ok_result(struct session *s, const char *summary, struct json_object *out)
 	struct json_object *r = json_object_new_object(), *c = json_object_new_array(),
 	    *b = json_object_new_object();
 	const char *js = json_compact(out);
-	size_t sl = strlen(summary), jl = strlen(js);
-	char *text = malloc(sl + jl + 2);
+	size_t len = strlen(summary) + strlen(js) + 2;
+	char *text = malloc(len);
 
 	json_object_object_add(b, "type", json_object_new_string("text"));
 	if (text != NULL) {
-		memcpy(text, summary, sl);
-		text[sl] = '\n';
-		memcpy(text + sl + 1, js, jl + 1);
+		snprintf(text, len, "%s\n%s", summary, js);
 		json_object_object_add(b, "text", json_object_new_string(text));
 		free(text);
 	} else
