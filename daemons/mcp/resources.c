@@ -103,7 +103,7 @@ resources_templates(struct session *s, struct json_object *params,
 	if (s->proto <= PROTO_2025_06_18)
 		json_object_object_add(t, "title", json_object_new_string("One device"));
 	json_object_object_add(t, "description", json_object_new_string(
-	    "One device by id (e.g. homectl://devices/kitchen_light): its state and values"));
+	    "One device by id (e.g. homectl://devices/kitchen_light_main): its state and values"));
 	json_object_object_add(t, "mimeType", json_object_new_string(MIME));
 	json_object_array_add(a, t);
 	json_object_object_add(r, "resourceTemplates", a);

@@ -87,12 +87,12 @@ call(struct tool_call *t)
 
 		if (t->ops->confirm == OPS_CONFIRM_ALL)
 			snprintf(why, sizeof(why), "this home is configured to confirm every "
-			    "change");
+			    "change: ask the user, then repeat the call with confirm: true");
 		else
 			snprintf(why, sizeof(why), "%s", t->err);
-		snprintf(t->err, sizeof(t->err), "Confirmation required: %.300s. Do not retry "
-		    "on your own: ask the user whether to go ahead, and only if they say yes "
-		    "call control_device again with the same arguments plus confirm: true.", why);
+		snprintf(t->err, sizeof(t->err), "Confirmation required: %.300s. Never set "
+		    "confirm: true on your own: only after the user has said yes to this "
+		    "action.", why);
 		return r;
 	}
 	if (r < 0)

@@ -38,6 +38,15 @@ export function stateOf(db, id) {
 }
 
 const clients = new Set();
+
+// The stderr of every server a test started.  Under `make SANITIZE=1` a
+// sanitizer report there fails the suite even when the protocol looked fine.
+const diagnostics = [];
+export function watchStderr(get) { diagnostics.push(get); }
+export function sanitizerReports() {
+	return diagnostics.map((get) => get()).filter((t) => /Sanitizer|runtime error:/.test(t));
+}
+
 // Closes every SDK client still open (after a failed test).
 export async function closeAll() {
 	killAll();
@@ -56,6 +65,7 @@ export async function connect(db, extra = [], how = null) {
 	const client = new Client({ name: 'homectl-test', version: '1.0.0' }, { capabilities: {} });
 	let stderr = '';
 	transport.stderr?.on('data', (d) => { stderr += d; });
+	watchStderr(() => stderr);
 	await client.connect(transport);
 	clients.add(client);
 	client.stderrText = () => stderr;
@@ -93,6 +103,7 @@ export function raw(db, extra = [], command = MCP, args = null) {
 	const waiters = [];
 	let stderr = '';
 	child.stderr.on('data', (d) => { stderr += d; });
+	watchStderr(() => stderr);
 	readline.createInterface({ input: child.stdout }).on('line', (l) => {
 		const w = waiters.shift();
 		if (w) w(l); else lines.push(l);

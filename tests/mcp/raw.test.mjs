@@ -6,10 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { makeHome, raw, INIT, stateOf, killAll } from './helpers.mjs';
+import { sanitizerReports } from './helpers.mjs';
 
 let home;
 before(() => { home = makeHome(); });
-after(() => { killAll(); home.rm(); });
+after(() => {
+	killAll();
+	home.rm();
+	assert.deepEqual(sanitizerReports(), []);
+});
 
 // The envelope rules every reply must keep (notes/mcp.md).
 function envelope(msg) {

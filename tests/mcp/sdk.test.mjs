@@ -12,6 +12,7 @@ import { McpError, LoggingMessageNotificationSchema, ResourceUpdatedNotification
 
 import { makeHome, connect, call, text, homectl, sqlite, stateOf, collect, closeAll }
 	from './helpers.mjs';
+import { sanitizerReports } from './helpers.mjs';
 
 let home, client;
 before(async () => {
@@ -22,6 +23,7 @@ before(async () => {
 after(async () => {
 	await closeAll();
 	home.rm();
+	assert.deepEqual(sanitizerReports(), []);
 });
 
 const READ_TOOLS = ['get_device_status', 'get_sensor_reading', 'get_home_mode', 'list_devices',

@@ -12,6 +12,7 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 
 import { makeHome, connect, text, raw, stateOf, collect, closeAll, track, killAll, HOMECTL, MCP }
 	from './helpers.mjs';
+import { sanitizerReports, watchStderr } from './helpers.mjs';
 
 let home, server, sock;
 
@@ -20,6 +21,7 @@ let home, server, sock;
 function startServer(args) {
 	const child = track(spawn(args[0], args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] }));
 	let err = '';
+	watchStderr(() => err);
 	const ready = new Promise((resolve, reject) => {
 		child.stderr.on('data', (d) => {
 			err += d;
@@ -45,6 +47,7 @@ after(async () => {
 	await closeAll();
 	killAll();
 	home.rm();
+	assert.deepEqual(sanitizerReports(), []);
 });
 
 test('two sessions at once through `homectl mcp`, each sees the other\'s change', async () => {
