@@ -46,7 +46,7 @@ args_parse(struct args *a, int argc, char **argv, const char *const *opts,
 				a->flag[a->nflag++] = key;
 			continue;
 		}
-		if (opts == NULL || (opts != ARGS_ANY && (eq = strchr(key, '=')) == NULL &&
+		if (opts == NULL || (opts != ARGS_ANY && strchr(key, '=') == NULL &&
 		    !str_in(key, opts)))
 			return bad(a, cmd, "unknown option", arg);
 		if (a->nopt >= ARGS_MAX)

@@ -48,13 +48,12 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	static const char *const flags[] = { "demo", NULL };
 	struct args a;
 	char err[OPS_ERRLEN];
-	int r;
 
 	if (args_parse(&a, argc, argv, NULL, flags, 0, 0) < 0)
 		return 2;
 	if (cli_open(cli, true) < 0)
 		return 1;
-	if ((r = ops_init_home(&cli->ops, args_flag(&a, "demo"), err)) < 0)
+	if (ops_init_home(&cli->ops, args_flag(&a, "demo"), err) < 0)
 		return cli_fail(err);
 	printf("created %s home in %s\n", args_flag(&a, "demo") ? "the demo" : "an empty",
 	    cli->db_path);

@@ -20,7 +20,7 @@ sha256_hex(const char *s, char hex[65])
 	if (EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) != 1 || len != 32)
 		return -EIO;
 	for (i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		snprintf(hex + 2 * (size_t)i, 3, "%02x", md[i]);
 	return 0;
 }
 

@@ -58,7 +58,7 @@ errf(char *err, int r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, OPS_ERRLEN, fmt, ap);
+	vsnprintf(err, OPS_ERRLEN, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): a clang 14 false positive */
 	va_end(ap);
 	return r;
 }
@@ -169,6 +169,7 @@ txn_begin(const struct ops_ctx *c, struct txn *t, char *err)
 	int r;
 
 	t->c = c;
+	t->first_seq = 0;
 	if ((r = db_begin(c->db, true)) < 0)
 		return db_err(err, r);
 	if ((r = db_changes_bounds(c->db, &oldest, &t->first_seq)) < 0) {
