@@ -287,6 +287,12 @@ serve(struct server *srv)
 			s = who[i];
 			if (s->dead)
 				continue;
+			if (ev & POLLNVAL) {
+				/* e.g. --stdio started with stdin closed */
+				log_warnx("session %u: fd %d is not open", s->id, pfd[i].fd);
+				s->dead = true;
+				continue;
+			}
 			if ((ev & POLLOUT) || (is_out[i] && (ev & (POLLERR | POLLHUP)))) {
 				if (session_flush(s) < 0)
 					s->dead = true;
@@ -351,6 +357,12 @@ main(int argc, char **argv)
 	sigset_t mask;
 	int c, r;
 
+	/* A closed stdin, stdout or stderr would be reused by the next
+	 * open(): the database must never become "stdout". */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			return 1;
 	log_init("homectl-mcp", LOG_INFO);
 	while ((c = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
 		switch (c) {
