@@ -553,11 +553,14 @@ int
 db_device_update(struct db *db, const char *id, const char *state, struct json_object *props)
 {
 	sqlite3_stmt *st = prep(db, Q_DEVICE_UPDATE);
+	int r;
 
 	if (st == NULL || bind_text(st, 1, id) || bind_text(st, 2, state) ||
 	    bind_text(st, 3, json_object_to_json_string_ext(props, JSON_C_TO_STRING_PLAIN)))
 		return -EIO;
-	return exec_done(db, st, "device update");
+	if ((r = exec_done(db, st, "device update")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0;
 }
 
 int

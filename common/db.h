@@ -47,7 +47,8 @@ int db_device_add(struct db *db, const char *id, const char *name, const char *t
 int db_device_get(struct db *db, const char *id, struct json_object **out);
 /* Filters may be NULL.  Ordered by room position, then id. */
 int db_devices(struct db *db, const char *room, const char *type, struct json_object **out);
-/* Writes state and properties; a no-op update writes no feed row. */
+/* Writes state and properties.  Returns 1 when the row changed, 0 when it
+ * already held them (a no-op writes no feed row), or -errno. */
 int db_device_update(struct db *db, const char *id, const char *state,
     struct json_object *props);
 /* Every device id, for "did you mean" hints: NULL-ended, caller frees each

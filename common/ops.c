@@ -206,7 +206,8 @@ fail:
 
 /* Applies action with the client's values req (validated for this type) to
  * device dev (a db device object) and writes it.  *after gets the device as
- * stored.  Runs inside the caller's transaction. */
+ * stored.  Runs inside the caller's transaction.  Returns 1 when the device
+ * changed, 0 when it already was so, or -errno. */
 static int
 control_one(const struct ops_ctx *c, struct json_object *dev, const char *action,
     struct json_object *req, bool confirm, struct json_object **after, char *err)
@@ -214,7 +215,7 @@ control_one(const struct ops_ctx *c, struct json_object *dev, const char *action
 	const struct model_type *t = model_type_find(jstr(dev, "type"));
 	const char *id = jstr(dev, "id"), *state = jstr(dev, "state");
 	struct json_object *props = NULL, *cur;
-	int r;
+	int r, changed;
 
 	if (t == NULL)
 		return errf(err, -EINVAL, "device '%s' has an unknown type '%s'", id,
@@ -237,14 +238,19 @@ control_one(const struct ops_ctx *c, struct json_object *dev, const char *action
 	/* state may point into dev, which outlives this call. */
 	if ((r = t->apply(action, req, props, &state, err, OPS_ERRLEN)) < 0)
 		goto done;
-	if ((r = db_device_update(c->db, id, state, props)) < 0 ||
-	    (t->settles_in != NULL && strcmp(state, t->settles_in) != 0 &&
-		(r = db_device_update(c->db, id, t->settles_in, props)) < 0)) {
+	if ((changed = db_device_update(c->db, id, state, props)) < 0) {
+		r = db_err(err, changed);
+		goto done;
+	}
+	if (t->settles_in != NULL && strcmp(state, t->settles_in) != 0 &&
+	    (r = db_device_update(c->db, id, t->settles_in, props)) < 0) {
 		db_err(err, r);
 		goto done;
 	}
 	if ((r = db_device_get(c->db, id, after)) < 0)
 		db_err(err, r);
+	else
+		r = changed;
 done:
 	json_object_put(props);
 	return r;
@@ -308,35 +314,19 @@ control_list(const struct ops_ctx *c, struct json_object *list, const struct ops
 	for (i = 0; i < n; i++) {
 		struct json_object *dev = json_object_array_get_idx(list, i), *after = NULL;
 		const struct model_type *t = model_type_find(jstr(dev, "type"));
-		char *before;
 
 		if (!single && (t == NULL || model_check_request(t, req->action, req->props, why,
 		    sizeof(why)) < 0)) {
 			skip(skipped, jstr(dev, "id"), t ? why : "unknown type");
 			continue;
 		}
-		before = strdup(json_object_to_json_string(dev));
 		r = control_one(c, dev, req->action, req->props, req->confirm, &after, err);
-		if (r < 0) {
-			free(before);
-			/* In bulk, a device that needs confirmation stops the
-			 * whole request: half a house unlocked is worse. */
+		/* In bulk, a device that needs confirmation stops the whole
+		 * request: half a house unlocked is worse. */
+		if (r < 0)
 			return r;
-		}
-		/* "changed" counts devices whose stored state moved. */
-		json_object_object_del(after, "updated_at");
-		{
-			struct json_object *b = json_tokener_parse(before);
-
-			json_object_object_del(b, "updated_at");
-			if (b == NULL || !json_object_equal(b, after))
-				(*changed)++;
-			json_object_put(b);
-		}
-		free(before);
-		json_object_put(after);
-		if (db_device_get(c->db, jstr(dev, "id"), &after) == 0)
-			json_object_array_add(devices, after);
+		*changed += r;
+		json_object_array_add(devices, after);
 	}
 	return 0;
 }

@@ -163,7 +163,7 @@ test_rollback_leaves_no_row(void **state)
 	    " ROLLBACK;"), 0);
 	assert_int_equal(newest(h), before);
 	assert_int_equal(db_begin(h->db, true), 0);
-	assert_int_equal(db_device_update(h->db, "bathroom_light", "on", props), 0);
+	assert_int_equal(db_device_update(h->db, "bathroom_light", "on", props), 1);
 	db_rollback(h->db);
 	json_object_put(props);
 	assert_int_equal(newest(h), before);
