@@ -41,7 +41,8 @@ endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -MMD -MP
 CPPFLAGS += -D_GNU_SOURCE -DHOMECTL_VERSION='"$(VERSION)"' \
-	-DHOMECTL_SYSCONFDIR='"$(SYSCONFDIR)"' -Icommon \
+	-DHOMECTL_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	-DHOMECTL_WEB_ROOT='"$(PREFIX)/share/homectl/web"' -Icommon \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -142,7 +143,10 @@ install: all
 	if [ -d units ] && ls units/*.socket >/dev/null 2>&1; then \
 		install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d \
 			$(DESTDIR)$(PREFIX)/lib/tmpfiles.d; \
-		install -m 0644 units/*.socket units/*.service $(DESTDIR)/lib/systemd/system/; \
+		for u in units/*.socket units/*.service; do \
+			sed 's|/usr/sbin/|$(PREFIX)/sbin/|g; s|/usr/bin/|$(PREFIX)/bin/|g' $$u \
+				>$(DESTDIR)/lib/systemd/system/$${u##*/}; \
+		done; \
 		install -m 0644 units/homectl.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/homectl.conf; \
 		install -m 0644 units/homectl.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/homectl.conf; \
 	fi

@@ -13,7 +13,12 @@
 #define CONFIG_DEFAULT_DB "/var/lib/homectl/homectl.db"
 #define CONFIG_DEFAULT_MCP_SOCKET "/run/homectl/mcp.sock"
 #define CONFIG_DEFAULT_LISTEN "127.0.0.1:8080"
+/* The Makefile sets it from PREFIX. */
+#ifdef HOMECTL_WEB_ROOT
+#define CONFIG_DEFAULT_WEB_ROOT HOMECTL_WEB_ROOT
+#else
 #define CONFIG_DEFAULT_WEB_ROOT "/usr/share/homectl/web"
+#endif
 
 struct config {
 	char *database;			/* path of the SQLite file */

@@ -11,3 +11,12 @@ CHECKS += check-unit
 check-unit: $(UNIT_TESTS)
 	$(Q)$(RUN_SUITE) unit sh -c 'rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc'
 .PHONY: check-unit unit-tests
+
+# The same tree must build warning-free with clang too, and its unit tests
+# pass there (gcc builds everything else).
+CHECKS += check-clang
+check-clang:
+	$(Q)$(RUN_SUITE) clang sh -c '$(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=clang \
+		all unit-tests && rc=0 && for t in $(BUILD)/clang/tests/unit/*_test; do $$t || rc=1; \
+		done; exit $$rc'
+.PHONY: check-clang
