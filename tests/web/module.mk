@@ -6,3 +6,9 @@ CHECKS += check-web
 check-web: all node-deps
 	$(Q)$(RUN_SUITE) web env HOMECTL_BUILD=$(BUILD) node --test --test-concurrency=1 tests/web/
 .PHONY: check-web
+
+# Write -> card latency in the browser, for each kind of writer.
+BENCHES += bench-web
+bench-web: all node-deps
+	$(Q)HOMECTL_BUILD=$(BUILD) node tests/web/bench-latency.mjs 30
+.PHONY: bench-web
