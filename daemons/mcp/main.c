@@ -198,12 +198,17 @@ reap(struct server *srv)
 static int
 serve(struct server *srv)
 {
-	struct pollfd *pfd = NULL;
-	struct session **who = NULL;
-	bool *is_out = NULL;
-	size_t cap = 0;
+	struct pollfd *pfd;
+	struct session **who;
+	bool *is_out;
+	size_t cap = 16;
 	uint64_t next_ping = 0;
 
+	pfd = calloc(cap, sizeof(struct pollfd));
+	who = calloc(cap, sizeof(struct session *));
+	is_out = calloc(cap, sizeof(bool));
+	if (pfd == NULL || who == NULL || is_out == NULL)
+		fatalx("out of memory");
 	if (srv->watchdog_usec > 0)
 		next_ping = mono_usec();
 	while (!srv->quit) {
@@ -238,7 +243,7 @@ serve(struct server *srv)
 			short out = (short)(session_pending(s) ? POLLOUT : 0);
 
 			if (s->in_fd == s->out_fd) {
-				pfd[n] = (struct pollfd){ .fd = s->in_fd, .events = in | out };
+				pfd[n] = (struct pollfd){ .fd = s->in_fd, .events = (short)(in | out) };
 				who[n] = s;
 				is_out[n++] = false;
 				continue;
