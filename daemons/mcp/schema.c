@@ -131,11 +131,15 @@ type_is(struct json_object *v, const char *type)
 
 	if (strcmp(type, "string") == 0)
 		return t == json_type_string;
-	if (strcmp(type, "integer") == 0)
-		return t == json_type_int || (t == json_type_double &&
-		    isfinite(json_object_get_double(v)) &&
-		    floor(json_object_get_double(v)) == json_object_get_double(v) &&
-		    fabs(json_object_get_double(v)) < 9007199254740992.0);
+	if (strcmp(type, "integer") == 0) {
+		double d = json_object_get_double(v);
+
+		/* 5.0 is an integer in JSON Schema; within ±2^53 the cast
+		 * is exact (and libm is not needed). */
+		return t == json_type_int || (t == json_type_double && isfinite(d) &&
+		    d > -9007199254740992.0 && d < 9007199254740992.0 &&
+		    (double)(int64_t)d == d);
+	}
 	if (strcmp(type, "number") == 0)
 		return t == json_type_int || t == json_type_double;
 	if (strcmp(type, "boolean") == 0)
