@@ -44,7 +44,7 @@ CPPFLAGS += -D_GNU_SOURCE -DHOMECTL_VERSION='"$(VERSION)"' \
 	-DHOMECTL_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-DHOMECTL_WEB_ROOT='"$(PREFIX)/share/homectl/web"' -Icommon \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -69,8 +69,10 @@ int db_modes(struct db *db, struct json_object **out);
 int db_mode_describe(struct db *db, const char *mode, struct json_object **out);
 
 /* ---- the change feed ----
- * A change is {"seq","at","source","kind":"device"|"device_removed"|"mode",
- * "device_id","state","properties"} or {..., "kind":"mode","mode"}. */
+ * A change is {"seq","at","source","kind", ...}: kind "device" carries
+ * "device", the device object as of that change (state and properties from
+ * the feed row, name and room as they are now); "mode" carries "mode";
+ * "device_removed" carries "device_id". */
 /* Rows with seq > since, oldest first, at most limit (0: no limit);
  * device_id may be NULL. */
 int db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,

@@ -222,8 +222,11 @@ control_one(const struct ops_ctx *c, struct json_object *dev, const char *action
 		    jstr(dev, "type"));
 	if ((r = model_check_request(t, action, req, err, OPS_ERRLEN)) < 0)
 		return r;
-	if (!confirm && (c->confirm == OPS_CONFIRM_ALL ||
-	    (c->confirm == OPS_CONFIRM_OPENING && model_opens_home(t, action, state, req))))
+	if (!confirm && c->confirm == OPS_CONFIRM_ALL)
+		return errf(err, -EPERM, "every change needs the user's confirmation here: ask, "
+		    "then repeat the request with confirm: true");
+	if (!confirm && c->confirm == OPS_CONFIRM_OPENING &&
+	    model_opens_home(t, action, state, req))
 		return errf(err, -EPERM,
 		    "'%s' on %s opens the home: ask the user to confirm, then repeat the "
 		    "request with confirm: true", action, id);
