@@ -307,6 +307,19 @@ describe('dashboard', () => {
 		assert.equal(top, Number(sqlite(home.db, 'SELECT max(seq) FROM changes')));
 	});
 
+	test('Offline while the network is gone, Connected as soon as it is back', async () => {
+		await browser.context.setOffline(true);
+		try {
+			assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
+			await waitFor(async () => (await connText(page)) === 'Offline', 'the page to say Offline');
+			await api.start();
+		} finally {
+			await browser.context.setOffline(false);
+		}
+		await waitConnected(page);
+		await assertMatchesDb(page, home.db);
+	});
+
 	test('two pages stay in sync', async () => {
 		const page2 = await browser.context.newPage();
 		try {

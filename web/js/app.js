@@ -49,9 +49,13 @@ function loadToken() {
 	return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY);
 }
 
+// Writes only what changes: other tabs see each write as a storage event.
 function saveToken(tok, remember) {
-	clearToken();
-	(remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, tok);
+	const [keep, drop] = remember ? [localStorage, sessionStorage] : [sessionStorage, localStorage];
+	if (drop.getItem(TOKEN_KEY) !== null)
+		drop.removeItem(TOKEN_KEY);
+	if (keep.getItem(TOKEN_KEY) !== tok)
+		keep.setItem(TOKEN_KEY, tok);
 }
 
 function clearToken() {
@@ -116,7 +120,18 @@ class Dashboard {
 		this.bindFilters();
 	}
 
+	// The model, the modes and the WebSocket are asked for at once; frames
+	// that arrive before the model wait for it.
 	async start() {
+		const early = [];
+		let ready = false;
+		this.live = new Live({
+			token: this.token,
+			getSeq: () => this.store.seq,
+			onFrame: (m) => (ready ? this.frame(m) : early.push(m)),
+			onStatus: (s) => this.setStatus(s),
+			onUnauthorized: (msg) => this.unauthorized(msg),
+		});
 		const [types, modes] = await Promise.allSettled([
 			this.api.get('/api/types'), this.api.get('/api/modes')]);
 		if (this.stopped)
@@ -124,19 +139,12 @@ class Dashboard {
 		if (types.status === 'fulfilled') {
 			this.types = normalizeTypes(types.value);
 			this.typesLoaded = true;
-		} else if (types.reason.status === 401)
-			return;
+		}
 		if (modes.status === 'fulfilled')
 			this.setModes(modes.value);
-		else if (modes.reason.status === 401)
-			return;
-		this.live = new Live({
-			token: this.token,
-			getSeq: () => this.store.seq,
-			onFrame: (m) => this.frame(m),
-			onStatus: (s) => this.setStatus(s),
-			onUnauthorized: (msg) => this.unauthorized(msg),
-		});
+		ready = true;
+		for (const m of early.splice(0))
+			this.frame(m);
 	}
 
 	setModes(body) {
