@@ -323,8 +323,16 @@ describe('dashboard', () => {
 	test('two pages stay in sync', async () => {
 		const page2 = await browser.context.newPage();
 		try {
+			// A card element of the first page, to see that it is not rebuilt.
+			await page.evaluate(() => { document.querySelector('article.card').__kept = true; });
 			await page2.goto(api.base);	// the token is remembered
 			await waitConnected(page2);
+			// A sign-in link with the same token in a second tab leaves the first alone.
+			await page2.goto(`${api.base}/#token=${home.token}`);
+			await waitConnected(page2);
+			assert.equal(await page.evaluate(() => document.querySelector('article.card').__kept), true,
+				'the first page kept its dashboard');
+			assert.equal(await connText(page), 'Connected');
 			await assertMatchesDb(page2, home.db);
 			const id = 'kitchen_light_main';
 			const was = dbDevice(home.db, id).state;
