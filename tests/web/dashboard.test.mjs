@@ -251,6 +251,9 @@ describe('dashboard', () => {
 				'the mode badge to say Home');
 			await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'mcp'),
 				'an mcp entry for the mode in the feed');
+			const fish = await client.callTool({ name: 'feed_fish', arguments: {} });
+			assert.ok(!fish.isError, JSON.stringify(fish.content));
+			await waitState(page, 'kitchen_fish_feeder', 'feeding');
 			await assertMatchesDb(page, home.db);
 		} catch (e) {
 			e.message += `\nhomectl-mcp stderr: ${stderr}`;
