@@ -87,7 +87,8 @@ struct api {
 	lws_sorted_usec_list_t mhd_sul;
 	char *openapi;			/* the generated document, cached */
 
-	struct api_fd sig_fd, watch_fd, mhd_fd, peek_fd, wdog_fd, ping_fd;
+	struct api_fd sig_fd, watch_fd, mhd_fd, peek_fd, wdog_fd, ping_fd, retry_fd;
+	int retry_step;			/* feed.c: re-checks after an inotify hint */
 	struct api_fd *listeners;
 	size_t nlisteners;
 	int peek_epfd;
@@ -200,8 +201,9 @@ enum MHD_Result http_static(struct http_req *r);
  * watcher's fd.  0 or -errno. */
 int feed_start(struct api *api);
 void feed_stop(struct api *api);
-/* Delivers everything the watcher has: call after a local write too. */
-void feed_poll(struct api *api);
+/* Delivers everything the watcher has: call after a local write too.
+ * Returns the number of changes delivered. */
+size_t feed_poll(struct api *api);
 /* The current snapshot frame (a new reference: frame_put() it). */
 struct frame *feed_snapshot(struct api *api);
 /* The changes after since as one "changes" frame (new reference), or NULL
