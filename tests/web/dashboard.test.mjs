@@ -253,7 +253,8 @@ describe('dashboard', () => {
 				'an mcp entry for the mode in the feed');
 			const fish = await client.callTool({ name: 'feed_fish', arguments: {} });
 			assert.ok(!fish.isError, JSON.stringify(fish.content));
-			await waitState(page, 'kitchen_fish_feeder', 'feeding');
+			const fed = dbDevice(home.db, 'kitchen_fish_feeder').properties.last_fed;
+			await page.waitForSelector(`${card('kitchen_fish_feeder')} dd[data-ts="${fed}"]`);
 			await assertMatchesDb(page, home.db);
 		} catch (e) {
 			e.message += `\nhomectl-mcp stderr: ${stderr}`;
