@@ -591,7 +591,8 @@ class Dashboard {
 		for (const p of type.props) {
 			const v = (d.properties || {})[p.name];
 			const was = prev ? (prev.properties || {})[p.name] : undefined;
-			if (v == null || p.name === 'unit' || p.name === 'started_at')
+			if (v == null || p.name === 'unit' || p.name === 'started_at' ||
+			    (p.kind === 'bool' && type.states.includes(p.name)))
 				continue;
 			if (prev && JSON.stringify(v) === JSON.stringify(was))
 				continue;

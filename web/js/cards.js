@@ -341,16 +341,18 @@ class Card {
 				.finally(() => { edited = false; });
 		});
 		stop.addEventListener('click', () => this.send('off'));
+		const label = h('label', { for: id, class: 'field-label' }, 'Water for');
 		this.updaters.push((d) => {
 			const v = (d.properties || {}).duration;
-			if (!edited && document.activeElement !== input && v != null)
-				input.value = v;
 			const on = d.state === 'on';
+			if ((on || !edited) && document.activeElement !== input && v != null)
+				input.value = v;
+			input.disabled = on;
+			setText(label, on ? 'Watering for' : 'Water for');
 			go.hidden = on;
 			stop.hidden = !on;
 		});
-		return h('div', { class: 'field field-water' },
-			h('label', { for: id, class: 'field-label' }, 'Water for'),
+		return h('div', { class: 'field field-water' }, label,
 			h('div', { class: 'water-row' },
 				h('span', { class: 'duration-wrap' }, input, h('span', { class: 'suffix' }, 'min')),
 				go, stop));
