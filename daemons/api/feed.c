@@ -15,16 +15,19 @@
 #include "db.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "util.h"
 
 #define FEED_BATCHES_MAX 64	/* batches per wake-up before yielding */
 /* Re-checks after an inotify hint, in microseconds after the previous one:
  * dense while a writer is most likely finishing its commit (its fsync, with
- * synchronous=FULL), then sparse up to where the fallback timer takes over. */
+ * synchronous=FULL), then sparse until the fallback timer takes over.  A 0
+ * ends a series.  After a re-check that found changes, a short second
+ * series follows. */
 static const unsigned feed_retry_us[] = {
-	50, 100, 150, 200, 250, 250, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200,
+	50, 100, 150, 200, 250, 250, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200, 0,
+	1000, 4000, 0,
 };
-#define FEED_RETRY_STEPS ((int)(sizeof(feed_retry_us) / sizeof(feed_retry_us[0])))
-#define FEED_RETRY_SPARSE 6	/* after a find: only the sparse tail */
+#define FEED_RETRY_AFTER_FIND 15
 
 /* A new device object: base's keys, with state, properties and updated_at
  * taken from the feed row.  Caller puts. */
@@ -262,9 +265,10 @@ feed_poll(struct api *api)
  * see data_version unchanged, and nothing else would wake us before the
  * fallback timer (100 ms).  So every inotify hint starts a short series of
  * re-checks on a precise timerfd (feed_retry_us, ~100 ms in all).  After a
- * re-check that found changes only the sparse tail follows: it covers a
+ * re-check that found changes, two more follow (1 ms, 5 ms): they cover a
  * second commit whose inotify event merged with the first one's.  Each
- * re-check costs one PRAGMA data_version. */
+ * re-check costs one wake-up and one PRAGMA data_version, which is why the
+ * series are short. */
 static void
 retry_arm(struct api *api, int step)
 {
@@ -273,7 +277,7 @@ retry_arm(struct api *api, int step)
 
 	memset(&its, 0, sizeof(its));
 	api->retry_step = step;
-	if (step < FEED_RETRY_STEPS) {
+	if (step < (int)NELEMS(feed_retry_us) && feed_retry_us[step] != 0) {
 		us = feed_retry_us[step];
 		its.it_value.tv_sec = (time_t)(us / 1000000);
 		its.it_value.tv_nsec = (long)(us % 1000000) * 1000;
@@ -302,7 +306,7 @@ retry_rx(struct api_fd *h)
 	struct api *api = h->api;
 
 	loop_timer_drain(h);
-	retry_arm(api, feed_poll(api) > 0 ? FEED_RETRY_SPARSE : api->retry_step + 1);
+	retry_arm(api, feed_poll(api) > 0 ? FEED_RETRY_AFTER_FIND : api->retry_step + 1);
 	return 0;
 }
 
