@@ -14,6 +14,11 @@ export const MCP = join(BUILD, 'homectl-mcp');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Every daemon a test started dies with the test process, even when the
+// test failed before stopping it.
+const running = new Set();
+process.on('exit', () => running.forEach((p) => { try { p.kill('SIGKILL'); } catch { /* gone */ } }));
+
 // A demo home in a fresh directory, with one token.
 export function makeHome() {
 	const dir = mkdtempSync(join(tmpdir(), 'homectl-api-'));
@@ -43,6 +48,8 @@ export async function startApi(home, extra = [], env = {}) {
 	const args = ['--db', home.db, '--config', '/dev/null', '--listen', '127.0.0.1:0',
 		'--web-root', home.web, ...extra];
 	const proc = spawn(API, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+	running.add(proc);
+	proc.on('exit', () => running.delete(proc));
 	let log = '';
 	const port = await new Promise((res, rej) => {
 		const t = setTimeout(() => rej(new Error(`homectl-api did not start: ${log}`)), 5000);

@@ -294,6 +294,15 @@ test('a client that does not read overflows only its own queue, then resyncs wit
 	const outer = d;
 	writeFileSync(join(home.dir, 'slow.conf'), 'ws_queue_max = 16\n');
 	d = await startApi(home, ['--config', join(home.dir, 'slow.conf')]);
+	try {
+		await slowReader();
+	} finally {
+		await d.stop();
+		d = outer;
+	}
+});
+
+async function slowReader() {
 	const [fast, fsnap] = await connect(d);
 	const py = spawn('python3', ['-c', SLOW, String(d.port), home.token, '6']);
 	let out = '';
@@ -340,6 +349,4 @@ test('a client that does not read overflows only its own queue, then resyncs wit
 	const finalSeq = tail.length ? tail.at(-1).seq : lastSnap.seq;
 	assert.equal(finalSeq, last.newest);
 	fast.close();
-	await d.stop();
-	d = outer;
-});
+}
