@@ -9,7 +9,17 @@
  * writes made on another host (NFS) or through some overlay file systems.
  * Why data_version: it changes only when another connection committed, so
  * our own reads (which touch the -shm file, filtered out anyway) can never
- * start a feedback loop, and a spurious wake costs one cheap PRAGMA. */
+ * start a feedback loop, and a spurious wake costs one cheap PRAGMA.
+ *
+ * One race needs care: a writer appends its frames to the -wal (that is
+ * what inotify reports) and only then publishes the commit in the -shm
+ * index, which inotify cannot see.  A watcher on the other core can read
+ * data_version in between and find nothing new; worse, the event of a
+ * second commit can be drained together with the first one's while the
+ * second is not yet visible.  So every inotify event starts a series of
+ * quick rechecks, 0.1 ms after it and then doubling up to 51.2 ms (ten
+ * PRAGMAs in all), instead of leaving a commit to the fallback timer.
+ * tests/unit/watch_test.c shows the race losing commits without them. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -32,6 +42,8 @@ struct watch {
 	int64_t seq;		/* last seq delivered */
 	int64_t version;	/* last data_version seen */
 	int64_t batch;
+	unsigned interval_ms;	/* the fallback timer */
+	int rechecks;		/* quick rechecks armed since the last change */
 	bool more;		/* the last read hit the batch limit */
 	struct watch_stats stats;
 };
@@ -61,6 +73,7 @@ watch_open(const char *path, const struct watch_options *opts, int64_t since_seq
 		return -ENOMEM;
 	w->epfd = w->ifd = w->tfd = -1;
 	w->batch = opts->batch > 0 ? opts->batch : 1000;
+	w->interval_ms = opts->interval_ms;
 	if ((r = db_open(path, 0, &w->db)) < 0)
 		goto fail;
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
@@ -168,6 +181,27 @@ drain_inotify(struct watch *w)
 	return hits;
 }
 
+#define RECHECKS 10	/* 0.1 ms << 9 = 51.2 ms, then the fallback timer */
+
+/* Arms the timer: a quick recheck after us microseconds, or (us == 0) the
+ * fallback interval again. */
+static void
+arm_timer(struct watch *w, long us)
+{
+	struct itimerspec its = { 0 };
+
+	its.it_interval.tv_sec = w->interval_ms / 1000;
+	its.it_interval.tv_nsec = (long)(w->interval_ms % 1000) * 1000000L;
+	if (us > 0) {
+		its.it_value.tv_sec = us / 1000000;
+		its.it_value.tv_nsec = (us % 1000000) * 1000;
+	} else {
+		its.it_value = its.it_interval;
+	}
+	if (timerfd_settime(w->tfd, 0, &its, NULL) < 0)
+		log_warn("watch: timerfd_settime");
+}
+
 int
 watch_read(struct watch *w, struct json_object **changes)
 {
@@ -183,6 +217,18 @@ watch_read(struct watch *w, struct json_object **changes)
 	w->stats.inotify_events += (uint64_t)hits;
 	if (read(w->tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
 		w->stats.timer_ticks += ticks;
+	/* A commit may still be in flight (see the top of this file). */
+	if (hits > 0)
+		w->rechecks = 0;
+	if (hits > 0 || (ticks > 0 && w->rechecks > 0)) {
+		if (w->rechecks < RECHECKS) {
+			arm_timer(w, 100L << w->rechecks);
+			w->rechecks++;
+		} else {
+			arm_timer(w, 0);
+			w->rechecks = 0;
+		}
+	}
 	if ((r = db_data_version(w->db, &version)) < 0)
 		return r;
 	if (version == w->version && !w->more)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -281,6 +282,69 @@ test_burst_in_order_and_batched(void **state)
 }
 
 static void
+test_no_commit_left_to_the_timer(void **state)
+{
+	struct home *h = *state;
+	struct watch_options o = { .interval_ms = 0 };	/* no timer to hide a miss */
+	struct watch *w = NULL;
+	struct json_object *rows;
+	int go[2], done[2], i, missed = 0, status;
+	int64_t seq;
+	pid_t pid;
+
+	/* inotify reports the -wal write before the commit is published in
+	 * the -shm index, so a watcher can look in between and see nothing.
+	 * A writer in another process commits, one at a time, and each commit
+	 * must arrive with no timer to fall back on (a miss would hang). */
+	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(done), 0);
+	if ((pid = fork()) == 0) {
+		struct db *db = NULL;
+		struct json_object *p = json_object_new_object();
+		char c;
+
+		close(go[1]);	/* or the read below never sees EOF */
+		close(done[0]);
+		if (db_open(h->path, 0, &db) < 0)
+			_exit(1);
+		for (i = 0; read(go[0], &c, 1) == 1; i++) {
+			json_object_object_add(p, "brightness", json_object_new_int(i % 100));
+			if (db_device_update(db, "bathroom_light", "on", p) < 0)
+				_exit(1);
+			if (write(done[1], &c, 1) != 1)
+				_exit(1);
+		}
+		json_object_put(p);
+		db_close(db);
+		_exit(0);
+	}
+	for (i = 0; i < 300; i++) {
+		char c = 'x';
+
+		seq = watch_seq(w);
+		assert_int_equal(write(go[1], &c, 1), 1);
+		/* Wait on the watcher while the writer commits: that is when
+		 * the race can bite. */
+		while ((rows = wait_rows(w, 2000)) != NULL) {
+			json_object_put(rows);
+			if (watch_seq(w) > seq)
+				break;
+		}
+		missed += watch_seq(w) == seq;
+		assert_int_equal(read(done[0], &c, 1), 1);
+	}
+	close(go[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	close(go[0]);
+	close(done[0]);
+	close(done[1]);
+	assert_int_equal(missed, 0);
+	watch_close(w);
+}
+
+static void
 test_since_replays(void **state)
 {
 	struct home *h = *state;
@@ -307,6 +371,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_timer_without_inotify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_does_not_wake_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_burst_in_order_and_batched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_commit_left_to_the_timer, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_since_replays, setup, teardown),
 	};
 
