@@ -17,7 +17,7 @@
  * data_version in between and find nothing new; worse, the event of a
  * second commit can be drained together with the first one's while the
  * second is not yet visible.  So every inotify event starts a series of
- * quick rechecks, 0.1 ms after it and then doubling up to 51.2 ms (ten
+ * quick rechecks, 50 us after it and then doubling up to 51.2 ms (eleven
  * PRAGMAs in all), instead of leaving a commit to the fallback timer.
  * tests/unit/watch_test.c shows the race losing commits without them. */
 #include <errno.h>
@@ -181,7 +181,7 @@ drain_inotify(struct watch *w)
 	return hits;
 }
 
-#define RECHECKS 10	/* 0.1 ms << 9 = 51.2 ms, then the fallback timer */
+#define RECHECKS 11	/* 50 us << 10 = 51.2 ms, then the fallback timer */
 
 /* Arms the timer: a quick recheck after us microseconds, or (us == 0) the
  * fallback interval again. */
@@ -222,7 +222,7 @@ watch_read(struct watch *w, struct json_object **changes)
 		w->rechecks = 0;
 	if (hits > 0 || (ticks > 0 && w->rechecks > 0)) {
 		if (w->rechecks < RECHECKS) {
-			arm_timer(w, 100L << w->rechecks);
+			arm_timer(w, 50L << w->rechecks);
 			w->rechecks++;
 		} else {
 			arm_timer(w, 0);

@@ -87,8 +87,7 @@ struct api {
 	lws_sorted_usec_list_t mhd_sul;
 	char *openapi;			/* the generated document, cached */
 
-	struct api_fd sig_fd, watch_fd, mhd_fd, peek_fd, wdog_fd, ping_fd, retry_fd;
-	int retry_step;			/* feed.c: re-checks after an inotify hint */
+	struct api_fd sig_fd, watch_fd, mhd_fd, peek_fd, wdog_fd, ping_fd;
 	struct api_fd *listeners;
 	size_t nlisteners;
 	int peek_epfd;

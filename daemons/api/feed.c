@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -18,16 +17,6 @@
 #include "util.h"
 
 #define FEED_BATCHES_MAX 64	/* batches per wake-up before yielding */
-/* Re-checks after an inotify hint, in microseconds after the previous one:
- * dense while a writer is most likely finishing its commit (its fsync, with
- * synchronous=FULL), then sparse until the fallback timer takes over.  A 0
- * ends a series.  After a re-check that found changes, a short second
- * series follows. */
-static const unsigned feed_retry_us[] = {
-	50, 100, 150, 200, 250, 250, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200, 0,
-	1000, 4000, 0,
-};
-#define FEED_RETRY_AFTER_FIND 15
 
 /* A new device object: base's keys, with state, properties and updated_at
  * taken from the feed row.  Caller puts. */
@@ -258,55 +247,12 @@ feed_poll(struct api *api)
 	return total;
 }
 
-/* Why re-check: inotify reports the writer's write()s to the -wal file, but
- * a commit becomes visible only when the writer then updates the wal-index
- * in the -shm file, through mmap, which inotify never reports.  A wake-up
- * on the last WAL write can therefore run a few microseconds too early,
- * see data_version unchanged, and nothing else would wake us before the
- * fallback timer (100 ms).  So every inotify hint starts a short series of
- * re-checks on a precise timerfd (feed_retry_us, ~100 ms in all).  After a
- * re-check that found changes, two more follow (1 ms, 5 ms): they cover a
- * second commit whose inotify event merged with the first one's.  Each
- * re-check costs one wake-up and one PRAGMA data_version, which is why the
- * series are short. */
-static void
-retry_arm(struct api *api, int step)
-{
-	struct itimerspec its;
-	uint64_t us;
-
-	memset(&its, 0, sizeof(its));
-	api->retry_step = step;
-	if (step < (int)NELEMS(feed_retry_us) && feed_retry_us[step] != 0) {
-		us = feed_retry_us[step];
-		its.it_value.tv_sec = (time_t)(us / 1000000);
-		its.it_value.tv_nsec = (long)(us % 1000000) * 1000;
-	}
-	if (api->retry_fd.wsi != NULL && timerfd_settime(api->retry_fd.fd, 0, &its, NULL) < 0)
-		log_warn("feed: timerfd_settime");
-}
-
+/* The watcher's fd: inotify, its fallback timer and its own quick
+ * rechecks after each inotify event (common/watch.c says why). */
 static int
 feed_rx(struct api_fd *h)
 {
-	struct api *api = h->api;
-	struct watch_stats a, b;
-
-	watch_get_stats(api->watch, &a);
-	feed_poll(api);
-	watch_get_stats(api->watch, &b);
-	if (b.inotify_events > a.inotify_events)
-		retry_arm(api, 0);
-	return 0;
-}
-
-static int
-retry_rx(struct api_fd *h)
-{
-	struct api *api = h->api;
-
-	loop_timer_drain(h);
-	retry_arm(api, feed_poll(api) > 0 ? FEED_RETRY_AFTER_FIND : api->retry_step + 1);
+	feed_poll(h->api);
 	return 0;
 }
 
@@ -418,14 +364,7 @@ feed_start(struct api *api)
 		return -errno;
 	}
 	api->watch_fd.rx = feed_rx;
-	if ((r = loop_adopt(api, fd, &api->watch_fd, "watch")) < 0)
-		return r;
-	if ((fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0) {
-		log_warn("feed: timerfd_create");
-		return -errno;
-	}
-	api->retry_fd.rx = retry_rx;
-	return loop_adopt(api, fd, &api->retry_fd, "feed-retry");
+	return loop_adopt(api, fd, &api->watch_fd, "watch");
 }
 
 void
