@@ -27,6 +27,26 @@ finish(struct cli *cli, int r, struct json_object *res, const char *err,
 	return 0;
 }
 
+/* The commands that take no arguments and show what one operation
+ * returns. */
+static int
+run_simple(struct cli *cli, int argc, char **argv,
+    int (*op)(const struct ops_ctx *, struct json_object **, char *),
+    void (*show)(struct json_object *))
+{
+	struct json_object *res = NULL;
+	struct args a;
+	char err[OPS_ERRLEN];
+	int r;
+
+	if (args_parse(&a, argc, argv, NULL, NULL, 0, 0) < 0)
+		return 2;
+	if (cli_open(cli, false) < 0)
+		return 1;
+	r = op(&cli->ops, &res, err);
+	return finish(cli, r, res, err, show);
+}
+
 static void
 show_control(struct json_object *res)
 {
@@ -81,15 +101,7 @@ show_status(struct json_object *s)
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
-	struct json_object *res = NULL;
-	struct args a;
-	char err[OPS_ERRLEN];
-
-	if (args_parse(&a, argc, argv, NULL, NULL, 0, 0) < 0 || cli_open(cli, false) < 0)
-		return a.bad ? 2 : 1;
-	int r = ops_stats(&cli->ops, &res, err);
-
-	return finish(cli, r, res, err, show_status);
+	return run_simple(cli, argc, argv, ops_stats, show_status);
 }
 
 static void
@@ -311,17 +323,7 @@ show_modes(struct json_object *modes)
 int
 cmd_modes(struct cli *cli, int argc, char **argv)
 {
-	struct json_object *res = NULL;
-	struct args a;
-	char err[OPS_ERRLEN];
-
-	if (args_parse(&a, argc, argv, NULL, NULL, 0, 0) < 0)
-		return 2;
-	if (cli_open(cli, false) < 0)
-		return 1;
-	int r = ops_modes(&cli->ops, &res, err);
-
-	return finish(cli, r, res, err, show_modes);
+	return run_simple(cli, argc, argv, ops_modes, show_modes);
 }
 
 static void
@@ -342,17 +344,7 @@ show_rooms(struct json_object *rooms)
 int
 cmd_rooms(struct cli *cli, int argc, char **argv)
 {
-	struct json_object *res = NULL;
-	struct args a;
-	char err[OPS_ERRLEN];
-
-	if (args_parse(&a, argc, argv, NULL, NULL, 0, 0) < 0)
-		return 2;
-	if (cli_open(cli, false) < 0)
-		return 1;
-	int r = ops_rooms(&cli->ops, &res, err);
-
-	return finish(cli, r, res, err, show_rooms);
+	return run_simple(cli, argc, argv, ops_rooms, show_rooms);
 }
 
 static void
@@ -391,17 +383,7 @@ cmd_sensors(struct cli *cli, int argc, char **argv)
 int
 cmd_feed_fish(struct cli *cli, int argc, char **argv)
 {
-	struct json_object *res = NULL;
-	struct args a;
-	char err[OPS_ERRLEN];
-
-	if (args_parse(&a, argc, argv, NULL, NULL, 0, 0) < 0)
-		return 2;
-	if (cli_open(cli, false) < 0)
-		return 1;
-	int r = ops_feed_fish(&cli->ops, &res, err);
-
-	return finish(cli, r, res, err, show_control);
+	return run_simple(cli, argc, argv, ops_feed_fish, show_control);
 }
 
 int

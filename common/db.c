@@ -264,6 +264,26 @@ device_from_row(sqlite3_stmt *st)
 	return d;
 }
 
+/* Runs st and collects one JSON value per row, made by row(st), into a new
+ * array (*out, caller puts). */
+static int
+collect(struct db *db, sqlite3_stmt *st, struct json_object *(*row)(sqlite3_stmt *),
+    const char *what, struct json_object **out)
+{
+	struct json_object *a = json_object_new_array();
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_array_add(a, row(st));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(a);
+		return fail(db, what, rc);
+	}
+	*out = a;
+	return 0;
+}
+
 static int
 migrate(struct db *db)
 {
@@ -452,32 +472,23 @@ db_room_add(struct db *db, const char *id, const char *name, int position)
 	return exec_done(db, st, "room add");
 }
 
+static struct json_object *
+room_from_row(sqlite3_stmt *st)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "id", col_string(st, 0));
+	json_object_object_add(r, "name", col_string(st, 1));
+	json_object_object_add(r, "devices", json_object_new_int64(sqlite3_column_int64(st, 2)));
+	return r;
+}
+
 int
 db_rooms(struct db *db, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_ROOMS);
-	struct json_object *a;
-	int rc;
 
-	if (st == NULL)
-		return -EIO;
-	a = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct json_object *r = json_object_new_object();
-
-		json_object_object_add(r, "id", col_string(st, 0));
-		json_object_object_add(r, "name", col_string(st, 1));
-		json_object_object_add(r, "devices",
-		    json_object_new_int64(sqlite3_column_int64(st, 2)));
-		json_object_array_add(a, r);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(a);
-		return fail(db, "rooms", rc);
-	}
-	*out = a;
-	return 0;
+	return st ? collect(db, st, room_from_row, "rooms", out) : -EIO;
 }
 
 int
@@ -532,21 +543,10 @@ int
 db_devices(struct db *db, const char *room, const char *type, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_DEVICES);
-	struct json_object *a;
-	int rc;
 
 	if (st == NULL || bind_text(st, 1, room) || bind_text(st, 2, type))
 		return -EIO;
-	a = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_array_add(a, device_from_row(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(a);
-		return fail(db, "devices", rc);
-	}
-	*out = a;
-	return 0;
+	return collect(db, st, device_from_row, "devices", out);
 }
 
 int
@@ -653,61 +653,61 @@ db_mode_set(struct db *db, const char *mode)
 	return exec_done(db, st, "mode set");
 }
 
+static struct json_object *
+step_from_row(sqlite3_stmt *st)
+{
+	struct json_object *s = json_object_new_object();
+
+	json_object_object_add(s, "device_id", col_string(st, 0));
+	json_object_object_add(s, "action", col_string(st, 1));
+	json_object_object_add(s, "properties", col_props(st, 2));
+	return s;
+}
+
 /* The scene of one mode as [{"device_id","action","properties"}]. */
 static int
 scene_of(struct db *db, const char *mode, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_SCENE);
-	struct json_object *a;
-	int rc;
 
 	if (st == NULL || bind_text(st, 1, mode))
 		return -EIO;
-	a = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct json_object *s = json_object_new_object();
-
-		json_object_object_add(s, "device_id", col_string(st, 0));
-		json_object_object_add(s, "action", col_string(st, 1));
-		json_object_object_add(s, "properties", col_props(st, 2));
-		json_object_array_add(a, s);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(a);
-		return fail(db, "scene", rc);
-	}
-	*out = a;
-	return 0;
+	return collect(db, st, step_from_row, "scene", out);
 }
 
-/* Collects the rows of a Q_MODES or Q_MODE_ONE statement, scenes included. */
-static int
-modes_collect(struct db *db, sqlite3_stmt *st, struct json_object *a)
+static struct json_object *
+mode_from_row(sqlite3_stmt *st)
 {
-	struct json_object *m, *scene = NULL;
-	int rc, r;
-	size_t i, n;
+	struct json_object *m = json_object_new_object();
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		m = json_object_new_object();
-		json_object_object_add(m, "name", col_string(st, 0));
-		json_object_object_add(m, "description", col_string(st, 1));
-		json_object_array_add(a, m);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return fail(db, "modes", rc);
+	json_object_object_add(m, "name", col_string(st, 0));
+	json_object_object_add(m, "description", col_string(st, 1));
+	return m;
+}
+
+/* The modes a Q_MODES or Q_MODE_ONE statement selects, scenes included. */
+static int
+modes_collect(struct db *db, sqlite3_stmt *st, struct json_object **out)
+{
+	struct json_object *a = NULL, *m, *scene = NULL;
+	size_t i, n;
+	int r;
+
+	if ((r = collect(db, st, mode_from_row, "modes", &a)) < 0)
+		return r;
 	/* Scenes are read after the cursor is done: both use prepared
 	 * statements of this connection. */
 	n = json_object_array_length(a);
 	for (i = 0; i < n; i++) {
 		m = json_object_array_get_idx(a, i);
 		if ((r = scene_of(db, json_object_get_string(json_object_object_get(m, "name")),
-		    &scene)) < 0)
+		    &scene)) < 0) {
+			json_object_put(a);
 			return r;
+		}
 		json_object_object_add(m, "scene", scene);
 	}
+	*out = a;
 	return 0;
 }
 
@@ -715,33 +715,24 @@ int
 db_modes(struct db *db, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_MODES);
-	struct json_object *a;
-	int r;
 
-	if (st == NULL)
-		return -EIO;
-	a = json_object_new_array();
-	if ((r = modes_collect(db, st, a)) < 0) {
-		json_object_put(a);
-		return r;
-	}
-	*out = a;
-	return 0;
+	return st ? modes_collect(db, st, out) : -EIO;
 }
 
 int
 db_mode_describe(struct db *db, const char *mode, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_MODE_ONE);
-	struct json_object *a;
+	struct json_object *a = NULL;
 	int r;
 
 	if (st == NULL || bind_text(st, 1, mode))
 		return -EIO;
-	a = json_object_new_array();
-	if ((r = modes_collect(db, st, a)) < 0 || json_object_array_length(a) == 0) {
+	if ((r = modes_collect(db, st, &a)) < 0)
+		return r;
+	if (json_object_array_length(a) == 0) {
 		json_object_put(a);
-		return r < 0 ? r : -ENOENT;
+		return -ENOENT;
 	}
 	*out = json_object_get(json_object_array_get_idx(a, 0));
 	json_object_put(a);
@@ -786,22 +777,11 @@ db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
     struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_CHANGES);
-	struct json_object *a;
-	int rc;
 
 	if (st == NULL || sqlite3_bind_int64(st, 1, since) || bind_text(st, 2, device_id) ||
 	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
 		return -EIO;
-	a = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_array_add(a, change_from_row(st));
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(a);
-		return fail(db, "changes", rc);
-	}
-	*out = a;
-	return 0;
+	return collect(db, st, change_from_row, "changes", out);
 }
 
 static int
@@ -890,31 +870,23 @@ db_token_remove(struct db *db, const char *name)
 	return sqlite3_changes(db->h) > 0 ? 0 : -ENOENT;
 }
 
+static struct json_object *
+token_from_row(sqlite3_stmt *st)
+{
+	struct json_object *t = json_object_new_object();
+
+	json_object_object_add(t, "name", col_string(st, 0));
+	json_object_object_add(t, "created_at", col_string(st, 1));
+	json_object_object_add(t, "last_used", col_string(st, 2));
+	return t;
+}
+
 int
 db_tokens(struct db *db, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_TOKENS);
-	struct json_object *a;
-	int rc;
 
-	if (st == NULL)
-		return -EIO;
-	a = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct json_object *t = json_object_new_object();
-
-		json_object_object_add(t, "name", col_string(st, 0));
-		json_object_object_add(t, "created_at", col_string(st, 1));
-		json_object_object_add(t, "last_used", col_string(st, 2));
-		json_object_array_add(a, t);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_object_put(a);
-		return fail(db, "tokens", rc);
-	}
-	*out = a;
-	return 0;
+	return st ? collect(db, st, token_from_row, "tokens", out) : -EIO;
 }
 
 int

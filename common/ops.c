@@ -58,7 +58,8 @@ errf(char *err, int r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, OPS_ERRLEN, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): a clang 14 false positive */
+	/* clang 14's analyzer misses the va_start above. */
+	vsnprintf(err, OPS_ERRLEN, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
 	return r;
 }

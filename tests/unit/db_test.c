@@ -11,24 +11,6 @@
 #include "log.h"
 #include "testutil.h"
 
-static int
-setup(void **state)
-{
-	struct home *h = calloc(1, sizeof(*h));
-
-	home_setup(h, true);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	home_teardown(*state);
-	free(*state);
-	return 0;
-}
-
 static int64_t
 newest(struct home *h)
 {
@@ -250,15 +232,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		HOME_TEST(test_schema),
+		HOME_TEST(test_newer_schema_refused),
 		cmocka_unit_test(test_not_a_database),
-		cmocka_unit_test_setup_teardown(test_foreign_update_lands_in_feed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_foreign_garbage_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_leaves_no_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_seq_never_repeats, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_claim_and_filters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+		HOME_TEST(test_foreign_update_lands_in_feed),
+		HOME_TEST(test_foreign_garbage_refused),
+		HOME_TEST(test_rollback_leaves_no_row),
+		HOME_TEST(test_seq_never_repeats),
+		HOME_TEST(test_claim_and_filters),
+		HOME_TEST(test_tokens),
 	};
 
 	log_init("db_test", LOG_CRIT);

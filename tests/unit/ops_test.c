@@ -10,24 +10,6 @@
 #include "model.h"
 #include "testutil.h"
 
-static int
-setup(void **state)
-{
-	struct home *h = calloc(1, sizeof(*h));
-
-	home_setup(h, true);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	home_teardown(*state);
-	free(*state);
-	return 0;
-}
-
 static void
 assert_field(struct home *h, const char *id, const char *field, const char *want)
 {
@@ -386,18 +368,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_control_light, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_op_writes_no_feed_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_covers_store_closed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_thermostat_fan_special, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_requests_change_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_other_bad_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_broken_scene_is_all_or_nothing, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_reads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pruning, setup, teardown),
+		HOME_TEST(test_control_light),
+		HOME_TEST(test_no_op_writes_no_feed_row),
+		HOME_TEST(test_covers_store_closed),
+		HOME_TEST(test_thermostat_fan_special),
+		HOME_TEST(test_bulk),
+		HOME_TEST(test_modes),
+		HOME_TEST(test_bad_requests_change_nothing),
+		HOME_TEST(test_other_bad_input),
+		HOME_TEST(test_broken_scene_is_all_or_nothing),
+		HOME_TEST(test_reads),
+		HOME_TEST(test_pruning),
 	};
 
 	log_init("ops_test", LOG_CRIT);

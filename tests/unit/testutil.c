@@ -52,6 +52,25 @@ query_text(const char *path, const char *sql)
 	return out ? out : strdup("");
 }
 
+int
+home_fixture_setup(void **state)
+{
+	struct home *h = calloc(1, sizeof(*h));
+
+	assert_non_null(h);
+	home_setup(h, true);
+	*state = h;
+	return 0;
+}
+
+int
+home_fixture_teardown(void **state)
+{
+	home_teardown(*state);
+	free(*state);
+	return 0;
+}
+
 char *
 home_digest(struct home *h)
 {

@@ -24,6 +24,10 @@ struct home {
 /* Creates a demo home in a new temp directory; asserts on failure. */
 void home_setup(struct home *h, bool demo);
 void home_teardown(struct home *h);
+/* cmocka fixtures: *state becomes a struct home with the demo. */
+int home_fixture_setup(void **state);
+int home_fixture_teardown(void **state);
+#define HOME_TEST(f) cmocka_unit_test_setup_teardown(f, home_fixture_setup, home_fixture_teardown)
 /* Everything a failed operation must not touch: devices, the mode and the
  * feed, as one string.  Caller frees. */
 char *home_digest(struct home *h);

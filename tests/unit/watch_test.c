@@ -16,24 +16,6 @@
 #include "util.h"
 #include "watch.h"
 
-static int
-setup(void **state)
-{
-	struct home *h = calloc(1, sizeof(*h));
-
-	home_setup(h, true);
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	home_teardown(*state);
-	free(*state);
-	return 0;
-}
-
 /* Polls the watcher until it delivers rows or timeout_ms pass.  Returns the
  * rows (caller puts) or NULL. */
 static struct json_object *
@@ -365,15 +347,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sees_foreign_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_after_checkpoint_truncate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_after_wal_deleted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timer_without_inotify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_does_not_wake_itself, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_burst_in_order_and_batched, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_commit_left_to_the_timer, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_since_replays, setup, teardown),
+		HOME_TEST(test_sees_foreign_write),
+		HOME_TEST(test_after_checkpoint_truncate),
+		HOME_TEST(test_after_wal_deleted),
+		HOME_TEST(test_timer_without_inotify),
+		HOME_TEST(test_idle_does_not_wake_itself),
+		HOME_TEST(test_burst_in_order_and_batched),
+		HOME_TEST(test_no_commit_left_to_the_timer),
+		HOME_TEST(test_since_replays),
 	};
 
 	log_init("watch_test", LOG_CRIT);
