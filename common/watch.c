@@ -17,8 +17,10 @@
  * data_version in between and find nothing new; worse, the event of a
  * second commit can be drained together with the first one's while the
  * second is not yet visible.  So every inotify event starts a series of
- * quick rechecks, 50 us after it and then doubling up to 51.2 ms (eleven
- * PRAGMAs in all), instead of leaving a commit to the fallback timer.
+ * quick rechecks, 50 us after it and then doubling up to 51.2 ms, instead
+ * of leaving a commit to the fallback timer.  Once the series has found a
+ * commit, two more rechecks (for a commit whose event merged with it) end
+ * it: a typical write costs three extra PRAGMAs, a stalled writer eleven.
  * tests/unit/watch_test.c shows the race losing commits without them. */
 #include <errno.h>
 #include <libgen.h>
@@ -43,7 +45,8 @@ struct watch {
 	int64_t version;	/* last data_version seen */
 	int64_t batch;
 	unsigned interval_ms;	/* the fallback timer */
-	int rechecks;		/* quick rechecks armed since the last change */
+	int rechecks;		/* quick rechecks armed in this series; 0: none */
+	int after_find;		/* rechecks left once the series found rows; -1 */
 	bool more;		/* the last read hit the batch limit */
 	struct watch_stats stats;
 };
@@ -182,6 +185,7 @@ drain_inotify(struct watch *w)
 }
 
 #define RECHECKS 11	/* 50 us << 10 = 51.2 ms, then the fallback timer */
+#define AFTER_FIND 2
 
 /* Arms the timer: a quick recheck after us microseconds, or (us == 0) the
  * fallback interval again. */
@@ -218,12 +222,16 @@ watch_read(struct watch *w, struct json_object **changes)
 	if (read(w->tfd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
 		w->stats.timer_ticks += ticks;
 	/* A commit may still be in flight (see the top of this file). */
-	if (hits > 0)
+	if (hits > 0) {
 		w->rechecks = 0;
+		w->after_find = -1;
+	}
 	if (hits > 0 || (ticks > 0 && w->rechecks > 0)) {
-		if (w->rechecks < RECHECKS) {
+		if (w->rechecks < RECHECKS && w->after_find != 0) {
 			arm_timer(w, 50L << w->rechecks);
 			w->rechecks++;
+			if (w->after_find > 0)
+				w->after_find--;
 		} else {
 			arm_timer(w, 0);
 			w->rechecks = 0;
@@ -246,6 +254,8 @@ watch_read(struct watch *w, struct json_object **changes)
 	w->seq = json_object_get_int64(json_object_object_get(json_object_array_get_idx(rows,
 	    n - 1), "seq"));
 	w->stats.rows += n;
+	if (w->rechecks > 0 && w->after_find < 0)
+		w->after_find = AFTER_FIND;
 	w->more = (int64_t)n >= w->batch;
 	*changes = rows;
 	return w->more ? 1 : 0;
