@@ -70,6 +70,8 @@ LIB  := $(BUILD)/libhomectl.a
 BINS := $(BUILD)/homectl $(BUILD)/homectl-api $(BUILD)/homectl-mcp
 
 .PHONY: all check run bench install clean deb lint deps test-deps
+# Keep intermediate objects (the unit tests are built through pattern rules).
+.SECONDARY:
 all: $(BINS)
 
 $(BUILD)/%.o: %.c
