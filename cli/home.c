@@ -457,5 +457,5 @@ cmd_types(struct cli *cli, int argc, char **argv)
 
 	if (args_parse(&a, argc, argv, NULL, NULL, 0, 0) < 0)
 		return 2;
-	return finish(cli, 0, model_describe(), NULL, show_types);
+	return finish(cli, 0, model_describe(), "", show_types);
 }

@@ -13,39 +13,43 @@
 #define CHANGES_LIMIT_DEFAULT	100
 #define CHANGES_LIMIT_MAX	1000
 
-/* Answers a read-only ops call that fills *out. */
-#define OPS_READ(r, key, call) do {						\
-		struct json_object *out = NULL;				\
-		char err[OPS_ERRLEN] = "";				\
-		int rc = (call);					\
-		if (rc < 0)						\
-			return http_reply_ops((r), rc, err);		\
-		return (key) != NULL ? http_reply_list((r), (key), out) : \
-		    http_reply_json((r), 200, out);			\
-	} while (0)
+/* Answers a read-only operation: its object as is (key NULL), or its array
+ * wrapped as {key: [...]}. */
+static enum MHD_Result
+reply_read(struct http_req *r, const char *key,
+    int (*op)(const struct ops_ctx *, struct json_object **, char *))
+{
+	struct json_object *out = NULL;
+	char err[OPS_ERRLEN] = "";
+	int rc = op(&r->api->ops, &out, err);
+
+	if (rc < 0)
+		return http_reply_ops(r, rc, err);
+	return key != NULL ? http_reply_list(r, key, out) : http_reply_json(r, 200, out);
+}
 
 enum MHD_Result
 http_rooms(struct http_req *r)
 {
-	OPS_READ(r, "rooms", ops_rooms(&r->api->ops, &out, err));
+	return reply_read(r, "rooms", ops_rooms);
 }
 
 enum MHD_Result
 http_stats(struct http_req *r)
 {
-	OPS_READ(r, NULL, ops_stats(&r->api->ops, &out, err));
+	return reply_read(r, NULL, ops_stats);
 }
 
 enum MHD_Result
 http_mode_get(struct http_req *r)
 {
-	OPS_READ(r, NULL, ops_mode_get(&r->api->ops, &out, err));
+	return reply_read(r, NULL, ops_mode_get);
 }
 
 enum MHD_Result
 http_modes(struct http_req *r)
 {
-	OPS_READ(r, "modes", ops_modes(&r->api->ops, &out, err));
+	return reply_read(r, "modes", ops_modes);
 }
 
 enum MHD_Result

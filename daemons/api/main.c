@@ -206,8 +206,8 @@ main(int argc, char **argv)
 			fatalx("--ws-ping-interval: expected seconds, 1-3600");
 		api.ping_sec = (unsigned)v;
 	}
-	lvl = api.cfg.log_level;
-	if (level != NULL && (lvl = log_level_parse(level)) < 0)
+	lvl = level != NULL ? log_level_parse(level) : api.cfg.log_level;
+	if (lvl < 0)
 		fatalx("--log-level: expected err, warning, info or debug");
 	log_setlevel(lvl);
 	api.db_path = config_database(&api.cfg, cli_db);
