@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # tests/cli -- the homectl command, end to end, on real database files.
 CHECKS += check-cli
-check-cli: $(BUILD)/homectl
-	$(Q)$(RUN_SUITE) cli tests/cli/cli_test.sh $(BUILD)
+# Against the sanitized homectl (tests/unit/module.mk builds it).
+check-cli: san-build
+	$(Q)$(RUN_SUITE) cli tests/cli/cli_test.sh $(SAN_BUILD)
 .PHONY: check-cli

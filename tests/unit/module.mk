@@ -7,10 +7,19 @@ $(BUILD)/tests/unit/%_test: $(BUILD)/tests/unit/%_test.o $(BUILD)/tests/unit/tes
 	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(UNIT_LIBS)
 
 unit-tests: $(UNIT_TESTS)
+
+# `make check` always runs the unit tests (and the CLI suite's homectl)
+# under AddressSanitizer and UndefinedBehaviorSanitizer: in a build of their
+# own unless the whole check is already SANITIZE=1.
+SAN_BUILD = $(if $(filter 1,$(SANITIZE)),$(BUILD),$(BUILD)/san)
+san-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=1 unit-tests \
+		$(SAN_BUILD)/homectl
 CHECKS += check-unit
-check-unit: $(UNIT_TESTS)
-	$(Q)$(RUN_SUITE) unit sh -c 'rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc'
-.PHONY: check-unit unit-tests
+check-unit: san-build
+	$(Q)$(RUN_SUITE) unit sh -c 'rc=0; for t in $(SAN_BUILD)/tests/unit/*_test; do \
+		$$t || rc=1; done; exit $$rc'
+.PHONY: check-unit unit-tests san-build
 
 # The same tree must build warning-free with clang too, and its unit tests
 # pass there (gcc builds everything else).
