@@ -132,8 +132,8 @@ lws_start(struct api *api)
 	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	info.protocols = table;
 	info.user = api;
-	info.gid = (gid_t)-1;
-	info.uid = (uid_t)-1;
+	info.gid = -1;	/* int in lws 4.3; -1 = do not change */
+	info.uid = -1;
 	info.timeout_secs = API_PEEK_TIMEOUT_SEC;
 	return lws_create_context(&info);
 }

@@ -96,7 +96,8 @@ send_error(struct ws_client *c, const char *code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	/* clang 14's analyzer misses the va_start above. */
+	vsnprintf(text, sizeof(text), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
 	msg = json_object_new_object();
 	json_object_object_add(msg, "type", json_object_new_string("error"));
@@ -324,7 +325,9 @@ on_writeable(struct ws_client *c)
 		goto more;
 	}
 	if (c->state == WS_CLOSING) {
+		/* lws takes a non-const pointer but only copies from it. */
 		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+		    /* NOLINTNEXTLINE(performance-no-int-to-ptr) */
 		    (unsigned char *)(uintptr_t)c->close_reason, strlen(c->close_reason));
 		return -1;
 	}
@@ -405,6 +408,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		c->api = api;
 		c->seq = -1;
 		c->qcap = api->cfg.ws_queue_max > 0 ? api->cfg.ws_queue_max : 256;
+		/* q is an array of frame pointers, so sizeof(a pointer) is right. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		if ((c->q = calloc(c->qcap, sizeof(*c->q))) == NULL)
 			return -1;
 		api->nws++;
