@@ -45,6 +45,7 @@ struct watch_stats {
 	uint64_t wakeups;		/* watch_read calls */
 	uint64_t inotify_events;	/* relevant inotify events */
 	uint64_t timer_ticks;
+	uint64_t versions;		/* PRAGMA data_version asked */
 	uint64_t queries;		/* feed queries run */
 	uint64_t rows;			/* feed rows delivered */
 };
