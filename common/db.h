@@ -32,6 +32,10 @@ void db_rollback(struct db *db);
 
 /* PRAGMA data_version: changes when another connection commits. */
 int db_data_version(struct db *db, int64_t *out);
+/* The start of the WAL-index (the -shm file) as SQLite itself has it mapped
+ * for this connection, or NULL (not in WAL mode, not read yet).  Borrowed:
+ * valid until db_close; only to be read, and racily (a hint). */
+const volatile unsigned char *db_wal_index(struct db *db);
 
 /* ---- rooms ---- */
 int db_room_add(struct db *db, const char *id, const char *name, int position);

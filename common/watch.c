@@ -24,8 +24,8 @@
  * tests/unit/watch_test.c shows the race losing commits without them.
  *
  * Most wakes are the fallback timer finding nothing, ten a second.  To
- * keep those cheap, the watcher maps the -shm file read-only and compares
- * the WAL-index header (its first 48 bytes: change counter, mxFrame,
+ * keep those cheap, the watcher looks at SQLite's own mapping of the -shm
+ * file (db_wal_index) and compares the WAL-index header (its first 48 bytes: change counter, mxFrame,
  * salts, checksum; https://www.sqlite.org/walformat.html) with the copy
  * taken before the last PRAGMA: every commit rewrites it, so an identical
  * header means nothing to ask SQLite about.  It is only a filter: any
@@ -36,10 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
 
@@ -59,7 +56,7 @@ struct watch {
 	int rechecks;		/* quick rechecks armed in this series; 0: none */
 	int after_find;		/* rechecks left once the series found rows; -1 */
 	bool more;		/* the last read hit the batch limit */
-	const unsigned char *shm;	/* the -shm file's first page, or NULL */
+	const volatile unsigned char *shm; /* SQLite's map of the -shm, or NULL */
 	unsigned char shm_seen[48];	/* its WAL-index header at the last PRAGMA */
 	struct watch_stats stats;
 };
@@ -73,26 +70,6 @@ add_fd(int epfd, int fd)
 }
 
 #define SHM_HDR 48
-
-/* Maps the start of path-shm read-only, for the header filter.  Failing is
- * fine: the watcher then asks SQLite every time. */
-static void
-map_shm(struct watch *w, const char *path)
-{
-	char shm[4096];
-	struct stat st;
-	void *p;
-	int fd;
-
-	if ((size_t)snprintf(shm, sizeof(shm), "%s-shm", path) >= sizeof(shm))
-		return;
-	if ((fd = open(shm, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
-	if (fstat(fd, &st) == 0 && st.st_size >= SHM_HDR &&
-	    (p = mmap(NULL, SHM_HDR, PROT_READ, MAP_SHARED, fd, 0)) != MAP_FAILED)
-		w->shm = p;
-	close(fd);
-}
 
 int
 watch_open(const char *path, const struct watch_options *opts, int64_t since_seq,
@@ -160,8 +137,8 @@ watch_open(const char *path, const struct watch_options *opts, int64_t since_seq
 	if ((r = db_changes_bounds(w->db, &oldest, &newest)) < 0 ||
 	    (r = db_data_version(w->db, &w->version)) < 0)
 		goto fail;
-	/* Our connection has read the database, so its -shm exists now. */
-	map_shm(w, path);
+	/* Our connection has read the database, so its -shm is mapped now. */
+	w->shm = db_wal_index(w->db);
 	w->seq = since_seq < 0 ? newest : since_seq;
 	w->more = w->seq < newest;
 	free(dup1);
@@ -186,8 +163,6 @@ watch_close(struct watch *w)
 		close(w->tfd);
 	if (w->epfd >= 0)
 		close(w->epfd);
-	if (w->shm != NULL)
-		munmap((void *)(uintptr_t)w->shm, SHM_HDR);
 	db_close(w->db);
 	free(w->base);
 	free(w->base_wal);
@@ -277,11 +252,18 @@ watch_read(struct watch *w, struct json_object **changes)
 		}
 	}
 	if (w->shm != NULL && hits == 0 && !w->more) {
-		if (memcmp(w->shm_seen, w->shm, SHM_HDR) == 0)
+		unsigned char now[SHM_HDR];
+		size_t i;
+
+		/* Byte by byte: the writer may change it under us, and a torn
+		 * copy only means "ask SQLite". */
+		for (i = 0; i < SHM_HDR; i++)
+			now[i] = w->shm[i];
+		if (memcmp(w->shm_seen, now, SHM_HDR) == 0)
 			return 0;
 		/* Copied before asking, so a commit after the copy still
 		 * differs at the next look. */
-		memcpy(w->shm_seen, w->shm, SHM_HDR);
+		memcpy(w->shm_seen, now, SHM_HDR);
 	}
 	w->stats.versions++;
 	if ((r = db_data_version(w->db, &version)) < 0)

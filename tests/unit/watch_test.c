@@ -75,11 +75,16 @@ test_sees_foreign_write(void **state)
 	struct watch_options o = { .interval_ms = 0 };	/* inotify alone */
 	struct watch *w = NULL;
 	struct json_object *rows;
+	char wal[128];
 
 	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
 	assert_int_equal(watch_seq(w), 24);
 	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET state = 'off' WHERE id ="
 	    " 'kitchen_light_main'"), 0);
+	/* The writer saw our connections (their POSIX locks held), so it did
+	 * not take itself for the last one and delete the WAL. */
+	snprintf(wal, sizeof(wal), "%s-wal", h->path);
+	assert_int_equal(access(wal, F_OK), 0);
 	rows = wait_rows(w, 5000);
 	assert_non_null(rows);
 	assert_int_equal(json_object_array_length(rows), 1);
