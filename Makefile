@@ -92,7 +92,7 @@ $(BUILD)/homectl-mcp: $(call obj,$(MCP_SRCS)) $(LIB)
 deps:
 	$(Q)packaging/install-deps
 test-deps:
-	$(Q)packaging/install-deps --test
+	$(Q)packaging/install-deps --test --deb
 
 # Each test suite lives in tests/<suite>/ and adds itself to CHECKS (and,
 # where it has one, BENCHES) from its own module.mk, so the suites can grow
