@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "demo.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "model.h"
 #include "ops.h"
@@ -783,6 +785,90 @@ ops_ev_charging(const struct ops_ctx *c, bool start, struct json_object **out, c
 		.confirm = true };
 
 	return ops_control(c, &req, out, err);
+}
+
+/* ---- what runs for a set time ---- */
+
+/* "2026-11-26T01:02:03.456Z" as milliseconds since the epoch, or -1. */
+static int64_t
+parse_utc_ms(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *rest;
+	int ms = 0;
+
+	if (s == NULL || (rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*rest == '.' && sscanf(rest + 1, "%3d", &ms) != 1)
+		return -1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+int
+ops_expire(const struct ops_ctx *c, int64_t *next_ms, int *ended, char *err)
+{
+	struct json_object *list = NULL, *due = json_object_new_array();
+	struct timespec now_ts;
+	struct txn t;
+	int64_t now, end;
+	size_t i, n;
+	int r;
+
+	*next_ms = -1;
+	*ended = 0;
+	clock_gettime(CLOCK_REALTIME, &now_ts);
+	now = (int64_t)now_ts.tv_sec * 1000 + now_ts.tv_nsec / 1000000;
+	/* A plain read first: the write lock only when something is due, so a
+	 * daemon's loop never waits on another writer for nothing. */
+	if ((r = db_devices(c->db, NULL, "sprinkler", &list)) < 0) {
+		db_err(err, r);
+		goto done;
+	}
+	n = json_object_array_length(list);
+	for (i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(list, i);
+		struct json_object *props = json_object_object_get(d, "properties");
+		int64_t minutes = 0;
+
+		if (!is(d, "state", "on") ||
+		    (end = parse_utc_ms(jstr(props, "started_at"))) < 0 ||
+		    json_get_int(props, "duration", &minutes, false, 0) < 0)
+			continue;
+		end += minutes * 60000;
+		if (end <= now)
+			json_object_array_add(due, json_object_new_string(jstr(d, "id")));
+		else if (*next_ms < 0 || end - now < *next_ms)
+			*next_ms = end - now;
+	}
+	if (json_object_array_length(due) == 0)
+		goto done;
+	if ((r = txn_begin(c, &t, err)) < 0)
+		goto done;
+	n = json_object_array_length(due);
+	for (i = 0; i < n; i++) {
+		struct json_object *d = NULL, *after = NULL;
+
+		/* Read again under the lock: someone may have stopped it. */
+		if (db_device_get(c->db, json_object_get_string(json_object_array_get_idx(due, i)),
+		    &d) < 0 || !is(d, "state", "on")) {
+			json_object_put(d);
+			continue;
+		}
+		/* Its time is up: no confirmation to turn water off. */
+		r = control_one(c, d, "off", NULL, true, &after, err);
+		json_object_put(d);
+		json_object_put(after);
+		if (r < 0) {
+			db_rollback(c->db);
+			goto done;
+		}
+		*ended += r;
+	}
+	r = txn_commit(&t, err);
+done:
+	json_object_put(due);
+	json_object_put(list);
+	return r;
 }
 
 /* ---- the feed ---- */

@@ -90,6 +90,13 @@ int ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration
     struct json_object **out, char *err);
 int ops_ev_charging(const struct ops_ctx *c, bool start, struct json_object **out, char *err);
 
+/* Ends what runs for a set time: every sprinkler that is on and whose
+ * started_at + duration has passed is turned off, in one transaction.
+ * *next_ms gets the milliseconds until the next such end (-1: nothing is
+ * running), *ended how many were turned off.  A daemon calls it at start,
+ * after every change and when its timer for *next_ms fires. */
+int ops_expire(const struct ops_ctx *c, int64_t *next_ms, int *ended, char *err);
+
 /* The change feed: {"changes":[...], "oldest", "newest"}. */
 int ops_history(const struct ops_ctx *c, int64_t since, int64_t limit, const char *device_id,
     struct json_object **out, char *err);

@@ -95,6 +95,7 @@ struct api {
 	unsigned npending;
 	lws_sorted_usec_list_t peek_sul;
 	lws_sorted_usec_list_t accept_sul;	/* EMFILE back-off */
+	lws_sorted_usec_list_t expire_sul;	/* feed.c: the next sprinkler to stop */
 
 	struct ws_client_list clients;	/* authenticated, live */
 	unsigned nclients;		/* live */

@@ -110,6 +110,20 @@ test('a change by homectl-mcp reaches every client', { skip: !haveMcp() && 'buil
 	}, 'living_room_light_lamp', 'mcp');
 });
 
+test('a sprinkler whose time is up is turned off by the daemon, whoever started it', async () => {
+	// Started 3 minutes ago for 2 minutes, by hand: already overdue.
+	sqlite(home, "UPDATE devices SET state = 'on', properties = json_set(properties, '$.duration', 2, '$.started_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-3 minutes')) WHERE id = 'outdoor_sprinkler_front_yard'");
+	for (const [c] of clients) {
+		const m = await c.device('outdoor_sprinkler_front_yard', (x) => x.state === 'off');
+		assert.equal(m.changes.find((x) => x.device?.id === 'outdoor_sprinkler_front_yard' && x.device.state === 'off').source, 'api');
+	}
+	// One still running is left alone.
+	homectl(home, 'water', '--zone', 'back_yard', '--duration', '5');
+	await sleep(300);
+	assert.equal(sqlite(home, "SELECT state FROM devices WHERE id = 'outdoor_sprinkler_back_yard'").trim(), 'on');
+	homectl(home, 'set', 'outdoor_sprinkler_back_yard', 'off');
+});
+
 test('with --no-inotify the fallback timer alone delivers', async () => {
 	const d2 = await startApi(home, ['--no-inotify', '--update-check-interval', '50']);
 	try {

@@ -351,6 +351,43 @@ test_reads(void **state)
 }
 
 static void
+test_sprinklers_stop_on_time(void **state)
+{
+	struct home *h = *state;
+	struct json_object *out;
+	char err[OPS_ERRLEN];
+	int64_t next;
+	int ended;
+
+	/* Nothing runs: nothing to end, no timer needed. */
+	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
+	assert_int_equal(next, -1);
+	assert_int_equal(ended, 0);
+	assert_int_equal(ops_water_plants(&h->ops, NULL, 10, &out, err), 0);
+	json_object_put(out);
+	/* Both run for 10 minutes from now. */
+	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
+	assert_int_equal(ended, 0);
+	assert_true(next > 9 * 60000 && next <= 10 * 60000);
+	/* One started 11 minutes ago (as if the daemon had been down). */
+	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET properties = json_set("
+	    "properties, '$.started_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-11 minutes'))"
+	    " WHERE id = 'outdoor_sprinkler_back_yard'"), 0);
+	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
+	assert_int_equal(ended, 1);
+	assert_field(h, "outdoor_sprinkler_back_yard", "state", "off");
+	assert_field(h, "outdoor_sprinkler_front_yard", "state", "on");
+	assert_true(next > 0 && next <= 10 * 60000);
+	{
+		char *src = device_field(h, "outdoor_sprinkler_back_yard", "(SELECT source FROM "
+		    "changes ORDER BY seq DESC LIMIT 1)");
+
+		assert_string_equal(src, "api");
+		free(src);
+	}
+}
+
+static void
 test_pruning(void **state)
 {
 	struct home *h = *state;
@@ -378,6 +415,7 @@ main(void)
 		HOME_TEST(test_other_bad_input),
 		HOME_TEST(test_broken_scene_is_all_or_nothing),
 		HOME_TEST(test_reads),
+		HOME_TEST(test_sprinklers_stop_on_time),
 		HOME_TEST(test_pruning),
 	};
 
