@@ -795,12 +795,14 @@ parse_utc_ms(const char *s)
 {
 	struct tm tm = { 0 };
 	const char *rest;
-	int ms = 0;
+	int ms = 0, scale = 100, i;
 
 	if (s == NULL || (rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
 		return -1;
-	if (*rest == '.' && sscanf(rest + 1, "%3d", &ms) != 1)
-		return -1;
+	/* Milliseconds: the first three digits of the fraction, if any. */
+	if (*rest == '.')
+		for (i = 1; i <= 3 && rest[i] >= '0' && rest[i] <= '9'; i++, scale /= 10)
+			ms += (rest[i] - '0') * scale;
 	return (int64_t)timegm(&tm) * 1000 + ms;
 }
 
