@@ -873,6 +873,21 @@ done:
 	return r;
 }
 
+bool
+ops_changes_timed(struct json_object *changes)
+{
+	size_t i, n = json_object_array_length(changes);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *d = json_object_object_get(json_object_array_get_idx(changes,
+		    i), "device");
+
+		if (is(d, "type", "sprinkler"))
+			return true;
+	}
+	return false;
+}
+
 /* ---- the feed ---- */
 
 int

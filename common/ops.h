@@ -96,6 +96,9 @@ int ops_ev_charging(const struct ops_ctx *c, bool start, struct json_object **ou
  * running), *ended how many were turned off.  A daemon calls it at start,
  * after every change and when its timer for *next_ms fires. */
 int ops_expire(const struct ops_ctx *c, int64_t *next_ms, int *ended, char *err);
+/* true when a batch of feed rows (watch_read) changed a device that runs
+ * for a set time, so ops_expire has something new to plan. */
+bool ops_changes_timed(struct json_object *changes);
 
 /* The change feed: {"changes":[...], "oldest", "newest"}. */
 int ops_history(const struct ops_ctx *c, int64_t since, int64_t limit, const char *device_id,

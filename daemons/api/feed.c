@@ -232,23 +232,6 @@ expire_timer(lws_sorted_usec_list_t *sul)
 	expire_arm(lws_container_of(sul, struct api, expire_sul));
 }
 
-/* true when the batch changed a device that runs for a set time. */
-static bool
-touches_timed(struct json_object *changes)
-{
-	size_t i, n = json_object_array_length(changes);
-
-	for (i = 0; i < n; i++) {
-		struct json_object *d = json_object_object_get(json_object_array_get_idx(changes,
-		    i), "device");
-		const char *type = json_object_get_string(json_object_object_get(d, "type"));
-
-		if (type != NULL && strcmp(type, "sprinkler") == 0)
-			return true;
-	}
-	return false;
-}
-
 size_t
 feed_poll(struct api *api)
 {
@@ -274,7 +257,7 @@ feed_poll(struct api *api)
 			for (i = 0; i < n; i++)
 				mirror_apply(api, json_object_array_get_idx(changes, i));
 			mirror_invalidate(api);
-			timed = timed || touches_timed(changes);
+			timed = timed || ops_changes_timed(changes);
 			last = NULL;
 			json_object_object_get_ex(json_object_array_get_idx(changes, n - 1), "seq",
 			    &last);

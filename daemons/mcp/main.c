@@ -154,6 +154,29 @@ read_signals(struct server *srv)
 	}
 }
 
+/* Sprinklers run for a set time, whoever started them: stop those whose
+ * time is up and note when the next one is due (homectl-api does the same;
+ * ops_expire re-reads under the write lock, so the two never clash). */
+static void
+expire(struct server *srv)
+{
+	char err[OPS_ERRLEN];
+	int64_t next;
+	int ended;
+
+	srv->expire_at = 0;
+	if (srv->read_only)
+		return;
+	if (ops_expire(&srv->ops, &next, &ended, err) < 0) {
+		log_warnx("ending timed devices: %s", err);
+		next = 5000;	/* busy, or not ours to write: try again later */
+	}
+	if (ended > 0)
+		log_info("stopped %d sprinkler%s whose time was up", ended, ended == 1 ? "" : "s");
+	if (next >= 0)
+		srv->expire_at = mono_usec() + (uint64_t)(next + 1) * 1000;
+}
+
 static void
 read_changes(struct server *srv)
 {
@@ -165,6 +188,8 @@ read_changes(struct server *srv)
 			log_debug("watcher: %zu change(s), up to seq %lld",
 			    json_object_array_length(changes), (long long)watch_seq(srv->watch));
 			server_changes(srv, changes);
+			if (ops_changes_timed(changes))
+				expire(srv);
 			json_object_put(changes);
 		}
 		if (r <= 0) {
@@ -264,8 +289,19 @@ serve(struct server *srv)
 
 			timeout = next_ping > now ? (int)((next_ping - now) / 1000) + 1 : 0;
 		}
+		if (srv->expire_at > 0) {
+			uint64_t now = mono_usec();
+			int t = srv->expire_at > now ?
+			    (int)((srv->expire_at - now) / 1000 > 86400000 ? 86400000 :
+				(srv->expire_at - now) / 1000) + 1 : 0;
+
+			if (timeout < 0 || t < timeout)
+				timeout = t;
+		}
 
 		r = poll(pfd, n, timeout);
+		if (srv->expire_at > 0 && mono_usec() >= srv->expire_at)
+			expire(srv);
 		if (r < 0 && errno != EINTR)
 			fatal("poll");
 		if (srv->watchdog_usec > 0 && mono_usec() >= next_ping) {
@@ -467,6 +503,7 @@ main(int argc, char **argv)
 		    "not be notified", dbpath, strerror(-r));
 		srv.watch = NULL;
 	}
+	expire(&srv);
 
 	if (srv.stdio) {
 		if (session_new(&srv, STDIN_FILENO, STDOUT_FILENO, true) == NULL)

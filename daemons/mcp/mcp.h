@@ -48,6 +48,7 @@ struct server {
 	int			 sig_fd;
 	bool			 quit;
 	uint64_t		 watchdog_usec;	/* 0: no watchdog */
+	uint64_t		 expire_at;	/* mono_usec: next timed device to stop; 0 */
 
 	struct session		*sessions;
 	unsigned		 nsessions;
