@@ -209,9 +209,6 @@ struct frame *feed_snapshot(struct api *api);
 /* The changes after since as one "changes" frame (new reference), or NULL
  * when the feed no longer holds them all (send a snapshot then). */
 struct frame *feed_resume(struct api *api, int64_t since);
-/* Rewrites raw feed rows in place into the protocol's change objects
- * (adds "device" with the device's full state). */
-void feed_enrich(struct api *api, struct json_object *changes);
 
 /* ---- frame.c ---- */
 /* A frame holding the compact serialisation of obj.  Caller frame_put()s. */

@@ -18,37 +18,6 @@
 
 #define FEED_BATCHES_MAX 64	/* batches per wake-up before yielding */
 
-/* A new device object: base's keys, with state, properties and updated_at
- * taken from the feed row.  Caller puts. */
-static struct json_object *
-device_with(struct json_object *base, const char *id, struct json_object *row)
-{
-	struct json_object *dev, *state = NULL, *props = NULL, *at = NULL;
-
-	json_object_object_get_ex(row, "state", &state);
-	json_object_object_get_ex(row, "properties", &props);
-	json_object_object_get_ex(row, "at", &at);
-	if ((dev = json_object_new_object()) == NULL)
-		return NULL;
-	if (base == NULL) {
-		json_object_object_add(dev, "id", json_object_new_string(id));
-		json_object_object_add(dev, "state", json_object_get(state));
-		json_object_object_add(dev, "properties", json_object_get(props));
-		json_object_object_add(dev, "updated_at", json_object_get(at));
-		return dev;
-	}
-	json_object_object_foreach(base, key, val) {
-		if (strcmp(key, "state") == 0 && state != NULL)
-			val = state;
-		else if (strcmp(key, "properties") == 0 && props != NULL)
-			val = props;
-		else if (strcmp(key, "updated_at") == 0 && at != NULL)
-			val = at;
-		json_object_object_add(dev, key, json_object_get(val));
-	}
-	return dev;
-}
-
 static int
 mirror_pos(struct mirror *m, const char *id)
 {
@@ -113,7 +82,7 @@ static void
 mirror_apply(struct api *api, struct json_object *row)
 {
 	struct mirror *m = &api->mirror;
-	struct json_object *dev = NULL, *base = NULL;
+	struct json_object *dev = NULL;
 	const char *kind = NULL, *id = NULL, *mode = NULL;
 	int pos;
 
@@ -132,32 +101,12 @@ mirror_apply(struct api *api, struct json_object *row)
 	}
 	if (strcmp(kind, "device") != 0)
 		return;
-	if (json_object_object_get_ex(row, "device", &dev)) {
-		/* The feed already carries the full device: mirror it. */
-		if (json_get_string(dev, "id", &id, false, NULL) < 0)
-			return;
-		dev = json_object_get(dev);
-	} else {
-		if (id == NULL)
-			return;
-		pos = mirror_pos(m, id);
-		if (pos >= 0) {
-			base = json_object_array_get_idx(m->devices, (size_t)pos);
-			dev = device_with(base, id, row);
-		} else {
-			/* A device we have not seen: its name and room from
-			 * the database, its state from the row. */
-			if (db_device_get(api->db, id, &base) < 0)
-				base = NULL;
-			dev = device_with(base, id, row);
-			json_object_put(base);
-		}
-		if (dev == NULL)
-			return;
-		json_object_object_add(row, "device", json_object_get(dev));
-		json_object_object_del(row, "state");
-		json_object_object_del(row, "properties");
-	}
+	/* db_changes gives every device row the full device as of that
+	 * change: mirror it as it is. */
+	if (!json_object_object_get_ex(row, "device", &dev) ||
+	    json_get_string(dev, "id", &id, false, NULL) < 0)
+		return;
+	dev = json_object_get(dev);
 	pos = mirror_pos(m, id);
 	if (pos >= 0) {
 		json_object_array_put_idx(m->devices, (size_t)pos, dev);
@@ -165,32 +114,6 @@ mirror_apply(struct api *api, struct json_object *row)
 		json_object_array_add(m->devices, dev);
 		mirror_reindex(m);
 		mirror_refresh_rooms(api);
-	}
-}
-
-void
-feed_enrich(struct api *api, struct json_object *changes)
-{
-	struct json_object *row, *dev, *base;
-	const char *kind, *id;
-	size_t i, n = json_object_array_length(changes);
-	int pos;
-
-	for (i = 0; i < n; i++) {
-		row = json_object_array_get_idx(changes, i);
-		if (json_get_string(row, "kind", &kind, true, "") < 0 ||
-		    strcmp(kind, "device") != 0 ||
-		    json_object_object_get_ex(row, "device", NULL) ||
-		    json_get_string(row, "device_id", &id, false, NULL) < 0)
-			continue;
-		pos = mirror_pos(&api->mirror, id);
-		base = pos >= 0 ? json_object_array_get_idx(api->mirror.devices, (size_t)pos) :
-		    NULL;
-		if ((dev = device_with(base, id, row)) == NULL)
-			continue;
-		json_object_object_add(row, "device", dev);
-		json_object_object_del(row, "state");
-		json_object_object_del(row, "properties");
 	}
 }
 
@@ -347,7 +270,6 @@ feed_resume(struct api *api, int64_t since)
 		if (seq > since && seq <= w)
 			json_object_array_add(keep, json_object_get(row));
 	}
-	feed_enrich(api, keep);
 	msg = json_object_new_object();
 	json_object_object_add(msg, "type", json_object_new_string("changes"));
 	json_object_object_add(msg, "seq", json_object_new_int64(w));

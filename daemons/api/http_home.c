@@ -76,7 +76,7 @@ http_mode_put(struct http_req *r)
 enum MHD_Result
 http_changes(struct http_req *r)
 {
-	struct json_object *out = NULL, *changes;
+	struct json_object *out = NULL;
 	const char *s;
 	char err[OPS_ERRLEN] = "";
 	int64_t since = 0, limit = CHANGES_LIMIT_DEFAULT;
@@ -92,8 +92,6 @@ http_changes(struct http_req *r)
 	rc = ops_history(&r->api->ops, since, limit, http_query(r, "device"), &out, err);
 	if (rc < 0)
 		return http_reply_ops(r, rc, err);
-	if (json_object_object_get_ex(out, "changes", &changes))
-		feed_enrich(r->api, changes);
 	return http_reply_json(r, 200, out);
 }
 

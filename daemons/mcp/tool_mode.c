@@ -48,7 +48,7 @@ set_output(void)
 static int
 set_call(struct tool_call *t)
 {
-	const char *mode = NULL;
+	const char *mode = NULL, *previous;
 	struct json_object *out = NULL;
 	int r;
 
@@ -59,8 +59,10 @@ set_call(struct tool_call *t)
 		return r;
 	t->out = out;
 	t->wrote = true;
+	previous = json_object_get_string(json_object_object_get(out, "previous"));
+
 	tool_summary(t, "Home mode is now %s (was %s); %d device%s changed.", mode,
-	    json_object_get_string(json_object_object_get(out, "previous")) ?: "unset",
+	    previous != NULL ? previous : "unset",
 	    json_object_get_int(json_object_object_get(out, "changed")),
 	    json_object_get_int(json_object_object_get(out, "changed")) == 1 ? "" : "s");
 	return 0;
