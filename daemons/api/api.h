@@ -95,7 +95,7 @@ struct api {
 	unsigned npending;
 	lws_sorted_usec_list_t peek_sul;
 	lws_sorted_usec_list_t accept_sul;	/* EMFILE back-off */
-	lws_sorted_usec_list_t expire_sul;	/* feed.c: the next sprinkler to stop */
+	lws_sorted_usec_list_t expire_sul;	/* mirror.c: the next sprinkler to stop */
 
 	struct ws_client_list clients;	/* authenticated, live */
 	unsigned nclients;		/* live */
@@ -196,19 +196,19 @@ struct json_object *openapi_document(void);
 /* Serves a file of the web root for GET/HEAD url. */
 enum MHD_Result http_static(struct http_req *r);
 
-/* ---- feed.c ---- */
+/* ---- mirror.c ---- */
 /* Reads the first snapshot, opens the watcher after its seq and adopts the
  * watcher's fd.  0 or -errno. */
-int feed_start(struct api *api);
-void feed_stop(struct api *api);
+int mirror_start(struct api *api);
+void mirror_stop(struct api *api);
 /* Delivers everything the watcher has: call after a local write too.
  * Returns the number of changes delivered. */
-size_t feed_poll(struct api *api);
+size_t mirror_poll(struct api *api);
 /* The current snapshot frame (a new reference: frame_put() it). */
-struct frame *feed_snapshot(struct api *api);
+struct frame *mirror_snapshot(struct api *api);
 /* The changes after since as one "changes" frame (new reference), or NULL
  * when the feed no longer holds them all (send a snapshot then). */
-struct frame *feed_resume(struct api *api, int64_t since);
+struct frame *mirror_resume(struct api *api, int64_t since);
 
 /* ---- frame.c ---- */
 /* A frame holding the compact serialisation of obj.  Caller frame_put()s. */

@@ -68,7 +68,7 @@ control(struct http_req *r, struct ops_control *req)
 	rc = ops_control(&r->api->ops, req, &out, err);
 	/* Deliver to the WebSocket clients now rather than on the watcher's
 	 * next wake-up: the watcher's own connection sees our commit. */
-	feed_poll(r->api);
+	mirror_poll(r->api);
 	if (rc < 0)
 		return http_reply_ops(r, rc, err);
 	return http_reply_json(r, 200, out);

@@ -67,7 +67,7 @@ http_mode_put(struct http_req *r)
 	if (json_get_string(r->json, "mode", &mode, false, NULL) < 0)
 		return http_reply_error(r, 400, "bad_request", "\"mode\" must be a string");
 	rc = ops_mode_set(&r->api->ops, mode, &out, err);
-	feed_poll(r->api);
+	mirror_poll(r->api);
 	if (rc < 0)
 		return http_reply_ops(r, rc, err);
 	return http_reply_json(r, 200, out);

@@ -252,7 +252,7 @@ main(int argc, char **argv)
 		fatalx("cannot start HTTP");
 	if (ws_start(&api) < 0)
 		fatalx("cannot start the WebSocket pinger");
-	if (feed_start(&api) < 0)
+	if (mirror_start(&api) < 0)
 		fatalx("cannot watch the database %s", api.db_path);
 	if ((r = listen_start(&api, api.cfg.listen ? api.cfg.listen :
 	    CONFIG_DEFAULT_LISTEN)) < 0)
@@ -277,7 +277,7 @@ main(int argc, char **argv)
 	lws_context_destroy(api.lws);
 	api.lws = NULL;
 	listen_stop(&api);
-	feed_stop(&api);
+	mirror_stop(&api);
 	db_close(api.db);
 	free(api.web_root);
 	config_free(&api.cfg);

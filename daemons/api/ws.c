@@ -173,9 +173,9 @@ on_hello(struct ws_client *c, struct json_object *msg)
 	/* The client is subscribed now; the first frame is taken at exactly
 	 * the seq the feed has delivered, so nothing falls in between. */
 	if (since >= 0)
-		f = feed_resume(api, since);
+		f = mirror_resume(api, since);
 	if (f == NULL)
-		f = feed_snapshot(api);
+		f = mirror_snapshot(api);
 	if (f == NULL) {
 		send_error(c, "internal", "cannot read the home");
 		ws_close(c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "internal error");
@@ -302,7 +302,7 @@ on_writeable(struct ws_client *c)
 	}
 	if (c->need_snapshot && c->state != WS_CLOSING) {
 		c->need_snapshot = false;
-		if ((f = feed_snapshot(c->api)) == NULL)
+		if ((f = mirror_snapshot(c->api)) == NULL)
 			return -1;
 		r = write_frame(c, f);
 		frame_put(f);

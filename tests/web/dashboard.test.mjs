@@ -116,10 +116,10 @@ describe('dashboard', () => {
 		assert.deepEqual(watch.foreign, [], 'nothing is fetched from elsewhere');
 	});
 
-	test('the activity feed is filled from the change feed', async () => {
-		await page.waitForSelector('#feed li.feed-item');
+	test('the activity list is filled from the change feed', async () => {
+		await page.waitForSelector('#activity-list li.activity-item');
 		const newest = Number(sqlite(home.db, 'SELECT max(seq) FROM changes'));
-		const top = Number(await page.getAttribute('#feed li.feed-item', 'data-seq'));
+		const top = Number(await page.getAttribute('#activity-list li.activity-item', 'data-seq'));
 		assert.equal(top, newest);
 	});
 
@@ -143,10 +143,10 @@ describe('dashboard', () => {
 		await waitFor(async () => (await page.textContent(`${card(id)} output`)).trim() === '97%',
 			'the card to show 97%');
 
-		// The feed names the change and where it came from.
-		await waitFor(() => page.$eval('#feed li.feed-item', (li) =>
+		// The activity list names the change and where it came from.
+		await waitFor(() => page.$eval('#activity-list li.activity-item', (li) =>
 			li.dataset.source === 'api' && /Reading lamp/.test(li.textContent)),
-		'an api entry for the lamp at the top of the feed');
+		'an api entry for the lamp at the top of the activity list');
 	});
 
 	test('every kind of control reaches the database', async () => {
@@ -199,16 +199,16 @@ describe('dashboard', () => {
 
 		cli(home.db, 'set', 'living_room_light_main', 'off');
 		await waitState(page, 'living_room_light_main', 'off');
-		await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'cli' &&
-			/Living room ceiling light/.test(li.textContent)), 'a cli entry in the feed');
+		await waitFor(() => page.$eval('#activity-list li.activity-item', (li) => li.dataset.source === 'cli' &&
+			/Living room ceiling light/.test(li.textContent)), 'a cli entry in the activity list');
 
 		sqlite(home.db, "UPDATE devices SET state = 'on', properties = json_set(properties, " +
 			"'$.brightness', 55) WHERE id = 'bathroom_light'");
 		await waitState(page, 'bathroom_light', 'on');
 		await waitFor(async () => (await page.textContent(`${card('bathroom_light')} output`)).trim() === '55%',
 			'the bathroom light to show 55%');
-		await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'unknown'),
-			'an unknown-source entry in the feed');
+		await waitFor(() => page.$eval('#activity-list li.activity-item', (li) => li.dataset.source === 'unknown'),
+			'an unknown-source entry in the activity list');
 
 		cli(home.db, 'mode', 'sleep');
 		await waitFor(async () => (await page.textContent('#mode-badge')).includes('Sleep'),
@@ -243,14 +243,14 @@ describe('dashboard', () => {
 			await waitFor(async () =>
 				(await page.textContent(`${card('kitchen_light_counter')} output`)).trim() === '30%',
 			'the counter lights to show 30%');
-			await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'mcp'),
-				'an mcp entry in the feed');
+			await waitFor(() => page.$eval('#activity-list li.activity-item', (li) => li.dataset.source === 'mcp'),
+				'an mcp entry in the activity list');
 			const f = await client.callTool({ name: 'set_home_mode', arguments: { mode: 'home' } });
 			assert.ok(!f.isError, JSON.stringify(f.content));
 			await waitFor(async () => (await page.textContent('#mode-badge')).includes('Home'),
 				'the mode badge to say Home');
-			await waitFor(() => page.$eval('#feed li.feed-item', (li) => li.dataset.source === 'mcp'),
-				'an mcp entry for the mode in the feed');
+			await waitFor(() => page.$eval('#activity-list li.activity-item', (li) => li.dataset.source === 'mcp'),
+				'an mcp entry for the mode in the activity list');
 			const fish = await client.callTool({ name: 'feed_fish', arguments: {} });
 			assert.ok(!fish.isError, JSON.stringify(fish.content));
 			const fed = dbDevice(home.db, 'kitchen_fish_feeder').properties.last_fed;
@@ -297,7 +297,7 @@ describe('dashboard', () => {
 		assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
 		await waitFor(async () => /^(Reconnecting…|Offline)$/.test(await connText(page)),
 			'the page to say Reconnecting');
-		// The feed's seq goes back: the page asks for changes after a seq this
+		// The activity list's seq goes back: the page asks for changes after a seq this
 		// database never reached, and must get a snapshot, not an empty resume.
 		for (const f of ['homectl.db-wal', 'homectl.db-shm'])
 			fs.rmSync(path.join(home.dir, f), { force: true });
@@ -307,7 +307,7 @@ describe('dashboard', () => {
 		await page.waitForSelector(card('living_room_motion_sensor'));
 		await assertMatchesDb(page, home.db);
 		assert.equal(startFrame().msg.type, 'snapshot');
-		const top = Number(await page.getAttribute('#feed li.feed-item', 'data-seq'));
+		const top = Number(await page.getAttribute('#activity-list li.activity-item', 'data-seq'));
 		assert.equal(top, Number(sqlite(home.db, 'SELECT max(seq) FROM changes')));
 	});
 
@@ -428,7 +428,7 @@ describe('dashboard', () => {
 					await shot.emulateMedia({ colorScheme: scheme });
 					await shot.goto(api.base);
 					await waitConnected(shot);
-					await shot.waitForSelector('#feed li.feed-item');
+					await shot.waitForSelector('#activity-list li.activity-item');
 					bg[scheme] = await shot.evaluate(() => getComputedStyle(document.body).backgroundColor);
 					const overflow = await shot.evaluate(() =>
 						document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // app.js -- the dashboard: sign-in, the live connection, devices by room,
-// the mode switcher, the stats and the activity feed.
+// the mode switcher, the stats and the activity list.
 
 import { createApi } from './api.js';
 import { Live } from './live.js';
@@ -13,7 +13,7 @@ import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE, opensHome,
 import { relTime, absTime, clock, propValue } from './format.js';
 
 const TOKEN_KEY = 'homectl.token';
-const FEED_MAX = 60;
+const ACTIVITY_MAX = 60;
 const SOURCES = { mcp: 'MCP', api: 'API', cli: 'CLI', unknown: 'unknown' };
 const SOURCE_TITLES = {
 	mcp: 'Made by an AI assistant through MCP',
@@ -103,9 +103,9 @@ class Dashboard {
 		this.modes = [];
 		this.cards = new Map();		// id -> Card
 		this.sections = new Map();	// room key -> {el, grid, count}
-		this.feed = [];			// entries, newest first
-		this.feedSeqs = new Set();
-		this.feedGen = 0;
+		this.activity = [];		// entries, newest first
+		this.activitySeqs = new Set();
+		this.activityGen = 0;
 		this.lastUpdate = null;
 		this.status = 'connecting';
 		this.live = null;
@@ -226,7 +226,7 @@ class Dashboard {
 			this.renderDevices();
 			this.renderMode();
 			this.renderStats(this.store.stats());
-			this.loadFeed();
+			this.loadActivity();
 			if (!this.modes.length)
 				this.loadModes();
 			if (!this.typesLoaded)
@@ -250,12 +250,12 @@ class Dashboard {
 				} else if (change.kind === 'mode') {
 					this.renderMode();
 				}
-				this.addFeed(change, prev);
+				this.addActivity(change, prev);
 			}
 			if (layout)
 				this.renderDevices();
 			if (applied.length) {
-				this.renderFeed();
+				this.renderActivity();
 				this.renderStats(this.store.stats());
 				this.scheduleStats();
 			}
@@ -527,23 +527,23 @@ class Dashboard {
 			(this.lastUpdate ? 'This home has no devices yet.' : 'Waiting for the first snapshot…'));
 	}
 
-	// ---- activity feed ----
+	// ---- activity ----
 
-	// After a snapshot: the feed starts again from the server's history up to
+	// After a snapshot: the list starts again from the server's history up to
 	// the snapshot's seq, plus whatever arrived live since.
-	async loadFeed() {
+	async loadActivity() {
 		const seq = this.store.seq ?? 0;
-		const gen = ++this.feedGen;
-		this.feed = [];
-		this.feedSeqs = new Set();
-		this.renderFeed();
+		const gen = ++this.activityGen;
+		this.activity = [];
+		this.activitySeqs = new Set();
+		this.renderActivity();
 		let res;
 		try {
-			res = await this.api.get(`/api/changes?since=${Math.max(0, seq - FEED_MAX)}&limit=${FEED_MAX}`);
+			res = await this.api.get(`/api/changes?since=${Math.max(0, seq - ACTIVITY_MAX)}&limit=${ACTIVITY_MAX}`);
 		} catch (e) {
 			return;
 		}
-		if (gen !== this.feedGen || this.stopped)
+		if (gen !== this.activityGen || this.stopped)
 			return;
 		const list = (res.changes || []).filter((c) => c.seq <= seq).sort((a, b) => a.seq - b.seq);
 		const last = new Map();
@@ -553,27 +553,27 @@ class Dashboard {
 				prev = last.get(c.device.id) || null;
 				last.set(c.device.id, c.device);
 			}
-			this.addFeed(c, prev);
+			this.addActivity(c, prev);
 		}
-		this.renderFeed();
+		this.renderActivity();
 	}
 
-	addFeed(c, prev) {
-		if (this.feedSeqs.has(c.seq))
+	addActivity(c, prev) {
+		if (this.activitySeqs.has(c.seq))
 			return;
-		this.pushFeed({ seq: c.seq, at: c.at, source: c.source || 'unknown', ...this.describe(c, prev) });
+		this.pushActivity({ seq: c.seq, at: c.at, source: c.source || 'unknown', ...this.describe(c, prev) });
 	}
 
-	pushFeed(e) {
-		if (this.feedSeqs.has(e.seq))
+	pushActivity(e) {
+		if (this.activitySeqs.has(e.seq))
 			return;
-		this.feedSeqs.add(e.seq);
+		this.activitySeqs.add(e.seq);
 		let i = 0;
-		while (i < this.feed.length && this.feed[i].seq > e.seq)
+		while (i < this.activity.length && this.activity[i].seq > e.seq)
 			i++;
-		this.feed.splice(i, 0, e);
-		while (this.feed.length > FEED_MAX)
-			this.feedSeqs.delete(this.feed.pop().seq);
+		this.activity.splice(i, 0, e);
+		while (this.activity.length > ACTIVITY_MAX)
+			this.activitySeqs.delete(this.activity.pop().seq);
 	}
 
 	describe(c, prev) {
@@ -606,20 +606,20 @@ class Dashboard {
 		return { icon: d.type, who: d.name || d.id, what: parts.join(', ') || 'updated' };
 	}
 
-	renderFeed() {
-		const ol = $('feed');
-		ol.replaceChildren(...this.feed.map((e) => {
+	renderActivity() {
+		const ol = $('activity-list');
+		ol.replaceChildren(...this.activity.map((e) => {
 			const src = SOURCES[e.source] ? e.source : 'unknown';
 			const t = h('time', { 'data-ts': e.at || '', datetime: e.at || '', title: absTime(e.at) },
 				relTime(e.at));
-			return h('li', { class: 'feed-item', 'data-seq': e.seq, 'data-source': src },
-				h('span', { class: 'feed-icon', html: icon(e.icon) }),
-				h('div', { class: 'feed-body' },
-					h('p', { class: 'feed-what' }, h('strong', {}, e.who), ' ', e.what),
-					h('p', { class: 'feed-meta' }, t,
+			return h('li', { class: 'activity-item', 'data-seq': e.seq, 'data-source': src },
+				h('span', { class: 'activity-icon', html: icon(e.icon) }),
+				h('div', { class: 'activity-body' },
+					h('p', { class: 'activity-what' }, h('strong', {}, e.who), ' ', e.what),
+					h('p', { class: 'activity-meta' }, t,
 						h('span', { class: `src src-${src}`, title: SOURCE_TITLES[src] }, SOURCES[src]))));
 		}));
-		$('feed-empty').hidden = this.feed.length > 0;
+		$('activity-empty').hidden = this.activity.length > 0;
 	}
 
 	refreshTimes() {
@@ -675,7 +675,7 @@ function showApp(token, fresh) {
 	document.body.dataset.view = 'app';
 	// Start from a clean slate: nothing of an earlier session survives.
 	$('devices').querySelectorAll('section.room').forEach((s) => s.remove());
-	$('feed').replaceChildren();
+	$('activity-list').replaceChildren();
 	$('stats').replaceChildren();
 	$('mode-switch').replaceChildren();
 	const d = new Dashboard(token, (message, accepted) => {

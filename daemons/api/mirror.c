@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* feed.c -- from the change feed to the browsers: adopts the watcher's fd,
+/* mirror.c -- from the change feed to the browsers: adopts the watcher's fd,
  * turns every batch that watch_read() returns into one "changes" frame for
  * every client, and keeps a mirror of the home as of the last delivered seq
  * so that a snapshot is always exactly consistent with the deltas after it
@@ -16,7 +16,7 @@
 #include "log.h"
 #include "util.h"
 
-#define FEED_BATCHES_MAX 64	/* batches per wake-up before yielding */
+#define MIRROR_BATCHES_MAX 64	/* batches per wake-up before yielding */
 
 static int
 mirror_pos(struct mirror *m, const char *id)
@@ -136,11 +136,11 @@ expire_arm(struct api *api)
 	int ended;
 
 	if (ops_expire(&api->ops, &next, &ended, err) < 0) {
-		log_warnx("feed: ending timed devices: %s", err);
+		log_warnx("mirror: ending timed devices: %s", err);
 		next = 1000;	/* the database was busy: try again soon */
 	}
 	if (ended > 0)
-		log_info("feed: stopped %d sprinkler%s whose time was up", ended,
+		log_info("mirror: stopped %d sprinkler%s whose time was up", ended,
 		    ended == 1 ? "" : "s");
 	if (next < 0)
 		lws_sul_cancel(&api->expire_sul);
@@ -156,7 +156,7 @@ expire_timer(lws_sorted_usec_list_t *sul)
 }
 
 size_t
-feed_poll(struct api *api)
+mirror_poll(struct api *api)
 {
 	struct json_object *changes, *msg, *last;
 	struct frame *f;
@@ -167,11 +167,11 @@ feed_poll(struct api *api)
 
 	if (api->watch == NULL)
 		return 0;
-	for (batches = 0; batches < FEED_BATCHES_MAX; batches++) {
+	for (batches = 0; batches < MIRROR_BATCHES_MAX; batches++) {
 		changes = NULL;
 		r = watch_read(api->watch, &changes);
 		if (r < 0) {
-			log_warnx("feed: watch_read: %s", strerror(-r));
+			log_warnx("mirror: watch_read: %s", strerror(-r));
 			break;
 		}
 		n = changes != NULL ? json_object_array_length(changes) : 0;
@@ -208,14 +208,14 @@ feed_poll(struct api *api)
 /* The watcher's fd: inotify, its fallback timer and its own quick
  * rechecks after each inotify event (common/watch.c says why). */
 static int
-feed_rx(struct api_fd *h)
+mirror_rx(struct api_fd *h)
 {
-	feed_poll(h->api);
+	mirror_poll(h->api);
 	return 0;
 }
 
 struct frame *
-feed_snapshot(struct api *api)
+mirror_snapshot(struct api *api)
 {
 	struct mirror *m = &api->mirror;
 	struct json_object *msg;
@@ -238,7 +238,7 @@ feed_snapshot(struct api *api)
 }
 
 struct frame *
-feed_resume(struct api *api, int64_t since)
+mirror_resume(struct api *api, int64_t since)
 {
 	struct json_object *rows = NULL, *keep = NULL, *msg = NULL, *row;
 	struct frame *f = NULL;
@@ -249,7 +249,7 @@ feed_resume(struct api *api, int64_t since)
 		return NULL;
 	w = watch_seq(api->watch);
 	if (since > w) {
-		feed_poll(api);
+		mirror_poll(api);
 		w = watch_seq(api->watch);
 		if (since > w)
 			return NULL;	/* a seq we never delivered */
@@ -281,7 +281,7 @@ feed_resume(struct api *api, int64_t since)
 }
 
 int
-feed_start(struct api *api)
+mirror_start(struct api *api)
 {
 	struct watch_options wo;
 	struct json_object *snap = NULL, *v;
@@ -292,7 +292,7 @@ feed_start(struct api *api)
 
 	r = ops_snapshot(&api->ops, &snap, err);
 	if (r < 0) {
-		log_warnx("feed: snapshot: %s", err);
+		log_warnx("mirror: snapshot: %s", err);
 		return r;
 	}
 	json_get_int(snap, "seq", &seq, true, 0);
@@ -311,16 +311,16 @@ feed_start(struct api *api)
 	wo.batch = 1000;
 	r = watch_open(api->db_path, &wo, seq, &api->watch);
 	if (r < 0) {
-		log_warnx("feed: cannot watch %s: %s", api->db_path, strerror(-r));
+		log_warnx("mirror: cannot watch %s: %s", api->db_path, strerror(-r));
 		return r;
 	}
 	/* lws closes what it adopts and the watcher owns its fd: adopt a dup. */
 	fd = fcntl(watch_fd(api->watch), F_DUPFD_CLOEXEC, 3);
 	if (fd < 0) {
-		log_warn("feed: dup");
+		log_warn("mirror: dup");
 		return -errno;
 	}
-	api->watch_fd.rx = feed_rx;
+	api->watch_fd.rx = mirror_rx;
 	if ((r = loop_adopt(api, fd, &api->watch_fd, "watch")) < 0)
 		return r;
 	expire_arm(api);
@@ -328,7 +328,7 @@ feed_start(struct api *api)
 }
 
 void
-feed_stop(struct api *api)
+mirror_stop(struct api *api)
 {
 	struct mirror *m = &api->mirror;
 
