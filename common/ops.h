@@ -11,7 +11,10 @@
  *   -ERANGE  value out of range                           (HTTP 422)
  *   -EPERM   opens the home and needs confirm             (HTTP 403)
  *   -EIO, -EBUSY  database trouble                        (HTTP 500/503)
- * JSON results are new objects the caller puts. */
+ * JSON results are new objects the caller puts.
+ *
+ * One header for the whole module; the code is split by job under the
+ * banners below (ops.c holds what they share). */
 #ifndef HOMECTL_OPS_H
 #define HOMECTL_OPS_H
 
@@ -40,10 +43,14 @@ struct ops_ctx {
 	int64_t feed_max_age_s;
 };
 
+/* ops.c */
+
 /* "mcp", "api", "cli", "unknown". */
 const char *ops_source_name(enum ops_source s);
 /* Parses "opening", "none", "all"; -EINVAL otherwise. */
 int ops_confirm_parse(const char *s, enum ops_confirm *out);
+
+/* ops_control.c */
 
 struct ops_control {
 	const char *device_id;		/* one device, or NULL for bulk: */
@@ -59,6 +66,12 @@ struct ops_control {
  * {"devices":[device after...], "changed": N, "skipped":[{"id","reason"}]} */
 int ops_control(const struct ops_ctx *c, const struct ops_control *req,
     struct json_object **out, char *err);
+/* The seed's special actions that are plain controls: every fish feeder
+ * feeds, every EV charger starts or stops. */
+int ops_feed_fish(const struct ops_ctx *c, struct json_object **out, char *err);
+int ops_ev_charging(const struct ops_ctx *c, bool start, struct json_object **out, char *err);
+
+/* ops_read.c */
 
 /* Device and list reads.  Unknown ids get an error naming close matches. */
 int ops_device_get(const struct ops_ctx *c, const char *id, struct json_object **out,
@@ -70,6 +83,17 @@ int ops_rooms(const struct ops_ctx *c, struct json_object **out, char *err);
  * "total_devices","garage_open","active_mode"} */
 int ops_stats(const struct ops_ctx *c, struct json_object **out, char *err);
 
+/* sensor_type: "temperature" or "motion" (model_sensor_kinds); room may be
+ * NULL.  *out: {"sensor_type","readings":[{"device_id","room","state",...}]} */
+int ops_sensor_reading(const struct ops_ctx *c, const char *sensor_type, const char *room,
+    struct json_object **out, char *err);
+
+/* Everything a client needs to start from, read in one transaction:
+ * {"seq", "mode", "devices":[...], "rooms":[...]} */
+int ops_snapshot(const struct ops_ctx *c, struct json_object **out, char *err);
+
+/* ops_mode.c */
+
 /* {"mode","description","scene":[...]} */
 int ops_mode_get(const struct ops_ctx *c, struct json_object **out, char *err);
 /* Applies the mode's scene and records it, in one transaction.
@@ -78,17 +102,12 @@ int ops_mode_set(const struct ops_ctx *c, const char *mode, struct json_object *
     char *err);
 int ops_modes(const struct ops_ctx *c, struct json_object **out, char *err);
 
-/* sensor_type: "temperature" or "motion" (model_sensor_kinds); room may be
- * NULL.  *out: {"sensor_type","readings":[{"device_id","room","state",...}]} */
-int ops_sensor_reading(const struct ops_ctx *c, const char *sensor_type, const char *room,
-    struct json_object **out, char *err);
+/* ops_timed.c */
 
-/* The seed's special actions. */
-int ops_feed_fish(const struct ops_ctx *c, struct json_object **out, char *err);
-/* zone NULL: every sprinkler; duration in minutes (1-120). */
+/* Starts the sprinklers of zone (NULL: every sprinkler) for duration
+ * minutes (1-120); ops_expire turns them off. */
 int ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration,
     struct json_object **out, char *err);
-int ops_ev_charging(const struct ops_ctx *c, bool start, struct json_object **out, char *err);
 
 /* Ends what runs for a set time: every sprinkler that is on and whose
  * started_at + duration has passed is turned off, in one transaction.
@@ -100,12 +119,13 @@ int ops_expire(const struct ops_ctx *c, int64_t *next_ms, int *ended, char *err)
  * for a set time, so ops_expire has something new to plan. */
 bool ops_changes_timed(struct json_object *changes);
 
+/* ops_history.c */
+
 /* The change feed: {"changes":[...], "oldest", "newest"}. */
 int ops_history(const struct ops_ctx *c, int64_t since, int64_t limit, const char *device_id,
     struct json_object **out, char *err);
-/* Everything a client needs to start from, read in one transaction:
- * {"seq", "mode", "devices":[...], "rooms":[...]} */
-int ops_snapshot(const struct ops_ctx *c, struct json_object **out, char *err);
+
+/* ops_init.c */
 
 /* Creates the schema and, with demo, the seed's 24 devices, rooms and the
  * four mode scenes.  -EEXIST when the home already has devices. */

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* ops_internal.h -- what the ops_*.c files share and nobody else uses: the
+ * error sentences, lookups, the write transaction and the control steps
+ * that modes and timed devices reuse.  Front ends include ops.h only. */
+#ifndef HOMECTL_OPS_INTERNAL_H
+#define HOMECTL_OPS_INTERNAL_H
+
+#include "ops.h"
+
+/* ops.c */
+
+/* Writes the sentence into err (OPS_ERRLEN bytes) and returns r, so errors
+ * read "return ops_errf(err, -EINVAL, ...)". */
+int ops_errf(char *err, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The sentence for a database failure r; returns r. */
+int ops_db_err(char *err, int r);
+/* o's string member key, borrowed from o; NULL when absent or not a string. */
+const char *ops_jstr(struct json_object *o, const char *key);
+/* true when o's string member key equals value. */
+bool ops_is(struct json_object *o, const char *key, const char *value);
+/* -ENOENT with "unknown device 'x'; did you mean ...?" in err. */
+int ops_unknown_device(const struct ops_ctx *c, const char *id, char *err);
+/* 0 when room is NULL or exists, -ENOENT (or a database error) otherwise. */
+int ops_check_room(const struct ops_ctx *c, const char *room, char *err);
+/* 0 when type is NULL or a model type, -EINVAL otherwise. */
+int ops_check_type(const char *type, char *err);
+
+/* One write: ops_txn_begin takes the write lock; ops_txn_commit claims the
+ * feed rows written since for c->source, prunes now and then, and commits
+ * (rolling back on failure).  On any other failure the caller calls
+ * db_rollback. */
+struct ops_txn {
+	const struct ops_ctx *c;
+	int64_t first_seq;	/* feed rows after this one are ours */
+};
+int ops_txn_begin(const struct ops_ctx *c, struct ops_txn *t, char *err);
+int ops_txn_commit(struct ops_txn *t, char *err);
+
+/* ops_control.c */
+
+/* Applies action with values req to one db device object inside the
+ * caller's transaction; *after gets the device as stored (caller puts).
+ * Returns 1 when it changed, 0 when it already was so, or -errno. */
+int ops_control_one(const struct ops_ctx *c, struct json_object *dev, const char *action,
+    struct json_object *req, bool confirm, struct json_object **after, char *err);
+/* Runs req against every device in list (borrowed db array) inside the
+ * caller's transaction, appending to devices/skipped (borrowed, from
+ * ops_result_new) and adding to *changed.  single: one named device, whose
+ * failure is the operation's failure. */
+int ops_control_list(const struct ops_ctx *c, struct json_object *list,
+    const struct ops_control *req, bool single, struct json_object *devices,
+    struct json_object *skipped, int *changed, char *err);
+/* Appends {"id","reason"} to skipped. */
+void ops_skip(struct json_object *skipped, const char *id, const char *reason);
+/* A new {"devices":[],"changed":0,"skipped":[]} (caller puts); *devices and
+ * *skipped are borrowed from it. */
+struct json_object *ops_result_new(struct json_object **devices, struct json_object **skipped);
+
+#endif
