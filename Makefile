@@ -6,7 +6,7 @@
 #   make check        install test dependencies, build with -Werror, run every test
 #   make SANITIZE=1 check   the same under AddressSanitizer + UBSan
 #   make bench        the benchmarks behind every performance number we quote
-#   make install DESTDIR=... PREFIX=...
+#   make install DESTDIR=... PREFIX=...   (and make uninstall, the same way)
 #   make deb          the Debian package (dpkg-buildpackage -us -uc -b)
 #   make lint         clang-tidy + cppcheck
 #   make clean
@@ -29,7 +29,10 @@ V          ?= 0
 # ---------------------------------------------------------------------------
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
-PKGS    := sqlite3 json-c libsystemd libwebsockets libmicrohttpd libcrypto
+# The libraries, each with the Debian package that provides its .pc file.
+PKG_DEBS := sqlite3:libsqlite3-dev json-c:libjson-c-dev libsystemd:libsystemd-dev \
+	libwebsockets:libwebsockets-dev libmicrohttpd:libmicrohttpd-dev libcrypto:libssl-dev
+PKGS     := $(foreach p,$(PKG_DEBS),$(firstword $(subst :, ,$(p))))
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wimplicit-fallthrough \
@@ -38,18 +41,30 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS belong to the user (`make CFLAGS=-O0`,
+# dpkg-buildflags): the project's own flags live in HOMECTL_* and come after
+# them on every command line, so that overriding CFLAGS changes the
+# optimisation and never drops the language standard, the warnings, -Werror
+# or the dependency files.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -MMD -MP
-CPPFLAGS += -D_GNU_SOURCE -DHOMECTL_VERSION='"$(VERSION)"' \
+HOMECTL_CFLAGS   := -std=gnu11 $(WARN) -MMD -MP
+HOMECTL_CPPFLAGS := -D_GNU_SOURCE -DHOMECTL_VERSION='"$(VERSION)"' \
 	-DHOMECTL_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-DHOMECTL_WEB_ROOT='"$(PREFIX)/share/homectl/web"' -Icommon \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+HOMECTL_LDFLAGS  :=
+HOMECTL_LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 ifeq ($(SANITIZE),1)
-CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=address,undefined
+HOMECTL_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+HOMECTL_LDFLAGS += -fsanitize=address,undefined
 endif
+
+# What every compile and link uses: the user's flags, then the project's.
+ALL_CPPFLAGS = $(CPPFLAGS) $(HOMECTL_CPPFLAGS)
+ALL_CFLAGS   = $(CFLAGS) $(HOMECTL_CFLAGS)
+ALL_LDFLAGS  = $(LDFLAGS) $(HOMECTL_LDFLAGS)
+ALL_LDLIBS   = $(HOMECTL_LDLIBS) $(LDLIBS)
 
 ifeq ($(V),0)
 Q  = @
@@ -69,25 +84,36 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB  := $(BUILD)/libhomectl.a
 BINS := $(BUILD)/homectl $(BUILD)/homectl-api $(BUILD)/homectl-mcp
 
-.PHONY: all check run bench install clean deb lint deps test-deps
+.PHONY: all check run bench install uninstall clean deb lint deps test-deps
 # Keep intermediate objects (the unit tests are built through pattern rules).
 .SECONDARY:
 all: $(BINS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | build-deps-check
 	@mkdir -p $(dir $@)
-	$(QCC)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# A missing library is named with the Debian package to install, rather than
+# left to a compiler error about a header.
+build-deps-check:
+	@command -v pkg-config >/dev/null || { echo "homectl: pkg-config is missing:" \
+		"sudo apt-get install pkg-config (or: make deps)" >&2; exit 1; }; \
+	missing=; for p in $(PKG_DEBS); do pkg-config --exists "$${p%%:*}" || \
+		missing="$$missing $${p#*:}"; done; \
+	[ -z "$$missing" ] || { echo "homectl: missing build dependencies; install them with:" \
+		"sudo apt-get install$$missing (or: make deps)" >&2; exit 1; }
+.PHONY: build-deps-check
 
 $(LIB): $(call obj,$(COMMON_SRCS))
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
 $(BUILD)/homectl: $(call obj,$(CLI_SRCS)) $(LIB)
-	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 $(BUILD)/homectl-api: $(call obj,$(API_SRCS)) $(LIB)
-	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 $(BUILD)/homectl-mcp: $(call obj,$(MCP_SRCS)) $(LIB)
-	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 deps:
 	$(Q)packaging/install-deps
@@ -127,30 +153,60 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)packaging/run-demo $(BUILD) $(RUN_DIR) $(RUN_LISTEN)
 
+# Where `make install` puts things; each can be overridden on its own.
+# systemd reads units from $(PREFIX)/lib/systemd/system for PREFIX /usr and
+# /usr/local; systemd-sysusers and systemd-tmpfiles read only /usr/lib and
+# /etc (docs/install.md says what to do with another PREFIX).
+BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
+DATADIR     ?= $(PREFIX)/share/homectl
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/homectl
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+UNITS := $(wildcard units/*.socket units/*.service)
+MANS  := $(wildcard man/*.[158])
+# The documentation for users (docs/lintian.md is for the package's developers).
+DOCS  := README.md docs/architecture.md docs/install.md docs/mcp.md docs/protocol.md
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(BUILD)/homectl $(DESTDIR)$(PREFIX)/bin/homectl
-	install -m 0755 $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(DESTDIR)$(PREFIX)/sbin/
-	install -d $(DESTDIR)$(PREFIX)/share/homectl/web
-	cp -R web/. $(DESTDIR)$(PREFIX)/share/homectl/web/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
-	for m in man/*.[158]; do \
-		[ -f "$$m" ] || continue; \
-		s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
-	done
-	install -d $(DESTDIR)$(SYSCONFDIR)/homectl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/web \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/homectl \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/homectl $(DESTDIR)$(BINDIR)/homectl
+	install -m 0755 $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(DESTDIR)$(SBINDIR)/
+	cp -R web/. $(DESTDIR)$(DATADIR)/web/
+	for m in $(MANS); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 packaging/homectl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/homectl
 	[ -f $(DESTDIR)$(SYSCONFDIR)/homectl/homectl.conf ] || \
 		install -m 0644 packaging/homectl.conf $(DESTDIR)$(SYSCONFDIR)/homectl/homectl.conf
-	if [ -d units ] && ls units/*.socket >/dev/null 2>&1; then \
-		install -d $(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/sysusers.d \
-			$(DESTDIR)$(PREFIX)/lib/tmpfiles.d; \
-		for u in units/*.socket units/*.service; do \
-			sed 's|/usr/sbin/|$(PREFIX)/sbin/|g; s|/usr/bin/|$(PREFIX)/bin/|g' $$u \
-				>$(DESTDIR)/lib/systemd/system/$${u##*/}; \
-		done; \
-		install -m 0644 units/homectl.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/homectl.conf; \
-		install -m 0644 units/homectl.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/homectl.conf; \
+	@# The units name the binaries where this install put them.
+	for u in $(UNITS); do \
+		sed 's|/usr/sbin/|$(SBINDIR)/|g; s|/usr/bin/|$(BINDIR)/|g' $$u \
+			>$(DESTDIR)$(UNITDIR)/$${u##*/} && chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/}; \
+	done
+	install -m 0644 units/homectl.sysusers $(DESTDIR)$(SYSUSERSDIR)/homectl.conf
+	install -m 0644 units/homectl.tmpfiles $(DESTDIR)$(TMPFILESDIR)/homectl.conf
+
+# Removes what `make install` installed, with the same variables.  The
+# configuration file stays when it was edited, and the home
+# (/var/lib/homectl) always stays.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/homectl $(DESTDIR)$(SBINDIR)/homectl-api \
+		$(DESTDIR)$(SBINDIR)/homectl-mcp $(DESTDIR)$(BASHCOMPDIR)/homectl \
+		$(DESTDIR)$(SYSUSERSDIR)/homectl.conf $(DESTDIR)$(TMPFILESDIR)/homectl.conf \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(foreach m,$(MANS),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+	rm -rf $(DESTDIR)$(DATADIR)/web
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+	if cmp -s packaging/homectl.conf $(DESTDIR)$(SYSCONFDIR)/homectl/homectl.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/homectl/homectl.conf; \
+		rmdir $(DESTDIR)$(SYSCONFDIR)/homectl 2>/dev/null || true; \
 	fi
 
 deb:
@@ -159,12 +215,14 @@ deb:
 	mkdir -p $(BUILD)/deb && mv ../homectl_$(VERSION)*.deb ../homectl_$(VERSION)*.buildinfo \
 		../homectl_$(VERSION)*.changes $(BUILD)/deb/ 2>/dev/null || true
 
-# clang-tidy sees what the compiler sees: $(CPPFLAGS) carries -D_GNU_SOURCE,
+# clang-tidy sees what the compiler sees: $(ALL_CPPFLAGS) carries -D_GNU_SOURCE,
 # the HOMECTL_* defines and the pkg-config cflags (json-c, libwebsockets,
 # libmicrohttpd, libsystemd, ...); the -I add each program's own headers.
-LINT_CPPFLAGS = $(CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp
+LINT_CPPFLAGS = $(ALL_CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp
 lint:
-	@# .clang-tidy disables, beyond STYLE.md's list, three checks that flag
+	@# Besides the checks that are only noise in C (swappable parameters,
+	@# reserved identifiers, the insecure-API buffer advice), .clang-tidy
+	@# disables three checks that flag
 	@# this codebase's deliberate style: cert-dcl51-cpp (the C++ alias of
 	@# bugprone-reserved-identifier), bugprone-assignment-in-if-condition
 	@# (KNF's `if ((fd = open(...)) < 0)`) and cert-err33-c (close(),
@@ -177,7 +235,8 @@ lint:
 		$(LINT_CPPFLAGS) -std=gnu11 2>$(BUILD)/clang-tidy.err; rc=$$?; \
 		grep -v '^[0-9]* warnings\{0,1\} generated\.$$' $(BUILD)/clang-tidy.err >&2; \
 		exit $$rc
-	@# variableScope: we declare at the top of a function, on purpose (STYLE.md).
+	@# variableScope: we declare at the top of a function, on purpose
+	@# (docs/architecture.md, "Code style").
 	cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
 		--suppress=variableScope --error-exitcode=1 -q -Icommon -I/usr/include/json-c \
 		-D'TAILQ_FOREACH(v,h,f)=for(v=(h)->tqh_first;v;v=v->f.tqe_next)' common daemons cli

@@ -2,9 +2,8 @@
 /* api.h -- homectl-api: one process, one libwebsockets-owned event loop that
  * serves REST and the dashboard (libmicrohttpd) and the live WebSocket
  * (libwebsockets) on one port, and pushes every change of the database's
- * change feed to every browser.  The design is in DESIGN.md ("The event
- * loop") and shared/notes/event-loop.md; the wire protocol in
- * docs/protocol.md. */
+ * change feed to every browser.  The design is in docs/architecture.md
+ * ("homectl-api's event loop"); the wire protocol in docs/protocol.md. */
 #ifndef HOMECTL_API_H
 #define HOMECTL_API_H
 

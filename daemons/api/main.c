@@ -5,7 +5,8 @@
  * Why libwebsockets owns the loop: Debian 12's libwebsockets 4.1.6 is built
  * without external-poll support, so it cannot be driven from a loop of our
  * own; every other fd is adopted into its loop instead (loop.c).  This was
- * measured against the alternatives in shared/notes/event-loop.md. */
+ * measured against the alternatives: docs/architecture.md, "homectl-api's
+ * event loop". */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

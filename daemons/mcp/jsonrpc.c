@@ -75,7 +75,11 @@ rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
 	return -1;
 }
 
-/* Fills m from one line.  The rules are in notes/mcp.md ("Envelope"). */
+/* Fills m from one line.  What real MCP clients insist on: an id is an
+ * integer (0 included) or a string, echoed exactly; any other id is an
+ * invalid request; a message without an id is a notification and is never
+ * answered; a reply whose id cannot be known leaves "id" out rather than
+ * sending null. */
 void
 rpc_parse(const char *line, size_t len, struct rpc_msg *m)
 {

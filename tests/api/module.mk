@@ -9,7 +9,7 @@ check-api: all node-deps
 BENCHES += bench-api
 $(BUILD)/bench/ws_latency: bench/api_ws_latency.c
 	@mkdir -p $(dir $@)
-	$(QCC)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDLIBS)
+	$(QCC)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(ALL_LDLIBS)
 bench-api: all node-deps $(BUILD)/bench/ws_latency
 	$(Q)HOMECTL_BUILD=$(BUILD) bench/api-bench $(BUILD)
 .PHONY: check-api bench-api

@@ -9,10 +9,10 @@ FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_control $(FUZZ_DIR)/fuzz_jsonrpc
 
 $(FUZZ_DIR)/fuzz_control: tests/fuzz/fuzz_control.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
-	$(QLD)clang $(CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+	$(QLD)clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 $(FUZZ_DIR)/fuzz_jsonrpc: tests/fuzz/fuzz_jsonrpc.c daemons/mcp/jsonrpc.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
-	$(QLD)clang $(CPPFLAGS) -Idaemons/mcp -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS)
+	$(QLD)clang $(ALL_CPPFLAGS) -Idaemons/mcp -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 fuzz: $(FUZZ_TARGETS)
 CHECKS += check-fuzz

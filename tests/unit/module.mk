@@ -4,7 +4,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/u
 UNIT_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 $(BUILD)/tests/unit/%_test: $(BUILD)/tests/unit/%_test.o $(BUILD)/tests/unit/testutil.o $(LIB)
-	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(UNIT_LIBS)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(UNIT_LIBS)
 
 unit-tests: $(UNIT_TESTS)
 
@@ -29,3 +29,10 @@ check-clang:
 		all unit-tests && rc=0 && for t in $(BUILD)/clang/tests/unit/*_test; do $$t || rc=1; \
 		done; exit $$rc'
 .PHONY: check-clang
+
+# cmocka, named with its Debian package when it is missing.
+unit-deps-check:
+	@pkg-config --exists cmocka || { echo "homectl: the unit tests need cmocka:" \
+		"sudo apt-get install libcmocka-dev (or: make test-deps)" >&2; exit 1; }
+$(patsubst %,%.o,$(UNIT_TESTS)) $(BUILD)/tests/unit/testutil.o: | unit-deps-check
+.PHONY: unit-deps-check
