@@ -5,10 +5,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include "api.h"
+#include "evfd.h"
 #include "log.h"
 
 static int
@@ -74,22 +73,11 @@ loop_unadopt(struct api_fd *h)
 int
 loop_timer(struct api *api, struct api_fd *h, const char *name, uint64_t interval_us)
 {
-	struct itimerspec its;
-	int fd;
+	int fd = evfd_timer(interval_us, interval_us);
 
-	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (fd < 0) {
-		log_warn("timerfd_create");
-		return -errno;
-	}
-	memset(&its, 0, sizeof(its));
-	its.it_interval.tv_sec = (time_t)(interval_us / 1000000);
-	its.it_interval.tv_nsec = (long)(interval_us % 1000000) * 1000;
-	its.it_value = its.it_interval;
-	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
-		log_warn("timerfd_settime");
-		close(fd);
-		return -errno;
+		log_warnx("loop: %s: timerfd: %s", name, strerror(-fd));
+		return fd;
 	}
 	return loop_adopt(api, fd, h, name);
 }
@@ -97,9 +85,5 @@ loop_timer(struct api *api, struct api_fd *h, const char *name, uint64_t interva
 uint64_t
 loop_timer_drain(struct api_fd *h)
 {
-	uint64_t n = 0;
-
-	if (h->wsi == NULL || read(h->fd, &n, sizeof(n)) != sizeof(n))
-		return 0;
-	return n;
+	return h->wsi != NULL ? evfd_timer_drain(h->fd) : 0;
 }

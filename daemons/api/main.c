@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "db.h"
+#include "evfd.h"
 #include "log.h"
 #include "util.h"
 
@@ -43,7 +44,8 @@ usage(FILE *f)
 	    "  --no-inotify                 rely on the fallback timer alone\n"
 	    "  --ws-ping-interval SEC       WebSocket ping interval (default %d)\n"
 	    "  --log-level LEVEL            err, warning, info or debug\n"
-	    "  --help, --version\n",
+	    "  -v, --verbose                the same as --log-level debug\n"
+	    "  -h, --help, -V, --version\n",
 	    CONFIG_DEFAULT_LISTEN, CONFIG_DEFAULT_PATH, API_WS_PING_SEC);
 }
 
@@ -151,6 +153,7 @@ main(int argc, char **argv)
 		{ "no-inotify", no_argument, NULL, 'n' },
 		{ "ws-ping-interval", required_argument, NULL, 'p' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -160,13 +163,12 @@ main(int argc, char **argv)
 	const char *interval = NULL, *ping = NULL, *level = NULL;
 	bool no_inotify = false;
 	char err[256], real[PATH_MAX];
-	sigset_t mask;
 	int64_t v;
 	uint64_t wd_usec;
 	int ch, fd, r, lvl;
 
 	log_init("homectl-api", LOG_INFO);
-	while ((ch = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': listen_arg = optarg; break;
 		case 'd': cli_db = optarg; break;
@@ -176,6 +178,7 @@ main(int argc, char **argv)
 		case 'n': no_inotify = true; break;
 		case 'p': ping = optarg; break;
 		case 'L': level = optarg; break;
+		case 'v': level = "debug"; break;	/* as homectl-mcp */
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("homectl-api %s\n", HOMECTL_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -215,16 +218,9 @@ main(int argc, char **argv)
 	if (api.db_path == NULL)
 		fatalx("no database configured");
 
-	/* Signals become events on an fd; children (none today) would have to
-	 * unblock them before exec. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		fatal("sigprocmask");
-	if ((fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
-		fatal("signalfd");
+	/* Signals become events on an fd (common/evfd.c). */
+	if ((fd = evfd_signals()) < 0)
+		fatalx("signalfd: %s", strerror(-fd));
 	raise_nofile();
 
 	if ((r = db_open(api.db_path, DB_CREATE, &api.db)) < 0)

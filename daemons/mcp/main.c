@@ -1,25 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c -- homectl-mcp: arguments, configuration, sockets (systemd's or
- * our own), signals, and the single-threaded poll loop that serves every
- * session, the change watcher and the watchdog. */
+/* main.c -- homectl-mcp: arguments, configuration, and the fds of the
+ * one loop (loop.c) that serves every session (session.c, listen.c), the
+ * change watcher, the timed devices and the watchdog. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
 #include "db.h"
+#include "evfd.h"
 #include "log.h"
 #include "mcp.h"
 #include "util.h"
@@ -48,103 +46,23 @@ usage(FILE *f)
 	    "  --no-inotify                 rely on the timer alone\n"
 	    "  --page-size N                entries per tools/list or resources/list page\n"
 	    "  --max-sessions N             concurrent socket sessions (default %d)\n"
-	    "  -v, --verbose                debug diagnostics on stderr\n"
+	    "  --max-sessions-per-peer N    socket sessions per user (default %d)\n"
+	    "  --idle-timeout SEC           ping a session silent this long, close it if it\n"
+	    "                               does not answer (default %d; 0: never)\n"
+	    "  --log-level LEVEL            err, warning, info or debug\n"
+	    "  -v, --verbose                the same as --log-level debug\n"
 	    "  -h, --help                   this text\n"
 	    "  -V, --version                the version\n",
-	    config_path(), MCP_DEFAULT_SESSIONS);
-}
-
-/* Binds a unix stream socket at path, replacing a stale one (a socket
- * file nobody listens on).  Returns the fd or -errno. */
-static int
-listen_unix(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
-	int fd, r;
-
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("%s: socket path too long", path);
-		return -ENAMETOOLONG;
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
-		return -errno;
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-			close(probe);
-			close(fd);
-			log_warnx("%s: another server is listening there", path);
-			return -EADDRINUSE;
-		}
-		if (probe >= 0)
-			close(probe);
-		unlink(path);
-	}
-	/* 0660: the homectl group may connect, as with the socket unit. */
-	old = umask(0117);
-	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
-	umask(old);
-	if (r < 0 || listen(fd, 64) < 0) {
-		r = -errno;
-		log_warn("%s", path);
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-/* The socket systemd passed (Accept=no), or -1. */
-static int
-listen_systemd(void)
-{
-	int n = sd_listen_fds(1), fd = SD_LISTEN_FDS_START;
-
-	if (n <= 0)
-		return -1;
-	if (n > 1)
-		log_warnx("systemd passed %d sockets; serving the first", n);
-	if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0)
-		fatalx("the socket from systemd is not a listening stream socket (Accept=no?)");
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		fatal("fcntl");
-	return fd;
+	    config_path(), MCP_DEFAULT_SESSIONS, MCP_DEFAULT_PER_PEER, MCP_DEFAULT_IDLE_SEC);
 }
 
 static void
-accept_all(struct server *srv)
+sig_rx(struct loop_fd *h, uint32_t events)
 {
-	for (;;) {
-		int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("accept");
-			return;
-		}
-		if (srv->nsessions >= srv->max_sessions) {
-			log_warnx("%u sessions already: connection refused", srv->nsessions);
-			close(fd);
-			continue;
-		}
-		if (session_new(srv, fd, fd, false) == NULL) {
-			log_warnx("out of memory: connection refused");
-			close(fd);
-		}
-	}
-}
-
-static void
-read_signals(struct server *srv)
-{
+	struct server *srv = h->arg;
 	struct signalfd_siginfo si;
 
-	while (read(srv->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP && !srv->stdio) {
 			log_info("SIGHUP: nothing to reload; the configuration is read at start");
 			continue;
@@ -155,8 +73,9 @@ read_signals(struct server *srv)
 }
 
 /* Sprinklers run for a set time, whoever started them: stop those whose
- * time is up and note when the next one is due (homectl-api does the same;
- * ops_expire re-reads under the write lock, so the two never clash). */
+ * time is up and sleep on a timerfd until the next one is due (homectl-api
+ * does the same; ops_expire re-reads under the write lock, so the two
+ * never clash). */
 static void
 expire(struct server *srv)
 {
@@ -164,22 +83,41 @@ expire(struct server *srv)
 	int64_t next;
 	int ended;
 
-	srv->expire_at = 0;
 	if (srv->read_only)
 		return;
 	if (ops_expire(&srv->ops, &next, &ended, err) < 0) {
 		log_warnx("ending timed devices: %s", err);
-		next = 5000;	/* busy, or not ours to write: try again later */
+		next = 1000;	/* busy, or not ours to write: try again later */
 	}
 	if (ended > 0)
 		log_info("stopped %d sprinkler%s whose time was up", ended, ended == 1 ? "" : "s");
-	if (next >= 0)
-		srv->expire_at = mono_usec() + (uint64_t)(next + 1) * 1000;
+	/* 0 disarms a timerfd: -1 (nothing running) does, a due one gets 1 us. */
+	loop_timer_set(&srv->expire_h, next < 0 ? 0 : (uint64_t)next * 1000 + 1000, 0);
 }
 
 static void
-read_changes(struct server *srv)
+expire_rx(struct loop_fd *h, uint32_t events)
 {
+	loop_timer_drain(h);
+	expire(h->arg);
+}
+
+static void
+wdog_rx(struct loop_fd *h, uint32_t events)
+{
+	loop_timer_drain(h);
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* The watcher's fd: inotify, its fallback timer and quick rechecks
+ * (common/watch.c).  Reads a bounded number of batches per wake so that a
+ * flood of changes does not starve the sessions; the fallback timer
+ * brings the rest. */
+static void
+watch_rx(struct loop_fd *h, uint32_t events)
+{
+	struct server *srv = h->arg;
+
 	for (int i = 0; i < WATCH_ROUNDS; i++) {
 		struct json_object *changes = NULL;
 		int r = watch_read(srv->watch, &changes);
@@ -200,161 +138,19 @@ read_changes(struct server *srv)
 	}
 }
 
-/* Ends sessions that are finished: dead, or at EOF with nothing left to
- * write.  In --stdio mode the end of the session is the end of the
- * process. */
+/* The loop: every fd was registered once with its callback; between
+ * turns the sessions write what they queued and the deadlines move. */
 static void
-reap(struct server *srv)
-{
-	struct session *s, *next;
-
-	for (s = srv->sessions; s != NULL; s = next) {
-		next = s->next;
-		if (!s->dead && !(s->eof && !session_pending(s)))
-			continue;
-		if (s->is_stdio)
-			srv->quit = true;
-		session_free(s);
-	}
-}
-
-/* The loop: everything is an fd (signals, the watcher, the listening
- * socket, the sessions); replies are written in the turn that made them. */
-static int
 serve(struct server *srv)
 {
-	struct pollfd *pfd;
-	struct session **who;
-	bool *is_out;
-	size_t cap = 16;
-	uint64_t next_ping = 0;
+	int r;
 
-	pfd = calloc(cap, sizeof(struct pollfd));
-	who = calloc(cap, sizeof(struct session *));
-	is_out = calloc(cap, sizeof(bool));
-	if (pfd == NULL || who == NULL || is_out == NULL)
-		fatalx("out of memory");
-	if (srv->watchdog_usec > 0)
-		next_ping = mono_usec();
 	while (!srv->quit) {
-		struct session *s;
-		size_t n = 0, need = 3 + 2 * (size_t)srv->nsessions;
-		int timeout = -1, r;
-
-		if (need > cap) {
-			/* Failing here is fatal, so the old arrays need no care. */
-			cap = need * 2;
-			free(pfd);
-			free(who);
-			free(is_out);
-			pfd = calloc(cap, sizeof(struct pollfd));
-			who = calloc(cap, sizeof(struct session *));
-			is_out = calloc(cap, sizeof(bool));
-			if (pfd == NULL || who == NULL || is_out == NULL)
-				fatalx("out of memory");
-		}
-		pfd[n] = (struct pollfd){ .fd = srv->sig_fd, .events = POLLIN };
-		who[n++] = NULL;
-		if (srv->watch != NULL) {
-			pfd[n] = (struct pollfd){ .fd = watch_fd(srv->watch), .events = POLLIN };
-			who[n++] = NULL;
-		}
-		if (srv->listen_fd >= 0) {
-			pfd[n] = (struct pollfd){ .fd = srv->listen_fd, .events = POLLIN };
-			who[n++] = NULL;
-		}
-		for (s = srv->sessions; s != NULL; s = s->next) {
-			short in = (short)(session_wants_input(s) ? POLLIN : 0);
-			short out = (short)(session_pending(s) ? POLLOUT : 0);
-
-			if (s->in_fd == s->out_fd) {
-				pfd[n] = (struct pollfd){ .fd = s->in_fd, .events = (short)(in | out) };
-				who[n] = s;
-				is_out[n++] = false;
-				continue;
-			}
-			if (in) {
-				pfd[n] = (struct pollfd){ .fd = s->in_fd, .events = in };
-				who[n] = s;
-				is_out[n++] = false;
-			}
-			if (out) {
-				pfd[n] = (struct pollfd){ .fd = s->out_fd, .events = out };
-				who[n] = s;
-				is_out[n++] = true;
-			}
-		}
-		if (srv->watchdog_usec > 0) {
-			uint64_t now = mono_usec();
-
-			timeout = next_ping > now ? (int)((next_ping - now) / 1000) + 1 : 0;
-		}
-		if (srv->expire_at > 0) {
-			uint64_t now = mono_usec();
-			int t = srv->expire_at > now ?
-			    (int)((srv->expire_at - now) / 1000 > 86400000 ? 86400000 :
-				(srv->expire_at - now) / 1000) + 1 : 0;
-
-			if (timeout < 0 || t < timeout)
-				timeout = t;
-		}
-
-		r = poll(pfd, n, timeout);
-		if (srv->expire_at > 0 && mono_usec() >= srv->expire_at)
-			expire(srv);
-		if (r < 0 && errno != EINTR)
-			fatal("poll");
-		if (srv->watchdog_usec > 0 && mono_usec() >= next_ping) {
-			sd_notify(0, "WATCHDOG=1");
-			next_ping = mono_usec() + srv->watchdog_usec / 2;
-		}
-		if (r <= 0)
-			continue;
-
-		for (size_t i = 0; i < n; i++) {
-			short ev = pfd[i].revents;
-
-			if (ev == 0)
-				continue;
-			if (who[i] == NULL) {
-				if (pfd[i].fd == srv->sig_fd)
-					read_signals(srv);
-				else if (srv->watch != NULL && pfd[i].fd == watch_fd(srv->watch))
-					read_changes(srv);
-				else
-					accept_all(srv);
-				continue;
-			}
-			s = who[i];
-			if (s->dead)
-				continue;
-			if (ev & POLLNVAL) {
-				/* e.g. --stdio started with stdin closed */
-				log_warnx("session %u: fd %d is not open", s->id, pfd[i].fd);
-				s->dead = true;
-				continue;
-			}
-			if ((ev & POLLOUT) || (is_out[i] && (ev & (POLLERR | POLLHUP)))) {
-				if (session_flush(s) < 0)
-					s->dead = true;
-			}
-			if (!is_out[i] && (ev & (POLLIN | POLLHUP | POLLERR)) &&
-			    session_wants_input(s)) {
-				if (session_read(s) < 0)
-					s->eof = true;
-			} else if (!is_out[i] && (ev & POLLERR))
-				s->dead = true;
-		}
-		/* Answer now, not on the next POLLOUT. */
-		for (s = srv->sessions; s != NULL; s = s->next)
-			if (!s->dead && session_pending(s) && session_flush(s) < 0)
-				s->dead = true;
-		reap(srv);
+		if ((r = loop_turn(&srv->loop, -1)) < 0)
+			fatalx("epoll_wait: %s", strerror(-r));
+		sessions_tend(srv);
+		listen_arm(srv);
 	}
-	free(pfd);
-	free(who);
-	free(is_out);
-	return 0;
 }
 
 static unsigned
@@ -371,7 +167,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_STDIO = 256, O_LISTEN, O_DB, O_CONFIG, O_RO, O_CONFIRM, O_INTERVAL,
-		O_NOINOTIFY, O_PAGE, O_MAXSESS };
+		O_NOINOTIFY, O_PAGE, O_MAXSESS, O_PERPEER, O_IDLE, O_LEVEL };
 	static const struct option opts[] = {
 		{ "stdio", no_argument, NULL, O_STDIO },
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -383,20 +179,24 @@ main(int argc, char **argv)
 		{ "no-inotify", no_argument, NULL, O_NOINOTIFY },
 		{ "page-size", required_argument, NULL, O_PAGE },
 		{ "max-sessions", required_argument, NULL, O_MAXSESS },
+		{ "max-sessions-per-peer", required_argument, NULL, O_PERPEER },
+		{ "idle-timeout", required_argument, NULL, O_IDLE },
+		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct server srv = { .listen_fd = -1, .sig_fd = -1, .page_size = MCP_DEFAULT_PAGE,
-		.max_sessions = MCP_DEFAULT_SESSIONS };
+	struct server srv = { .page_size = MCP_DEFAULT_PAGE,
+		.max_sessions = MCP_DEFAULT_SESSIONS, .max_per_peer = MCP_DEFAULT_PER_PEER,
+		.idle_sec = MCP_DEFAULT_IDLE_SEC };
 	const char *db_opt = NULL, *config_opt = NULL, *listen_opt = NULL, *confirm_opt = NULL;
-	const char *interval_opt = NULL, *dbpath;
-	bool ro = false, no_inotify = false, verbose = false;
+	const char *interval_opt = NULL, *level_opt = NULL, *dbpath;
+	bool ro = false, no_inotify = false;
 	struct watch_options wo = { 0 };
+	uint64_t wd_usec;
 	char err[512];
-	sigset_t mask;
-	int c, r;
+	int c, r, sfd, lvl;
 
 	/* A closed stdin, stdout or stderr would be reused by the next
 	 * open(): the database must never become "stdout". */
@@ -437,8 +237,18 @@ main(int argc, char **argv)
 		case O_MAXSESS:
 			srv.max_sessions = uint_arg("--max-sessions", optarg, 1, 100000);
 			break;
+		case O_PERPEER:
+			srv.max_per_peer = uint_arg("--max-sessions-per-peer", optarg, 1, 100000);
+			break;
+		case O_IDLE:
+			srv.idle_sec = uint_arg("--idle-timeout", optarg, 0, 86400);
+			break;
+		case O_LEVEL:
+			level_opt = optarg;
+			break;
 		case 'v':
-			verbose = true;
+			/* The old spelling of --log-level debug. */
+			level_opt = "debug";
 			break;
 		case 'h':
 			usage(stdout);
@@ -462,7 +272,10 @@ main(int argc, char **argv)
 	if (config_load(&srv.cfg, config_opt ? config_opt : config_path(), config_opt != NULL,
 	    err, sizeof(err)) < 0)
 		fatalx("%s", err);
-	log_setlevel(verbose ? LOG_DEBUG : srv.cfg.log_level);
+	lvl = level_opt != NULL ? log_level_parse(level_opt) : srv.cfg.log_level;
+	if (lvl < 0)
+		fatalx("--log-level: expected err, warning, info or debug, not '%s'", level_opt);
+	log_setlevel(lvl);
 	if (ro)
 		srv.cfg.read_only = true;
 	if (no_inotify)
@@ -486,15 +299,16 @@ main(int argc, char **argv)
 		.feed_max_age_s = srv.cfg.feed_max_age_days * 86400,
 	};
 
-	/* Signals become readable events; the loop does the work. */
+	/* Everything is an fd in one loop (loop.c); signals too. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (srv.sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
-		fatal("signalfd");
+	if ((r = loop_init(&srv.loop)) < 0)
+		fatalx("epoll: %s", strerror(-r));
+	if ((sfd = evfd_signals()) < 0)
+		fatalx("signalfd: %s", strerror(-sfd));
+	srv.sig_h.cb = sig_rx;
+	srv.sig_h.arg = &srv;
+	if (loop_add(&srv.loop, &srv.sig_h, sfd, EPOLLIN, "signals") < 0)
+		fatalx("cannot watch signals");
 
 	wo.interval_ms = srv.cfg.update_check_interval;
 	wo.no_inotify = !srv.cfg.inotify;
@@ -502,25 +316,31 @@ main(int argc, char **argv)
 		log_warnx("%s: change watcher not started (%s): resource subscriptions will "
 		    "not be notified", dbpath, strerror(-r));
 		srv.watch = NULL;
+	} else {
+		srv.watch_h.cb = watch_rx;
+		srv.watch_h.arg = &srv;
+		if (loop_add(&srv.loop, &srv.watch_h, watch_fd(srv.watch), EPOLLIN, "watcher") < 0)
+			fatalx("cannot poll the change watcher");
 	}
+	srv.expire_h.cb = expire_rx;
+	srv.expire_h.arg = &srv;
+	if (loop_timer(&srv.loop, &srv.expire_h, "timed devices", 0, 0) < 0)
+		fatalx("cannot arm a timer");
 	expire(&srv);
 
 	if (srv.stdio) {
 		if (session_new(&srv, STDIN_FILENO, STDOUT_FILENO, true) == NULL)
-			fatalx("out of memory");
-	} else if ((srv.listen_fd = listen_systemd()) < 0) {
-		const char *path = listen_opt ? listen_opt : srv.cfg.mcp_socket;
+			fatalx("cannot serve stdin and stdout");
+	} else if ((r = listen_start(&srv, listen_opt ? listen_opt : srv.cfg.mcp_socket)) < 0)
+		fatalx("%s: cannot listen (%s)", listen_opt ? listen_opt : srv.cfg.mcp_socket,
+		    strerror(-r));
 
-		if ((srv.listen_fd = listen_unix(path)) < 0)
-			fatalx("%s: cannot listen (%s)", path, strerror(-srv.listen_fd));
-		if ((srv.listen_path = strdup(path)) == NULL)
-			fatalx("out of memory");
-		log_info("listening on %s", path);
-	} else
-		log_info("listening on the socket from systemd");
-
-	if (sd_watchdog_enabled(0, &srv.watchdog_usec) <= 0)
-		srv.watchdog_usec = 0;
+	if (sd_watchdog_enabled(0, &wd_usec) > 0) {
+		srv.wdog_h.cb = wdog_rx;
+		srv.wdog_h.arg = &srv;
+		if (loop_timer(&srv.loop, &srv.wdog_h, "watchdog", wd_usec / 2, wd_usec / 2) < 0)
+			fatalx("cannot arm the watchdog timer");
+	}
 	log_debug("database %s, confirm %d, %s", dbpath, srv.cfg.confirm,
 	    srv.read_only ? "read-only" : "read-write");
 	sd_notifyf(0, "READY=1\nSTATUS=serving MCP %s", srv.stdio ? "on stdio" : "sessions");
@@ -533,16 +353,16 @@ main(int argc, char **argv)
 			session_flush(srv.sessions);
 		session_free(srv.sessions);
 	}
-	if (srv.listen_fd >= 0)
-		close(srv.listen_fd);
-	if (srv.listen_path != NULL) {
-		unlink(srv.listen_path);
-		free(srv.listen_path);
-	}
+	listen_stop(&srv);
+	loop_timer_close(&srv.wdog_h);
+	loop_timer_close(&srv.expire_h);
+	loop_del(&srv.watch_h);
+	loop_del(&srv.sig_h);
+	close(srv.sig_h.fd);
+	loop_free(&srv.loop);
 	tools_cleanup(&srv);
 	watch_close(srv.watch);
 	db_close(srv.db);
-	close(srv.sig_fd);
 	config_free(&srv.cfg);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <json-c/json.h>
 
 #include "config.h"
@@ -19,6 +20,9 @@
 #define MCP_OUT_MAX		((size_t)64 << 20)	/* drop a client that never reads */
 #define MCP_MAX_SUBS		256			/* subscriptions per session */
 #define MCP_DEFAULT_SESSIONS	64
+#define MCP_DEFAULT_PER_PEER	16	/* socket sessions per peer uid */
+#define MCP_DEFAULT_IDLE_SEC	300	/* silence before the server pings */
+#define MCP_HELLO_SEC		10	/* initialize must come by then */
 #define MCP_DEFAULT_PAGE	100
 
 /* Protocol revisions we speak, newest first; see server.c. */
@@ -31,6 +35,48 @@ enum mcp_proto {
 };
 
 struct session;
+struct loop;
+
+/* ---- loop.c ---- */
+/* One fd in the loop with its callback.  cb gets the epoll events that
+ * fired; it must not free the handle (see loop.c). */
+struct loop_fd {
+	struct loop		*loop;
+	const char		*name;		/* for diagnostics */
+	int			 fd;
+	uint32_t		 events;	/* what it waits for now */
+	bool			 added;
+	bool			 always;	/* a file epoll refuses: always ready */
+	void			(*cb)(struct loop_fd *h, uint32_t events);
+	void			*arg;
+};
+
+#define LOOP_ALWAYS_MAX	4	/* stdin and stdout in --stdio mode */
+
+struct loop {
+	int			 epfd;
+	struct loop_fd		*always[LOOP_ALWAYS_MAX];
+};
+
+int loop_init(struct loop *l);
+void loop_free(struct loop *l);
+/* Registers fd (owned by the caller, who closes it after loop_del) with
+ * h->cb and h->arg already set.  0 or -errno. */
+int loop_add(struct loop *l, struct loop_fd *h, int fd, uint32_t events, const char *name);
+/* Changes what h waits for (EPOLLIN, EPOLLOUT, 0). */
+int loop_want(struct loop_fd *h, uint32_t events);
+/* Unregisters h; NULL-safe for a handle never added.  Does not close. */
+void loop_del(struct loop_fd *h);
+/* A new timerfd in h, first due after first_us (0: disarmed), then every
+ * interval_us (0: once).  h->cb set by the caller; loop_timer_close() ends it. */
+int loop_timer(struct loop *l, struct loop_fd *h, const char *name, uint64_t first_us,
+    uint64_t interval_us);
+int loop_timer_set(struct loop_fd *h, uint64_t first_us, uint64_t interval_us);
+uint64_t loop_timer_drain(struct loop_fd *h);
+void loop_timer_close(struct loop_fd *h);
+/* Waits up to timeout_ms (-1: until something happens) and runs the
+ * callbacks of what fired.  The number of events, or -errno. */
+int loop_turn(struct loop *l, int timeout_ms);
 
 /* The process: configuration, the database, the watcher, the sessions. */
 struct server {
@@ -41,14 +87,21 @@ struct server {
 	bool			 read_only;	/* only the read tools */
 	unsigned		 page_size;	/* tools/list, resources/list */
 	unsigned		 max_sessions;
+	unsigned		 max_per_peer;	/* socket sessions per peer uid */
+	unsigned		 idle_sec;	/* ping after this silence; 0: never */
 
 	bool			 stdio;
-	int			 listen_fd;	/* -1 in --stdio mode */
 	char			*listen_path;	/* bound by us: unlink at exit */
-	int			 sig_fd;
 	bool			 quit;
-	uint64_t		 watchdog_usec;	/* 0: no watchdog */
-	uint64_t		 expire_at;	/* mono_usec: next timed device to stop; 0 */
+	struct loop		 loop;
+	struct loop_fd		 sig_h;		/* signalfd */
+	struct loop_fd		 watch_h;	/* the watcher's fd (owned by it) */
+	struct loop_fd		 listen_h;	/* the listening socket, fd -1 in --stdio */
+	struct loop_fd		 wdog_h;	/* watchdog timer */
+	struct loop_fd		 expire_h;	/* the next timed device to stop */
+	struct loop_fd		 idle_h;	/* the next session deadline (listen.c) */
+	uint64_t		 idle_at;	/* when idle_h is due; 0: disarmed */
+	uint64_t		 accept_paused;	/* accepting again at (after EMFILE); 0 */
 
 	struct session		*sessions;
 	unsigned		 nsessions;
@@ -65,6 +118,13 @@ struct session {
 	unsigned		 id;		/* for diagnostics */
 	int			 in_fd, out_fd;	/* the same socket, or stdin/stdout */
 	bool			 is_stdio;
+	struct loop_fd		 in_h;		/* in_fd, and out_fd when the same */
+	struct loop_fd		 out_h;		/* out_fd when it is another fd */
+	uid_t			 uid;		/* the peer (SO_PEERCRED); sockets only */
+	uint64_t		 opened;	/* mono_usec */
+	uint64_t		 last_input;	/* mono_usec of the last bytes read */
+	bool			 spoke;		/* sent a complete message */
+	uint64_t		 pinged_at;	/* idle: when a ping went out; 0: none */
 
 	char			*in;		/* unparsed input */
 	size_t			 in_len, in_cap, in_scan;
@@ -84,9 +144,15 @@ struct session {
 };
 
 /* ---- session.c ---- */
-/* Creates a session reading in_fd and writing out_fd and links it into srv.
- * The session owns the fds (closed by session_free) unless it is stdio. */
+/* Creates a session reading in_fd and writing out_fd, links it into srv
+ * and registers it in the loop.  The session owns the fds (closed by
+ * session_free) unless it is stdio.  NULL when out of memory or the fds
+ * cannot be polled (the caller still owns them then). */
 struct session *session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio);
+/* After each turn of the loop: writes what was queued, sets what each
+ * session waits for, and frees the finished ones (dead, or at EOF with
+ * nothing left to write).  A finished --stdio session ends the process. */
+void sessions_tend(struct server *srv);
 /* Unlinks s from its server, closes its fds and frees it.  NULL-safe. */
 void session_free(struct session *s);
 /* Reads what in_fd has and handles every complete line.  0, or -errno
@@ -106,6 +172,15 @@ bool session_wants_input(const struct session *s);
 void session_log(struct session *s, int level, struct json_object *data);
 /* The session's subscription to uri: true when subscribed. */
 bool session_subscribed(const struct session *s, const char *uri);
+
+/* ---- listen.c ---- */
+/* Takes the socket systemd passed, or binds path (mode 0660) and
+ * remembers to unlink it; registers it in the loop.  0 or -errno. */
+int listen_start(struct server *srv, const char *path);
+void listen_stop(struct server *srv);
+/* Re-arms the deadline timer for the session deadlines (an unfinished
+ * handshake, an idle session's ping and its answer): call after each turn. */
+void listen_arm(struct server *srv);
 
 /* ---- jsonrpc.c ---- */
 #define RPC_PARSE_ERROR		-32700

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* session.c -- one MCP session's bytes: a bounded line reader and a write
- * queue, over a socket or over stdin/stdout. */
+ * queue, over a socket or over stdin/stdout, driven by the loop. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 
 #include "jsonutil.h"
 #include "log.h"
@@ -12,6 +13,9 @@
 #include "util.h"
 
 #define READ_CHUNK	((size_t)64 << 10)
+
+static void session_in(struct loop_fd *h, uint32_t events);
+static void session_out(struct loop_fd *h, uint32_t events);
 
 struct session *
 session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
@@ -21,12 +25,23 @@ session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->srv = srv;
-	s->id = ++srv->next_id;
 	s->in_fd = in_fd;
 	s->out_fd = out_fd;
 	s->is_stdio = is_stdio;
 	s->proto = PROTO_2025_11_25;
 	s->log_level = server_level_parse("info");
+	s->opened = s->last_input = mono_usec();
+	s->in_h.cb = session_in;
+	s->in_h.arg = s;
+	s->out_h.cb = session_out;
+	s->out_h.arg = s;
+	if (loop_add(&srv->loop, &s->in_h, in_fd, EPOLLIN, "session") < 0 ||
+	    (out_fd != in_fd && loop_add(&srv->loop, &s->out_h, out_fd, 0, "session output") < 0)) {
+		loop_del(&s->in_h);
+		free(s);
+		return NULL;
+	}
+	s->id = ++srv->next_id;
 	s->next = srv->sessions;
 	srv->sessions = s;
 	srv->nsessions++;
@@ -48,6 +63,8 @@ session_free(struct session *s)
 			break;
 		}
 	}
+	loop_del(&s->in_h);
+	loop_del(&s->out_h);
 	if (!s->is_stdio) {
 		if (s->in_fd >= 0)
 			close(s->in_fd);
@@ -237,8 +254,10 @@ drain_lines(struct session *s)
 
 		if (s->discarding)
 			s->discarding = false;
-		else
+		else {
+			s->spoke = true;
 			handle_line(s, s->in + start, end - start);
+		}
 		start = s->in_scan = end + 1;
 	}
 	if (start > 0) {
@@ -291,6 +310,8 @@ session_read(struct session *s)
 		return 0;
 	}
 	s->in_len += (size_t)n;
+	s->last_input = mono_usec();
+	s->pinged_at = 0;
 	drain_lines(s);
 	/* Give back the memory of a huge message once it is handled. */
 	if (s->in_len == 0 && s->in_cap > 4 * READ_CHUNK) {
@@ -298,4 +319,70 @@ session_read(struct session *s)
 		s->in_cap = 0;
 	}
 	return 0;
+}
+
+/* The session's input fd (and its output, when it is the same socket). */
+static void
+session_in(struct loop_fd *h, uint32_t events)
+{
+	struct session *s = h->arg;
+
+	if (s->dead)
+		return;
+	if (s->out_fd == s->in_fd && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) &&
+	    session_pending(s) && session_flush(s) < 0) {
+		s->dead = true;
+		return;
+	}
+	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && session_wants_input(s)) {
+		if (session_read(s) < 0)
+			s->eof = true;
+	} else if (events & EPOLLERR)
+		s->dead = true;
+}
+
+/* stdout, in --stdio mode. */
+static void
+session_out(struct loop_fd *h, uint32_t events)
+{
+	struct session *s = h->arg;
+
+	if (!s->dead && session_pending(s) && session_flush(s) < 0)
+		s->dead = true;
+}
+
+/* What s waits for now: input while it wants it, output while some is
+ * queued (only after a write found the fd full). */
+static void
+session_interest(struct session *s)
+{
+	uint32_t in = session_wants_input(s) ? EPOLLIN : 0;
+	uint32_t out = session_pending(s) ? EPOLLOUT : 0;
+
+	if (s->in_fd == s->out_fd) {
+		loop_want(&s->in_h, in | out);
+	} else {
+		loop_want(&s->in_h, in);
+		loop_want(&s->out_h, out);
+	}
+}
+
+void
+sessions_tend(struct server *srv)
+{
+	struct session *s, *next;
+
+	for (s = srv->sessions; s != NULL; s = next) {
+		next = s->next;
+		/* Answer now, not on the next EPOLLOUT. */
+		if (!s->dead && session_pending(s) && session_flush(s) < 0)
+			s->dead = true;
+		if (s->dead || (s->eof && !session_pending(s))) {
+			if (s->is_stdio)
+				srv->quit = true;
+			session_free(s);
+			continue;
+		}
+		session_interest(s);
+	}
 }
