@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: MIT
+# tests/mqtt -- homectl-mqtt and real devices.
+#   check-mqtt-unit  the dialect modules (daemons/mqtt/{conv,z2m,tasmota,shelly,hass}.c)
+#                    against golden payloads (tests/mqtt/golden/*.in -> *.out) and
+#                    cmocka tests, under ASan+UBSan;
+#   check-mqtt       the test harness (private mosquitto, fake devices) and, end to
+#                    end, homectl-mqtt between them and the other daemons.
+MQTT_PURE := $(addprefix daemons/mqtt/,conv.c z2m.c tasmota.c shelly.c hass.c)
+MQTT_UNIT_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+$(BUILD)/tests/mqtt/%.o: CPPFLAGS += -Idaemons/mqtt
+$(BUILD)/tests/mqtt/golden: $(BUILD)/tests/mqtt/golden.o $(call obj,$(MQTT_PURE)) $(LIB)
+	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/mqtt/%_test: $(BUILD)/tests/mqtt/%_test.o $(call obj,$(MQTT_PURE)) $(LIB)
+	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MQTT_UNIT_LIBS)
+mqtt-unit-tests: $(BUILD)/tests/mqtt/golden $(BUILD)/tests/mqtt/dialect_test
+
+CHECKS += check-mqtt-unit
+check-mqtt-unit:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=1 mqtt-unit-tests
+	$(Q)$(RUN_SUITE) mqtt-unit tests/mqtt/run-golden $(SAN_BUILD)
+
+CHECKS += check-mqtt
+check-mqtt: all node-deps
+	$(Q)HOMECTL_BUILD=$(BUILD) $(RUN_SUITE) mqtt node --test --test-concurrency=1 \
+		--test-timeout=120000 tests/mqtt/
+.PHONY: check-mqtt check-mqtt-unit mqtt-unit-tests
