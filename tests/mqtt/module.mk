@@ -8,11 +8,11 @@
 MQTT_PURE := $(addprefix daemons/mqtt/,conv.c z2m.c tasmota.c shelly.c hass.c)
 MQTT_UNIT_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-$(BUILD)/tests/mqtt/%.o: CPPFLAGS += -Idaemons/mqtt
+$(BUILD)/tests/mqtt/%.o: HOMECTL_CPPFLAGS += -Idaemons/mqtt
 $(BUILD)/tests/mqtt/golden: $(BUILD)/tests/mqtt/golden.o $(call obj,$(MQTT_PURE)) $(LIB)
-	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 $(BUILD)/tests/mqtt/%_test: $(BUILD)/tests/mqtt/%_test.o $(call obj,$(MQTT_PURE)) $(LIB)
-	$(QLD)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MQTT_UNIT_LIBS)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(MQTT_UNIT_LIBS)
 mqtt-unit-tests: $(BUILD)/tests/mqtt/golden $(BUILD)/tests/mqtt/dialect_test
 
 CHECKS += check-mqtt-unit
