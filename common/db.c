@@ -4,9 +4,11 @@
  * kept (the watcher and the MCP tools run the same few queries thousands of
  * times). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -343,6 +345,17 @@ db_open(const char *path, int flags, struct db **out)
 		oflags |= SQLITE_OPEN_READONLY;
 	else
 		oflags |= SQLITE_OPEN_READWRITE | ((flags & DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	/* The home (tokens included) is its owner's alone: a new database is
+	 * created 0600 whatever the umask, and SQLite gives the -wal and -shm
+	 * files the database's mode.  An existing file keeps its mode. */
+	if ((flags & DB_CREATE) && !(flags & DB_READONLY)) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			close(fd);
+		else if (errno != EEXIST)
+			log_debug("db: %s: %s", path, strerror(errno));
+	}
 	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
 		r = sqlite3_errcode(db->h) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
 		if (r != -ENOENT)

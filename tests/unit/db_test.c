@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "testutil.h"
@@ -65,6 +66,47 @@ test_not_a_database(void **state)
 	assert_null(db);
 	unlink("/tmp/homectl-unit-garbage.db");
 	assert_int_equal(db_open("/tmp/homectl-unit-missing/x.db", 0, &db), -ENOENT);
+}
+
+static unsigned
+file_mode(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A new home is its owner's alone, whatever the umask: the database, its
+ * -wal and its -shm are 0600.  An existing file keeps the mode it has. */
+static void
+test_new_database_private(void **state)
+{
+	char dir[] = "/tmp/homectl-unit-mode-XXXXXX", path[96], wal[104], shm[104];
+	struct db *db = NULL;
+	mode_t old;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/home.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	old = umask(0);
+	assert_int_equal(db_open(path, DB_CREATE, &db), 0);
+	assert_int_equal(db_token_add(db, "t", "0123"), 0);
+	assert_int_equal(file_mode(path), 0600);
+	assert_int_equal(file_mode(wal), 0600);
+	assert_int_equal(file_mode(shm), 0600);
+	db_close(db);
+	db = NULL;
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(db_open(path, DB_CREATE, &db), 0);
+	assert_int_equal(file_mode(path), 0640);
+	db_close(db);
+	umask(old);
+	unlink(wal);
+	unlink(shm);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void
@@ -235,6 +277,7 @@ main(void)
 		HOME_TEST(test_schema),
 		HOME_TEST(test_newer_schema_refused),
 		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_new_database_private),
 		HOME_TEST(test_foreign_update_lands_in_feed),
 		HOME_TEST(test_foreign_garbage_refused),
 		HOME_TEST(test_rollback_leaves_no_row),
