@@ -149,6 +149,10 @@ cli_open(struct cli *cli, bool create)
 		if (r == -ENOENT)
 			fprintf(stderr, "homectl: no database at %s (create one with 'homectl "
 			    "init --demo', or choose one with --db or HOMECTL_DB)\n", cli->db_path);
+		else if (r == -EACCES)
+			fprintf(stderr, "homectl: cannot open %s: permission denied (a home is "
+			    "readable by its owner only: run homectl as that user, e.g. "
+			    "sudo -u homectl homectl)\n", cli->db_path);
 		else if (r == -EPROTO)
 			fprintf(stderr, "homectl: %s is not a homectl database this version can "
 			    "use\n", cli->db_path);

@@ -357,8 +357,12 @@ db_open(const char *path, int flags, struct db **out)
 			log_debug("db: %s: %s", path, strerror(errno));
 	}
 	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
-		r = sqlite3_errcode(db->h) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
-		if (r != -ENOENT)
+		r = -EIO;
+		/* Not there, or there and not ours to read: the caller says
+		 * which (create it, or run as its owner). */
+		if (sqlite3_errcode(db->h) == SQLITE_CANTOPEN)
+			r = access(path, F_OK) == 0 || errno == EACCES ? -EACCES : -ENOENT;
+		if (r == -EIO)
 			log_warnx("db: %s: %s", path, sqlite3_errmsg(db->h));
 		goto fail;
 	}
