@@ -140,3 +140,23 @@ fail:
 	json_tokener_free(tok);
 	return NULL;
 }
+
+bool
+json_text_has_nul(const char *buf, size_t len)
+{
+	size_t i;
+
+	if (memchr(buf, '\0', len) != NULL)
+		return true;
+	/* In valid JSON a backslash only ever starts an escape inside a
+	 * string, so skipping each escape pair is enough: "\\u0000" is a
+	 * backslash and "u0000", not a NUL. */
+	for (i = 0; i + 1 < len; i++) {
+		if (buf[i] != '\\')
+			continue;
+		if (buf[i + 1] == 'u' && i + 5 < len && memcmp(buf + i + 2, "0000", 4) == 0)
+			return true;
+		i++;
+	}
+	return false;
+}

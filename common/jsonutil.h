@@ -31,4 +31,11 @@ const char *json_compact(struct json_object *obj);
  * result.  NULL on error with a message in err. */
 struct json_object *json_parse_strict(const char *buf, size_t len, char *err, size_t errlen);
 
+/* True when the JSON text buf (len bytes, already parsed successfully) has
+ * a string, key or value, holding U+0000, escaped as \u0000 or raw.
+ * json-c keeps such a string whole, but every C string consumer (SQLite
+ * binds, strcmp, logs) would see it cut short at the NUL: callers refuse
+ * the text instead. */
+bool json_text_has_nul(const char *buf, size_t len);
+
 #endif

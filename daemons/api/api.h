@@ -27,9 +27,13 @@
 #define API_WS_ABUSE_MAX	5		/* bad messages before close 1008 */
 #define API_WS_PING_SEC		30		/* default ping interval */
 #define API_WS_RESUME_MAX	2000		/* more missed changes: snapshot */
-#define API_PEEK_BYTES		2048		/* request line must fit */
+#define API_PEEK_BYTES		8192		/* request line (414 beyond), and a
+						 * WebSocket handshake (431 beyond) */
 #define API_PEEK_TIMEOUT_SEC	10		/* a silent connection is closed */
 #define API_PENDING_MAX		512		/* connections still being peeked */
+#define API_DRAIN_SEC		2		/* reading what follows a refusal */
+#define API_DRAIN_BYTES		(64 * 1024)	/* ... at most this much */
+#define API_DRAIN_MAX		64		/* connections being drained */
 #define API_HTTP_TIMEOUT_SEC	60		/* idle keep-alive connections */
 
 struct api;
@@ -92,7 +96,10 @@ struct api {
 	int peek_epfd;
 	struct pending_list pending;
 	unsigned npending;
+	struct pending_list draining;	/* refused: read until the client closes */
+	unsigned ndraining;
 	lws_sorted_usec_list_t peek_sul;
+	lws_sorted_usec_list_t drain_sul;
 	lws_sorted_usec_list_t accept_sul;	/* EMFILE back-off */
 	lws_sorted_usec_list_t expire_sul;	/* mirror.c: the next sprinkler to stop */
 
@@ -127,6 +134,17 @@ int listen_start(struct api *api, const char *addr);
 void listen_stop(struct api *api);
 /* The port the first listening socket is bound to (for logs), or -1. */
 int listen_port(struct api *api);
+
+/* ---- wsguard.c ---- */
+/* Walks the frames of the WebSocket on fd, after its handshake bytes.  0 or
+ * -ENOMEM. */
+int wsguard_watch(int fd, size_t handshake);
+/* fd is not a WebSocket (any more). */
+void wsguard_forget(int fd);
+/* cb(arg) runs (once) when the client on fd sends an unmasked frame; at
+ * once when it already has. */
+void wsguard_attach(int fd, void (*cb)(void *arg), void *arg);
+void wsguard_detach(int fd);
 
 /* ---- http.c ---- */
 struct http_req;

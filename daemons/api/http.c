@@ -40,6 +40,11 @@ static const struct route routes[] = {
 	{ "/api/openapi.json", "GET", http_openapi, false },
 };
 
+/* One per MHD connection: its socket context. */
+struct http_conn {
+	bool nul;		/* the URL or a query argument decodes to a NUL */
+};
+
 static void mhd_timer(lws_sorted_usec_list_t *sul);
 
 /* After every MHD_run, MHD_add_connection and MHD_resume_connection: MHD
@@ -220,6 +225,11 @@ http_body_object(struct http_req *r, enum MHD_Result *ret)
 		*ret = http_reply_error(r, 400, "bad_request", "malformed JSON: %s", err);
 		return false;
 	}
+	if (json_text_has_nul(r->body, r->len)) {
+		*ret = http_reply_error(r, 400, "bad_request",
+		    "a JSON string holds a NUL character (\\u0000)");
+		return false;
+	}
 	if (!json_object_is_type(r->json, json_type_object)) {
 		*ret = http_reply_error(r, 400, "bad_request", "the body must be a JSON object");
 		return false;
@@ -342,12 +352,51 @@ dispatch(struct http_req *r)
 	return http_static(r);
 }
 
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* MHD's own percent-decoding, plus a note when it yields a NUL: handlers
+ * see C strings, and "/api/devices/a%00b" would reach them as
+ * "/api/devices/a".  The request is refused with 400 instead. */
+static size_t
+unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	size_t n = MHD_http_unescape(s);
+	struct http_conn *hc;
+
+	(void)cls;
+	if (memchr(s, '\0', n) != NULL && (hc = conn_of(conn)) != NULL)
+		hc->nul = true;
+	return n;
+}
+
+static void
+notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct http_conn));
+	} else {
+		free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static enum MHD_Result
 access_handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct api *api = cls;
 	struct http_req *r = *con_cls;
+	struct http_conn *hc;
 	const char *cl;
 	int64_t clen;
 	char *nb;
@@ -360,6 +409,12 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		r->method = method;
 		r->url = url;
 		*con_cls = r;
+		if ((hc = conn_of(conn)) != NULL && hc->nul) {
+			hc->nul = false;
+			r->started = true;
+			return http_reply_error(r, 400, "bad_request",
+			    "the URL holds a NUL character (%%00)");
+		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && (parse_int64(cl, 0, INT64_MAX, &clen) < 0 ||
@@ -439,6 +494,8 @@ http_start(struct api *api)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_HTTP_TIMEOUT_SEC,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_completed, api,
+	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, api,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
 	    MHD_OPTION_END);
 	if (api->mhd == NULL) {
 		log_warnx("http: cannot start libmicrohttpd");

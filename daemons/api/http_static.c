@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* http_static.c -- the dashboard's files from the web root: GET and HEAD
- * only, no way out of the root (no "..", symlinks resolved and checked),
+ * only, regular files only, no way out of the root (no "..", symlinks
+ * resolved and checked),
  * a content type per extension, and ETag revalidation so that browsers
  * always see a new version at once yet rarely download a file twice. */
 #include <errno.h>
@@ -114,7 +115,10 @@ http_static(struct http_req *r)
 	rootlen = strlen(api->web_root);
 	if (strncmp(real, api->web_root, rootlen) != 0 || real[rootlen] != '/')
 		return not_found(r);
-	if ((fd = open(real, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+	/* O_NONBLOCK: opening a FIFO (or a device) for reading must not
+	 * block the loop; only regular files and directories go further. */
+	if ((fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0 ||
+	    fstat(fd, &st) < 0)
 		goto notfound;
 	if (S_ISDIR(st.st_mode)) {
 		/* "/dir" -> "/dir/", so that relative URLs in its index work. */

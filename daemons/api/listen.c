@@ -23,49 +23,108 @@
 #include "util.h"
 
 #define ACCEPT_BATCH	64	/* accepts per wake-up, so a flood starves no one */
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 struct pending {
 	TAILQ_ENTRY(pending) entry;
 	int fd;
+	bool draining;		/* in api->draining, else in api->pending */
+	size_t drained;		/* bytes read and dropped so far */
 	uint64_t deadline;	/* mono_usec() */
 	struct sockaddr_storage sa;
 	socklen_t salen;
 };
 
-enum peek_verdict { PEEK_WAIT, PEEK_WS, PEEK_HTTP, PEEK_CLOSE };
+enum peek_verdict { PEEK_WAIT, PEEK_WS, PEEK_HTTP, PEEK_CLOSE, PEEK_REFUSE };
+
+/* What peek() saw: where the connection goes, the length of a WebSocket
+ * handshake, or why it is refused. */
+struct peek_result {
+	enum peek_verdict v;
+	size_t head;		/* PEEK_WS: bytes up to the end of the headers */
+	unsigned status;	/* PEEK_REFUSE */
+	const char *code, *msg;
+};
 
 static void peek_timeout(lws_sorted_usec_list_t *sul);
+static void drain_timeout(lws_sorted_usec_list_t *sul);
+
+/* The end of the header block that starts at the request line's "\n" nl,
+ * or NULL when it has not all arrived. */
+static const char *
+head_end(const char *nl, const char *end)
+{
+	const char *p;
+
+	for (p = nl; p != NULL && p < end; p = memchr(p + 1, '\n', (size_t)(end - p - 1))) {
+		if (p + 1 < end && p[1] == '\n')
+			return p + 2;
+		if (p + 2 < end && p[1] == '\r' && p[2] == '\n')
+			return p + 3;
+	}
+	return NULL;
+}
 
 /* Reads, without consuming, what the client sent so far and decides where
- * the connection goes. */
-static enum peek_verdict
-peek(int fd)
+ * the connection goes.  A WebSocket goes to lws only with its whole
+ * handshake here, so lws never holds a half-sent one; an HTTP request goes
+ * to MHD with its request line, and MHD's deadlines take it from there. */
+static void
+peek(int fd, struct peek_result *res)
 {
 	char buf[API_PEEK_BYTES];
-	const char *nl, *sp, *path;
+	const char *nl, *sp, *path, *he;
 	ssize_t n;
 	size_t plen;
 
+	memset(res, 0, sizeof(*res));
 	n = recv(fd, buf, sizeof(buf), MSG_PEEK);
-	if (n == 0)
-		return PEEK_CLOSE;
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ?
+	if (n <= 0) {
+		res->v = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ?
 		    PEEK_WAIT : PEEK_CLOSE;
+		return;
+	}
 	nl = memchr(buf, '\n', (size_t)n);
-	if (nl == NULL)
-		return (size_t)n == sizeof(buf) ? PEEK_CLOSE : PEEK_WAIT;
+	if (nl == NULL) {
+		res->v = PEEK_WAIT;
+		if ((size_t)n == sizeof(buf)) {
+			res->v = PEEK_REFUSE;
+			res->status = 414;
+			res->code = "uri_too_long";
+			res->msg = "the request line is over " STR(API_PEEK_BYTES) " bytes";
+		}
+		return;
+	}
+	if (memchr(buf, '\0', (size_t)(nl - buf)) != NULL) {
+		res->v = PEEK_REFUSE;
+		res->status = 400;
+		res->code = "bad_request";
+		res->msg = "the request line holds a NUL byte";
+		return;
+	}
 	/* "METHOD SP request-target SP HTTP/x.y"; anything odd goes to MHD,
 	 * which answers it properly. */
+	res->v = PEEK_HTTP;
 	sp = memchr(buf, ' ', (size_t)(nl - buf));
 	if (sp == NULL)
-		return PEEK_HTTP;
+		return;
 	path = sp + 1;
 	plen = (size_t)(nl - path);
-	if (plen >= 3 && memcmp(path, "/ws", 3) == 0 &&
-	    (plen == 3 || path[3] == ' ' || path[3] == '?' || path[3] == '/'))
-		return PEEK_WS;
-	return PEEK_HTTP;
+	if (!(plen >= 3 && memcmp(path, "/ws", 3) == 0 &&
+	    (plen == 3 || path[3] == ' ' || path[3] == '?' || path[3] == '/')))
+		return;
+	if ((he = head_end(nl, buf + n)) != NULL) {
+		res->v = PEEK_WS;
+		res->head = (size_t)(he - buf);
+	} else if ((size_t)n == sizeof(buf)) {
+		res->v = PEEK_REFUSE;
+		res->status = 431;
+		res->code = "headers_too_large";
+		res->msg = "the WebSocket handshake is over " STR(API_PEEK_BYTES) " bytes";
+	} else {
+		res->v = PEEK_WAIT;
+	}
 }
 
 /* clang 14's analyzer reports "use of memory after it is freed" where the
@@ -75,41 +134,153 @@ peek(int fd)
 static void
 pending_free(struct api *api, struct pending *p, bool close_fd)
 {
-	TAILQ_REMOVE(&api->pending, p, entry);
-	api->npending--;
-	epoll_ctl(api->peek_epfd, EPOLL_CTL_DEL, p->fd, NULL);
-	if (close_fd)
+	if (p->draining) {
+		TAILQ_REMOVE(&api->draining, p, entry);
+		api->ndraining--;
+	} else {
+		TAILQ_REMOVE(&api->pending, p, entry);
+		api->npending--;
+	}
+	if (p->fd >= 0)
+		epoll_ctl(api->peek_epfd, EPOLL_CTL_DEL, p->fd, NULL);
+	if (close_fd && p->fd >= 0)
 		close(p->fd);
 	free(p);
+}
+
+/* Each list is in arrival order with one timeout for all, so its head has
+ * the earliest deadline. */
+static void
+list_arm(struct api *api, struct pending_list *list, lws_sorted_usec_list_t *sul,
+    sul_cb_t cb)
+{
+	struct pending *p = TAILQ_FIRST(list);
+	uint64_t now;
+
+	if (p == NULL) {
+		lws_sul_cancel(sul);
+		return;
+	}
+	now = mono_usec();
+	lws_sul_schedule(api->lws, 0, sul, cb,
+	    p->deadline > now ? (lws_usec_t)(p->deadline - now) : 0);
 }
 
 static void
 peek_arm(struct api *api)
 {
-	struct pending *p = TAILQ_FIRST(&api->pending);
-	uint64_t now;
-
-	if (p == NULL) {
-		lws_sul_cancel(&api->peek_sul);
-		return;
-	}
-	now = mono_usec();
-	lws_sul_schedule(api->lws, 0, &api->peek_sul, peek_timeout,
-	    p->deadline > now ? (lws_usec_t)(p->deadline - now) : 0);
+	list_arm(api, &api->pending, &api->peek_sul, peek_timeout);
 }
 
 static void
-dispatch(struct api *api, int fd, enum peek_verdict v, const struct sockaddr *sa,
+drain_arm(struct api *api)
+{
+	list_arm(api, &api->draining, &api->drain_sul, drain_timeout);
+}
+
+static bool
+peek_watch(struct api *api, struct pending *p)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = p;
+	if (epoll_ctl(api->peek_epfd, EPOLL_CTL_ADD, p->fd, &ev) < 0) {
+		log_warn("listen: epoll_ctl");
+		return false;
+	}
+	return true;
+}
+
+/* Reads and drops what a refused client still sends.  True when done:
+ * the client closed, or sent too much. */
+static bool
+drain(struct pending *p)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = recv(p->fd, buf, sizeof(buf), 0)) > 0)
+		if ((p->drained += (size_t)n) > (size_t)API_DRAIN_BYTES)
+			return true;
+	return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* Answers a request the router cannot hand on, and closes the connection
+ * gracefully: closing at once with the rest of the request unread would
+ * make the kernel send a reset, and the client might lose the answer.  So
+ * the write side is shut, and what follows is read and dropped for a
+ * moment first. */
+static void
+refuse(struct api *api, int fd, const struct peek_result *res)
+{
+	static const struct { unsigned status; const char *reason; } reasons[] = {
+		{ 400, "Bad Request" },
+		{ 414, "URI Too Long" },
+		{ 431, "Request Header Fields Too Large" },
+	};
+	char msg[512], body[256];
+	const char *reason = "Error";
+	struct pending *p, *old;
+	size_t i;
+	int bl, ml;
+
+	for (i = 0; i < NELEMS(reasons); i++)
+		if (reasons[i].status == res->status)
+			reason = reasons[i].reason;
+	bl = snprintf(body, sizeof(body), "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+	    res->code, res->msg);
+	ml = snprintf(msg, sizeof(msg), "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %d\r\nConnection: close\r\nCache-Control: no-store\r\n"
+	    "X-Content-Type-Options: nosniff\r\n\r\n%s", res->status, reason, bl, body);
+	log_debug("listen: %u: %s", res->status, res->msg);
+	/* A fresh socket's send buffer is empty: this fits. */
+	if (send(fd, msg, (size_t)ml, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ||
+	    shutdown(fd, SHUT_WR) < 0) {
+		close(fd);
+		return;
+	}
+	if (api->ndraining >= API_DRAIN_MAX && (old = TAILQ_FIRST(&api->draining)) != NULL)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): see pending_free() */
+		pending_free(api, old, true);
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		close(fd);
+		return;
+	}
+	p->fd = fd;
+	p->draining = true;
+	p->deadline = mono_usec() + (uint64_t)API_DRAIN_SEC * 1000000;
+	if (!peek_watch(api, p)) {
+		close(fd);
+		free(p);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&api->draining, p, entry);
+	if (api->ndraining++ == 0)
+		drain_arm(api);
+}
+
+static void
+dispatch(struct api *api, int fd, const struct peek_result *res, const struct sockaddr *sa,
     socklen_t salen)
 {
-	switch (v) {
+	switch (res->v) {
 	case PEEK_WS:
+		if (wsguard_watch(fd, res->head) < 0) {
+			close(fd);
+			break;
+		}
 		/* lws owns fd now, even when this fails. */
 		if (lws_adopt_socket_vhost(api->vh, fd) == NULL)
 			log_debug("listen: lws refused a WebSocket connection");
 		break;
 	case PEEK_HTTP:
+		wsguard_forget(fd);
 		http_add_connection(api, fd, sa, salen);
+		break;
+	case PEEK_REFUSE:
+		refuse(api, fd, res);
 		break;
 	default:
 		close(fd);
@@ -124,8 +295,7 @@ peek_timeout(lws_sorted_usec_list_t *sul)
 	struct pending *p;
 	uint64_t now = mono_usec();
 
-	/* The list is in arrival order, so deadlines are in order too.  A
-	 * millisecond of slack avoids a re-arm for an almost-due neighbour. */
+	/* A millisecond of slack avoids a re-arm for an almost-due neighbour. */
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): see pending_free() */
 	while ((p = TAILQ_FIRST(&api->pending)) != NULL && p->deadline <= now + 1000) {
 		log_debug("listen: closing a connection that sent no request line");
@@ -134,31 +304,52 @@ peek_timeout(lws_sorted_usec_list_t *sul)
 	peek_arm(api);
 }
 
+static void
+drain_timeout(lws_sorted_usec_list_t *sul)
+{
+	struct api *api = lws_container_of(sul, struct api, drain_sul);
+	struct pending *p;
+	uint64_t now = mono_usec();
+
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): see pending_free() */
+	while ((p = TAILQ_FIRST(&api->draining)) != NULL && p->deadline <= now + 1000)
+		pending_free(api, p, true);
+	drain_arm(api);
+}
+
 static int
 peek_rx(struct api_fd *h)
 {
 	struct api *api = h->api;
 	struct epoll_event ev[64];
+	struct peek_result res;
 	struct pending *p;
-	enum peek_verdict v;
 	bool head;
 	int i, n;
 
 	while ((n = epoll_wait(api->peek_epfd, ev, (int)NELEMS(ev), 0)) > 0) {
 		for (i = 0; i < n; i++) {
 			p = ev[i].data.ptr;
-			v = peek(p->fd);
-			if (v == PEEK_WAIT && (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
-				v = PEEK_CLOSE;
-			if (v == PEEK_WAIT)
+			if (p->draining) {
+				if (!drain(p) && !(ev[i].events & (EPOLLHUP | EPOLLERR)))
+					continue;
+				head = p == TAILQ_FIRST(&api->draining);
+				pending_free(api, p, true);
+				if (head)
+					drain_arm(api);
+				continue;
+			}
+			peek(p->fd, &res);
+			if (res.v == PEEK_WAIT &&
+			    (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+				res.v = PEEK_CLOSE;
+			if (res.v == PEEK_WAIT)
 				continue;
 			head = p == TAILQ_FIRST(&api->pending);
 			epoll_ctl(api->peek_epfd, EPOLL_CTL_DEL, p->fd, NULL);
-			dispatch(api, p->fd, v, (struct sockaddr *)&p->sa, p->salen);
+			dispatch(api, p->fd, &res, (struct sockaddr *)&p->sa, p->salen);
 			p->fd = -1;
-			TAILQ_REMOVE(&api->pending, p, entry);
-			api->npending--;
-			free(p);
+			pending_free(api, p, false);
 			if (head)
 				peek_arm(api);
 		}
@@ -173,13 +364,12 @@ peek_rx(struct api_fd *h)
 static void
 route(struct api *api, int fd, const struct sockaddr_storage *sa, socklen_t salen)
 {
-	struct epoll_event ev;
+	struct peek_result res;
 	struct pending *p, *old;
-	enum peek_verdict v;
 
-	v = peek(fd);
-	if (v != PEEK_WAIT) {
-		dispatch(api, fd, v, (const struct sockaddr *)sa, salen);
+	peek(fd, &res);
+	if (res.v != PEEK_WAIT) {
+		dispatch(api, fd, &res, (const struct sockaddr *)sa, salen);
 		return;
 	}
 	if (api->npending >= API_PENDING_MAX && (old = TAILQ_FIRST(&api->pending)) != NULL) {
@@ -195,11 +385,7 @@ route(struct api *api, int fd, const struct sockaddr_storage *sa, socklen_t sale
 	p->deadline = mono_usec() + (uint64_t)API_PEEK_TIMEOUT_SEC * 1000000;
 	memcpy(&p->sa, sa, salen);
 	p->salen = salen;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
-	ev.data.ptr = p;
-	if (epoll_ctl(api->peek_epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		log_warn("listen: epoll_ctl");
+	if (!peek_watch(api, p)) {
 		close(fd);
 		free(p);
 		return;
@@ -353,6 +539,7 @@ listen_start(struct api *api, const char *addr)
 	int fds[16], nfds = 0, n, i, fd;
 
 	TAILQ_INIT(&api->pending);
+	TAILQ_INIT(&api->draining);
 	api->peek_epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (api->peek_epfd < 0) {
 		log_warn("listen: epoll_create1");
@@ -421,7 +608,11 @@ listen_stop(struct api *api)
 	while ((p = TAILQ_FIRST(&api->pending)) != NULL)
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): see pending_free() */
 		pending_free(api, p, true);
+	while ((p = TAILQ_FIRST(&api->draining)) != NULL)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): see pending_free() */
+		pending_free(api, p, true);
 	lws_sul_cancel(&api->peek_sul);
+	lws_sul_cancel(&api->drain_sul);
 	lws_sul_cancel(&api->accept_sul);
 	if (api->peek_epfd >= 0)
 		close(api->peek_epfd);

@@ -23,6 +23,9 @@ struct ws_client {
 	struct api *api;
 	TAILQ_ENTRY(ws_client) entry;	/* in api->clients while live */
 	lws_sorted_usec_list_t hello_sul;
+	lws_sorted_usec_list_t unmasked_sul;
+	bool unmasked;			/* sent an unmasked frame: closing */
+	int fd;				/* for wsguard */
 	enum ws_state state;
 	bool listed;
 	int64_t seq;			/* the client is up to date to here */
@@ -130,6 +133,30 @@ hello_timeout(lws_sorted_usec_list_t *sul)
 	ws_close(c, 4401, "unauthorized");
 }
 
+/* RFC 6455 5.1: the server must close on an unmasked client frame.  Runs
+ * from the loop, after wsguard saw the frame inside lws's read. */
+static void
+unmasked_close(lws_sorted_usec_list_t *sul)
+{
+	struct ws_client *c = lws_container_of(sul, struct ws_client, unmasked_sul);
+
+	log_debug("ws: closing a client that sent an unmasked frame");
+	queue_drop(c);
+	c->need_snapshot = false;
+	ws_close(c, LWS_CLOSE_STATUS_PROTOCOL_ERR, "unmasked frame");
+}
+
+/* wsguard's callback: may run inside lws's recv(), so it only marks the
+ * client (its frames are ignored from now on) and defers the close. */
+static void
+unmasked(void *arg)
+{
+	struct ws_client *c = arg;
+
+	c->unmasked = true;
+	lws_sul_schedule(c->api->lws, 0, &c->unmasked_sul, unmasked_close, 1);
+}
+
 static void
 abuse(struct ws_client *c)
 {
@@ -201,6 +228,10 @@ on_message(struct ws_client *c, const char *buf, size_t len, bool binary)
 		goto bad;
 	}
 	msg = json_parse_strict(buf, len, err, sizeof(err));
+	if (msg != NULL && json_text_has_nul(buf, len)) {
+		send_error(c, "bad_request", "a JSON string holds a NUL character (\\u0000)");
+		goto bad;
+	}
 	if (msg == NULL || !json_object_is_type(msg, json_type_object) ||
 	    json_get_string(msg, "type", &type, false, NULL) < 0) {
 		send_error(c, "bad_request", "expected a JSON object with a \"type\"");
@@ -241,7 +272,7 @@ on_receive(struct ws_client *c, const char *in, size_t len)
 	bool first = lws_is_first_fragment(c->wsi), final = lws_is_final_fragment(c->wsi);
 	bool binary = lws_frame_is_binary(c->wsi);
 
-	if (c->state == WS_CLOSING)
+	if (c->state == WS_CLOSING || c->unmasked)
 		return 0;
 	if (first && final) {
 		on_message(c, in, len, binary);
@@ -415,6 +446,8 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		api->nws++;
 		lws_sul_schedule(api->lws, 0, &c->hello_sul, hello_timeout,
 		    (lws_usec_t)API_WS_HELLO_SEC * LWS_US_PER_SEC);
+		c->fd = lws_get_socket_fd(wsi);
+		wsguard_attach(c->fd, unmasked, c);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
 		return on_receive(c, in, len);
@@ -424,7 +457,10 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return on_writeable(c);
 	case LWS_CALLBACK_CLOSED:
+		if (c->q != NULL)
+			wsguard_detach(c->fd);
 		lws_sul_cancel(&c->hello_sul);
+		lws_sul_cancel(&c->unmasked_sul);
 		if (c->listed) {
 			TAILQ_REMOVE(&api->clients, c, entry);
 			api->nclients--;
