@@ -20,6 +20,10 @@ struct cli {
 	struct ops_ctx ops;	/* after cli_open() */
 };
 
+/* The user's answer to "are you sure?" for every write: a person who types
+ * a homectl command has said yes to it already. */
+#define CLI_CONFIRMED true
+
 /* Opens the database (creating it with create) and fills cli->ops.  Prints
  * a message for people and returns -errno on failure. */
 int cli_open(struct cli *cli, bool create);

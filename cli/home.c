@@ -114,31 +114,17 @@ int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
 	static const char *const opts[] = { "room", "type", "state", NULL };
-	struct json_object *res = NULL, *kept;
-	const char *state;
+	struct json_object *res = NULL;
 	struct args a;
 	char err[OPS_ERRLEN];
-	size_t i, n;
 	int r;
 
 	if (args_parse(&a, argc, argv, opts, NULL, 0, 0) < 0)
 		return 2;
 	if (cli_open(cli, false) < 0)
 		return 1;
-	r = ops_devices(&cli->ops, args_get(&a, "room"), args_get(&a, "type"), &res, err);
-	if (r == 0 && (state = args_get(&a, "state")) != NULL) {
-		kept = json_object_new_array();
-		n = json_object_array_length(res);
-		for (i = 0; i < n; i++) {
-			struct json_object *d = json_object_array_get_idx(res, i);
-
-			if (strcmp(json_object_get_string(json_object_object_get(d, "state")),
-			    state) == 0)
-				json_object_array_add(kept, json_object_get(d));
-		}
-		json_object_put(res);
-		res = kept;
-	}
+	r = ops_devices(&cli->ops, args_get(&a, "room"), args_get(&a, "type"), args_get(&a, "state"),
+	    &res, err);
 	return finish(cli, r, res, err, show_devices);
 }
 
@@ -259,7 +245,7 @@ cmd_set(struct cli *cli, int argc, char **argv)
 		}
 	}
 	req.props = json_object_object_length(props) ? props : NULL;
-	req.confirm = true;
+	req.confirm = CLI_CONFIRMED;
 	if (cli_open(cli, false) < 0) {
 		json_object_put(props);
 		return 1;
@@ -302,7 +288,7 @@ cmd_mode(struct cli *cli, int argc, char **argv)
 
 		return finish(cli, r, res, err, show_mode);
 	}
-	int r = ops_mode_set(&cli->ops, a.pos[0], &res, err);
+	int r = ops_mode_set(&cli->ops, a.pos[0], CLI_CONFIRMED, &res, err);
 
 	return finish(cli, r, res, err, show_mode_set);
 }
@@ -383,7 +369,17 @@ cmd_sensors(struct cli *cli, int argc, char **argv)
 int
 cmd_feed_fish(struct cli *cli, int argc, char **argv)
 {
-	return run_simple(cli, argc, argv, ops_feed_fish, show_control);
+	struct json_object *res = NULL;
+	struct args a;
+	char err[OPS_ERRLEN];
+
+	if (args_parse(&a, argc, argv, NULL, NULL, 0, 0) < 0)
+		return 2;
+	if (cli_open(cli, false) < 0)
+		return 1;
+	int r = ops_feed_fish(&cli->ops, CLI_CONFIRMED, &res, err);
+
+	return finish(cli, r, res, err, show_control);
 }
 
 int
@@ -404,7 +400,8 @@ cmd_water(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_open(cli, false) < 0)
 		return 1;
-	int r = ops_water_plants(&cli->ops, args_get(&a, "zone"), duration, &res, err);
+	int r = ops_water_plants(&cli->ops, args_get(&a, "zone"), duration, CLI_CONFIRMED,
+	    &res, err);
 
 	return finish(cli, r, res, err, show_control);
 }
@@ -424,7 +421,8 @@ cmd_ev(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_open(cli, false) < 0)
 		return 1;
-	int r = ops_ev_charging(&cli->ops, strcmp(a.pos[0], "start") == 0, &res, err);
+	int r = ops_ev_charging(&cli->ops, strcmp(a.pos[0], "start") == 0, CLI_CONFIRMED,
+	    &res, err);
 
 	return finish(cli, r, res, err, show_control);
 }

@@ -161,13 +161,6 @@ cli_open(struct cli *cli, bool create)
 			    strerror(-r));
 		return r;
 	}
-	cli->ops = (struct ops_ctx){
-		.db = cli->db,
-		.source = OPS_SRC_CLI,
-		/* A person typed the command: that is the confirmation. */
-		.confirm = OPS_CONFIRM_NONE,
-		.feed_max_rows = cli->cfg.feed_max_rows,
-		.feed_max_age_s = cli->cfg.feed_max_age_days * 86400,
-	};
+	ops_ctx_init(&cli->ops, cli->db, &cli->cfg, OPS_SRC_CLI);
 	return 0;
 }

@@ -13,12 +13,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "model.h"
 #include "ops_internal.h"
 #include "util.h"
 
 /* Prune the feed once every this many writes (cheap: two indexed DELETEs). */
 #define PRUNE_EVERY 64
+
+void
+ops_ctx_init(struct ops_ctx *c, struct db *db, const struct config *cfg, enum ops_source source)
+{
+	struct config def;
+
+	if (cfg == NULL) {
+		config_defaults(&def);
+		cfg = &def;
+	}
+	*c = (struct ops_ctx){
+		.db = db,
+		.source = source,
+		.confirm = cfg->confirm,
+		.feed_max_rows = cfg->feed_max_rows,
+		.feed_max_age_s = cfg->feed_max_age_days * 86400,
+	};
+	if (cfg == &def)
+		config_free(&def);
+}
 
 const char *
 ops_source_name(enum ops_source s)
@@ -47,6 +68,48 @@ ops_confirm_parse(const char *s, enum ops_confirm *out)
 		*out = OPS_CONFIRM_ALL;
 	else
 		return -EINVAL;
+	return 0;
+}
+
+unsigned
+ops_status(int r, const char **code)
+{
+	switch (r) {
+	case -ENOENT:
+		*code = "not_found";
+		return 404;
+	case -EINVAL:
+	case -ERANGE:
+		*code = "invalid_value";
+		return 422;
+	case -EPERM:
+		*code = "confirmation_required";
+		return 403;
+	case -EBUSY:
+		*code = "busy";
+		return 503;
+	default:
+		*code = "internal";
+		return 500;
+	}
+}
+
+int
+ops_confirm_check(const struct ops_ctx *c, bool confirmed, struct json_object *dev,
+    const char *action, struct json_object *req, char *err)
+{
+	const struct model_type *t;
+
+	if (confirmed || c->confirm == OPS_CONFIRM_NONE)
+		return 0;
+	if (c->confirm == OPS_CONFIRM_ALL)
+		return ops_errf(err, -EPERM, "every change needs the user's confirmation here: "
+		    "ask, then repeat the request with confirm: true");
+	if (dev != NULL && (t = model_type_find(ops_jstr(dev, "type"))) != NULL &&
+	    model_opens_home(t, action, ops_jstr(dev, "state"), req))
+		return ops_errf(err, -EPERM, "'%s' on %s opens the home: ask the user to "
+		    "confirm, then repeat the request with confirm: true", action,
+		    ops_jstr(dev, "id"));
 	return 0;
 }
 
@@ -105,11 +168,12 @@ ops_unknown_device(const struct ops_ctx *c, const char *id, char *err)
 	unsigned score[3] = { 256, 256, 256 }, limit = strlen(id) / 4 + 1, d;
 	char **ids = NULL;
 	size_t i;
-	int k, shown = 0;
+	int k, shown = 0, total = 0;
 
 	if (db_device_ids(c->db, &ids) < 0)
 		ids = NULL;
 	for (i = 0; ids != NULL && ids[i] != NULL; i++) {
+		total++;
 		if ((d = id_distance(id, ids[i])) > limit)
 			continue;
 		/* Insert into the three best, ordered by distance. */
@@ -124,26 +188,54 @@ ops_unknown_device(const struct ops_ctx *c, const char *id, char *err)
 	}
 	for (k = 0; k < 3; k++)
 		shown += best[k] != NULL;
-	ops_errf(err, -ENOENT, "unknown device '%s'%s%s%s%s%s%s%s", id,
-	    shown ? "; did you mean " : " (list_devices shows every id)",
-	    best[0] ? best[0] : "", best[1] ? ", " : "", best[1] ? best[1] : "",
-	    best[2] ? ", " : "", best[2] ? best[2] : "", shown ? "?" : "");
+	if (shown)
+		ops_errf(err, -ENOENT, "unknown device '%s'; did you mean %s%s%s%s%s?", id,
+		    best[0], best[1] ? ", " : "", best[1] ? best[1] : "", best[2] ? ", " : "",
+		    best[2] ? best[2] : "");
+	else
+		ops_errf(err, -ENOENT, "unknown device '%s': none of the home's %d device ids is "
+		    "close to it", id, total);
 	for (i = 0; ids != NULL && ids[i] != NULL; i++)
 		free(ids[i]);
 	free(ids);
 	return -ENOENT;
 }
 
+/* "kitchen, living_room, ..." in buf, for error sentences. */
+static const char *
+room_list(const struct ops_ctx *c, char *buf, size_t len)
+{
+	struct json_object *rooms = NULL;
+	size_t i, n, off = 0;
+
+	buf[0] = '\0';
+	if (db_rooms(c->db, &rooms) < 0)
+		return buf;
+	n = json_object_array_length(rooms);
+	for (i = 0; i < n && off < len; i++) {
+		int k = snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+		    ops_jstr(json_object_array_get_idx(rooms, i), "id"));
+
+		off += k > 0 ? (size_t)k : 0;
+	}
+	json_object_put(rooms);
+	return buf;
+}
+
 int
 ops_check_room(const struct ops_ctx *c, const char *room, char *err)
 {
+	char names[256];
 	int r;
 
 	if (room == NULL)
 		return 0;
 	if ((r = db_room_exists(c->db, room)) < 0)
 		return ops_db_err(err, r);
-	return r ? 0 : ops_errf(err, -ENOENT, "unknown room '%s' (list_rooms shows every room)", room);
+	if (r)
+		return 0;
+	return ops_errf(err, -ENOENT, "unknown room '%s': the rooms are %s", room,
+	    room_list(c, names, sizeof(names)));
 }
 
 int

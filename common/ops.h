@@ -5,13 +5,21 @@
  * and its feed rows carry the caller's source.
  *
  * Every function returns 0 or a negative errno and, on error, writes one
- * sentence a person or a model can act on into err (OPS_ERRLEN bytes):
- *   -ENOENT  unknown device, room, mode or sensor type   (HTTP 404)
- *   -EINVAL  action or value not valid for the device     (HTTP 400/422)
- *   -ERANGE  value out of range                           (HTTP 422)
- *   -EPERM   opens the home and needs confirm             (HTTP 403)
- *   -EIO, -EBUSY  database trouble                        (HTTP 500/503)
+ * sentence a person or a model can act on into err (OPS_ERRLEN bytes); the
+ * sentence names no front end's commands or tools.  ops_status maps the
+ * errno to what a REST client sees:
+ *   -ENOENT  unknown device, room or mode               404 not_found
+ *   -EINVAL  action, type or value not valid             422 invalid_value
+ *   -ERANGE  value out of range                          422 invalid_value
+ *   -EPERM   needs the user's confirmation               403 confirmation_required
+ *   -EBUSY   the database is busy                        503 busy
+ *   -EIO ... database trouble                            500 internal
  * JSON results are new objects the caller puts.
+ *
+ * Confirmation: every write takes the caller's answer (confirm: did the
+ * user say yes to this?) and one rule in ops.c decides whether the write
+ * needs it, from the home's setting (ops_ctx.confirm) and the action.
+ * Front ends only pass the user's answer on; none has a rule of its own.
  *
  * One header for the whole module; the code is split by job under the
  * banners below (ops.c holds what they share). */
@@ -35,6 +43,8 @@ enum ops_confirm {
 	OPS_CONFIRM_ALL,	/* every write */
 };
 
+/* What every operation needs to know about its caller; built by
+ * ops_ctx_init. */
 struct ops_ctx {
 	struct db *db;			/* borrowed */
 	enum ops_source source;
@@ -43,12 +53,21 @@ struct ops_ctx {
 	int64_t feed_max_age_s;
 };
 
+struct config;
+
 /* ops.c */
 
+/* Fills c for a caller of kind source on db (borrowed: it must outlive c)
+ * from the configuration cfg (NULL: the defaults). */
+void ops_ctx_init(struct ops_ctx *c, struct db *db, const struct config *cfg,
+    enum ops_source source);
 /* "mcp", "api", "cli", "unknown". */
 const char *ops_source_name(enum ops_source s);
 /* Parses "opening", "none", "all"; -EINVAL otherwise. */
 int ops_confirm_parse(const char *s, enum ops_confirm *out);
+/* The HTTP status for an ops_* return value r < 0, and in *code (static
+ * string) the error code REST clients see: the table above. */
+unsigned ops_status(int r, const char **code);
 
 /* ops_control.c */
 
@@ -58,7 +77,7 @@ struct ops_control {
 	const char *type;		/*   of type that supports action */
 	const char *action;		/* on off toggle open close set lock unlock ... */
 	struct json_object *props;	/* borrowed {"brightness": 40, ...} or NULL */
-	bool confirm;			/* the user confirmed an opening action */
+	bool confirm;			/* the user confirmed this request */
 };
 
 /* Controls one device or, in bulk, every matching device that supports the
@@ -68,15 +87,17 @@ int ops_control(const struct ops_ctx *c, const struct ops_control *req,
     struct json_object **out, char *err);
 /* The seed's special actions that are plain controls: every fish feeder
  * feeds, every EV charger starts or stops. */
-int ops_feed_fish(const struct ops_ctx *c, struct json_object **out, char *err);
-int ops_ev_charging(const struct ops_ctx *c, bool start, struct json_object **out, char *err);
+int ops_feed_fish(const struct ops_ctx *c, bool confirm, struct json_object **out, char *err);
+int ops_ev_charging(const struct ops_ctx *c, bool start, bool confirm, struct json_object **out,
+    char *err);
 
 /* ops_read.c */
 
-/* Device and list reads.  Unknown ids get an error naming close matches. */
+/* Device and list reads.  Unknown ids get an error naming close matches.
+ * ops_devices: room, type and state (e.g. "on") each NULL or a filter. */
 int ops_device_get(const struct ops_ctx *c, const char *id, struct json_object **out,
     char *err);
-int ops_devices(const struct ops_ctx *c, const char *room, const char *type,
+int ops_devices(const struct ops_ctx *c, const char *room, const char *type, const char *state,
     struct json_object **out, char *err);
 int ops_rooms(const struct ops_ctx *c, struct json_object **out, char *err);
 /* The seed's shape: {"lights":{"on","total"},"doors":{"locked","total"},
@@ -98,15 +119,15 @@ int ops_snapshot(const struct ops_ctx *c, struct json_object **out, char *err);
 int ops_mode_get(const struct ops_ctx *c, struct json_object **out, char *err);
 /* Applies the mode's scene and records it, in one transaction.
  * *out: {"mode","previous","devices":[...],"changed":N} */
-int ops_mode_set(const struct ops_ctx *c, const char *mode, struct json_object **out,
-    char *err);
+int ops_mode_set(const struct ops_ctx *c, const char *mode, bool confirm,
+    struct json_object **out, char *err);
 int ops_modes(const struct ops_ctx *c, struct json_object **out, char *err);
 
 /* ops_timed.c */
 
 /* Starts the sprinklers of zone (NULL: every sprinkler) for duration
  * minutes (1-120); ops_expire turns them off. */
-int ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration,
+int ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration, bool confirm,
     struct json_object **out, char *err);
 
 /* Ends what runs for a set time: every sprinkler that is on and whose

@@ -11,13 +11,9 @@
 #include "util.h"
 
 
-/* Applies action with the client's values req (validated for this type) to
- * device dev (a db device object) and writes it.  *after gets the device as
- * stored.  Runs inside the caller's transaction.  Returns 1 when the device
- * changed, 0 when it already was so, or -errno. */
 int
 ops_control_one(const struct ops_ctx *c, struct json_object *dev, const char *action,
-    struct json_object *req, bool confirm, struct json_object **after, char *err)
+    struct json_object *req, struct json_object **after, char *err)
 {
 	const struct model_type *t = model_type_find(ops_jstr(dev, "type"));
 	const char *id = ops_jstr(dev, "id"), *state = ops_jstr(dev, "state");
@@ -29,14 +25,6 @@ ops_control_one(const struct ops_ctx *c, struct json_object *dev, const char *ac
 		    ops_jstr(dev, "type"));
 	if ((r = model_check_request(t, action, req, err, OPS_ERRLEN)) < 0)
 		return r;
-	if (!confirm && c->confirm == OPS_CONFIRM_ALL)
-		return ops_errf(err, -EPERM, "every change needs the user's confirmation here: ask, "
-		    "then repeat the request with confirm: true");
-	if (!confirm && c->confirm == OPS_CONFIRM_OPENING &&
-	    model_opens_home(t, action, state, req))
-		return ops_errf(err, -EPERM,
-		    "'%s' on %s opens the home: ask the user to confirm, then repeat the "
-		    "request with confirm: true", action, id);
 	/* A deep copy: the device object keeps its own properties. */
 	if (!json_object_object_get_ex(dev, "properties", &cur) ||
 	    json_object_deep_copy(cur, &props, NULL) != 0)
@@ -125,12 +113,17 @@ ops_control_list(const struct ops_ctx *c, struct json_object *list, const struct
 		struct json_object *dev = json_object_array_get_idx(list, i), *after = NULL;
 		const struct model_type *t = model_type_find(ops_jstr(dev, "type"));
 
-		if (!single && (t == NULL || model_check_request(t, req->action, req->props, why,
-		    sizeof(why)) < 0)) {
+		if (t == NULL || (r = model_check_request(t, req->action, req->props,
+		    single ? err : why, single ? OPS_ERRLEN : sizeof(why))) < 0) {
+			if (single)
+				return t ? r : ops_errf(err, -EINVAL, "device '%s' has an unknown "
+				    "type '%s'", ops_jstr(dev, "id"), ops_jstr(dev, "type"));
 			ops_skip(skipped, ops_jstr(dev, "id"), t ? why : "unknown type");
 			continue;
 		}
-		r = ops_control_one(c, dev, req->action, req->props, req->confirm, &after, err);
+		r = ops_confirm_check(c, req->confirm, dev, req->action, req->props, err);
+		if (r == 0)
+			r = ops_control_one(c, dev, req->action, req->props, &after, err);
 		/* In bulk, a device that needs confirmation stops the whole
 		 * request: half a house unlocked is worse. */
 		if (r < 0)
@@ -231,18 +224,19 @@ ops_control(const struct ops_ctx *c, const struct ops_control *req, struct json_
 
 
 int
-ops_feed_fish(const struct ops_ctx *c, struct json_object **out, char *err)
+ops_feed_fish(const struct ops_ctx *c, bool confirm, struct json_object **out, char *err)
 {
-	struct ops_control req = { .type = "fish_feeder", .action = "feed", .confirm = true };
+	struct ops_control req = { .type = "fish_feeder", .action = "feed", .confirm = confirm };
 
 	return ops_control(c, &req, out, err);
 }
 
 int
-ops_ev_charging(const struct ops_ctx *c, bool start, struct json_object **out, char *err)
+ops_ev_charging(const struct ops_ctx *c, bool start, bool confirm, struct json_object **out,
+    char *err)
 {
 	struct ops_control req = { .type = "ev_charger", .action = start ? "start" : "stop",
-		.confirm = true };
+		.confirm = confirm };
 
 	return ops_control(c, &req, out, err);
 }

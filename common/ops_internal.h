@@ -22,6 +22,12 @@ bool ops_is(struct json_object *o, const char *key, const char *value);
 int ops_unknown_device(const struct ops_ctx *c, const char *id, char *err);
 /* 0 when room is NULL or exists, -ENOENT (or a database error) otherwise. */
 int ops_check_room(const struct ops_ctx *c, const char *room, char *err);
+/* The one confirmation rule.  confirmed: the caller's answer.  dev NULL
+ * asks about a write as a whole; a db device object with action and the
+ * request's values req (NULL-able) asks about that device's action.
+ * Returns 0 when the write may go ahead, else -EPERM with the sentence. */
+int ops_confirm_check(const struct ops_ctx *c, bool confirmed, struct json_object *dev,
+    const char *action, struct json_object *req, char *err);
 /* 0 when type is NULL or a model type, -EINVAL otherwise. */
 int ops_check_type(const char *type, char *err);
 
@@ -40,13 +46,17 @@ int ops_txn_commit(struct ops_txn *t, char *err);
 
 /* Applies action with values req to one db device object inside the
  * caller's transaction; *after gets the device as stored (caller puts).
- * Returns 1 when it changed, 0 when it already was so, or -errno. */
+ * Asks no one: callers acting for a user go through ops_control_list,
+ * which applies the confirmation rule first.  Returns 1 when it changed, 0
+ * when it already was so, or -errno. */
 int ops_control_one(const struct ops_ctx *c, struct json_object *dev, const char *action,
-    struct json_object *req, bool confirm, struct json_object **after, char *err);
-/* Runs req against every device in list (borrowed db array) inside the
- * caller's transaction, appending to devices/skipped (borrowed, from
- * ops_result_new) and adding to *changed.  single: one named device, whose
- * failure is the operation's failure. */
+    struct json_object *req, struct json_object **after, char *err);
+/* Runs req (with the caller's req->confirm) against every device in list
+ * (borrowed db array) inside the caller's transaction: validates, applies
+ * the confirmation rule, then ops_control_one; appends to devices/skipped
+ * (borrowed, from ops_result_new) and adds to *changed.  single: one named
+ * device, whose failure is the operation's failure; in bulk a device the
+ * model rejects is skipped, one that needs confirmation fails the whole. */
 int ops_control_list(const struct ops_ctx *c, struct json_object *list,
     const struct ops_control *req, bool single, struct json_object *devices,
     struct json_object *skipped, int *changed, char *err);

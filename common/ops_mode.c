@@ -43,7 +43,8 @@ ops_modes(const struct ops_ctx *c, struct json_object **out, char *err)
 }
 
 int
-ops_mode_set(const struct ops_ctx *c, const char *mode, struct json_object **out, char *err)
+ops_mode_set(const struct ops_ctx *c, const char *mode, bool confirm, struct json_object **out,
+    char *err)
 {
 	struct json_object *desc = NULL, *scene, *res = NULL, *devices, *skipped, *list = NULL;
 	char *previous = NULL;
@@ -78,6 +79,8 @@ ops_mode_set(const struct ops_ctx *c, const char *mode, struct json_object **out
 		}
 		goto fail;
 	}
+	if ((r = ops_confirm_check(c, confirm, NULL, NULL, NULL, err)) < 0)
+		goto fail;
 	if ((r = db_mode_get(c->db, &previous)) < 0 && r != -ENOENT) {
 		ops_db_err(err, r);
 		goto fail;
@@ -92,7 +95,8 @@ ops_mode_set(const struct ops_ctx *c, const char *mode, struct json_object **out
 			.device_id = ops_jstr(step, "device_id"),
 			.action = ops_jstr(step, "action"),
 			.props = json_object_object_length(props) ? props : NULL,
-			.confirm = true,	/* a mode is the user's own plan */
+			/* A scene that opens the home asks like any request. */
+			.confirm = confirm,
 		};
 
 		if (db_device_get(c->db, one.device_id, &dev) < 0) {

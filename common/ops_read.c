@@ -22,14 +22,35 @@ ops_device_get(const struct ops_ctx *c, const char *id, struct json_object **out
 }
 
 int
-ops_devices(const struct ops_ctx *c, const char *room, const char *type,
+ops_devices(const struct ops_ctx *c, const char *room, const char *type, const char *state,
     struct json_object **out, char *err)
 {
+	struct json_object *all = NULL, *kept;
+	size_t i, n;
 	int r;
 
+	*out = NULL;
 	if ((r = ops_check_type(type, err)) < 0 || (r = ops_check_room(c, room, err)) < 0)
 		return r;
-	return (r = db_devices(c->db, room, type, out)) < 0 ? ops_db_err(err, r) : 0;
+	if (state != NULL && !str_in(state, model_states))
+		return ops_errf(err, -EINVAL, "unknown state '%s'", state);
+	if ((r = db_devices(c->db, room, type, &all)) < 0)
+		return ops_db_err(err, r);
+	if (state == NULL) {
+		*out = all;
+		return 0;
+	}
+	kept = json_object_new_array();
+	n = json_object_array_length(all);
+	for (i = 0; i < n; i++) {
+		struct json_object *d = json_object_array_get_idx(all, i);
+
+		if (ops_is(d, "state", state))
+			json_object_array_add(kept, json_object_get(d));
+	}
+	json_object_put(all);
+	*out = kept;
+	return 0;
 }
 
 int

@@ -12,7 +12,7 @@
 #include "util.h"
 
 int
-ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration,
+ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration, bool confirm,
     struct json_object **out, char *err)
 {
 	struct json_object *props, *list = NULL, *res, *devices, *skipped;
@@ -31,7 +31,8 @@ ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration,
 			return ops_errf(err, -EINVAL, "unknown zone '%s': use front_yard, back_yard "
 			    "or side_yard", zone);
 	}
-	if ((r = ops_txn_begin(c, &t, err)) < 0)
+	if ((r = ops_confirm_check(c, confirm, NULL, NULL, NULL, err)) < 0 ||
+	    (r = ops_txn_begin(c, &t, err)) < 0)
 		return r;
 	if ((r = db_devices(c->db, NULL, "sprinkler", &list)) < 0) {
 		ops_db_err(err, r);
@@ -43,7 +44,7 @@ ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration,
 	n = json_object_array_length(list);
 	for (i = 0; i < n; i++) {
 		struct json_object *d = json_object_array_get_idx(list, i), *one;
-		struct ops_control req = { .action = "on", .props = props, .confirm = true };
+		struct ops_control req = { .action = "on", .props = props, .confirm = confirm };
 
 		if (zone != NULL && !ops_is(json_object_object_get(d, "properties"), "zone", zone))
 			continue;
@@ -148,8 +149,9 @@ ops_expire(const struct ops_ctx *c, int64_t *next_ms, int *ended, char *err)
 			json_object_put(d);
 			continue;
 		}
-		/* Its time is up: no confirmation to turn water off. */
-		r = ops_control_one(c, d, "off", NULL, true, &after, err);
+		/* Its time is up: the user confirmed this end when the run
+		 * started, so nobody is asked (ops_control_one asks no one). */
+		r = ops_control_one(c, d, "off", NULL, &after, err);
 		json_object_put(d);
 		json_object_put(after);
 		if (r < 0) {

@@ -186,21 +186,16 @@ http_reply_error(struct http_req *r, unsigned status, const char *code, const ch
 enum MHD_Result
 http_reply_ops(struct http_req *r, int rc, const char *err)
 {
-	switch (rc) {
-	case -ENOENT:
-		return http_reply_error(r, 404, "not_found", "%s", err);
-	case -EINVAL:
-	case -ERANGE:
-		return http_reply_error(r, 422, "invalid_value", "%s", err);
-	case -EPERM:
-		return http_reply_error(r, 403, "confirmation_required", "%s", err);
-	case -EBUSY:
-		return http_reply_error(r, 503, "busy", "%s", *err ? err :
-		    "the database is busy, try again");
-	default:
+	const char *code;
+	unsigned status = ops_status(rc, &code);
+
+	if (status == 503 && *err == '\0')
+		err = "the database is busy, try again";
+	if (status >= 500 && status != 503) {
 		log_warnx("http: %s %s: %s", r->method, r->url, *err ? err : strerror(-rc));
-		return http_reply_error(r, 500, "internal", "internal error");
+		err = "internal error";
 	}
+	return http_reply_error(r, status, code, "%s", err);
 }
 
 const char *

@@ -13,14 +13,12 @@ enum MHD_Result
 http_devices(struct http_req *r)
 {
 	struct json_object *out = NULL;
-	const char *room = http_query(r, "room"), *type = http_query(r, "type");
 	char err[OPS_ERRLEN] = "";
 	int rc;
 
-	if (type != NULL && model_type_find(type) == NULL)
-		return http_reply_error(r, 400, "bad_request", "unknown device type \"%s\"",
-		    type);
-	if ((rc = ops_devices(&r->api->ops, room, type, &out, err)) < 0)
+	rc = ops_devices(&r->api->ops, http_query(r, "room"), http_query(r, "type"),
+	    http_query(r, "state"), &out, err);
+	if (rc < 0)
 		return http_reply_ops(r, rc, err);
 	return http_reply_list(r, "devices", out);
 }
@@ -103,8 +101,5 @@ http_bulk_action(struct http_req *r)
 	    json_get_string(r->json, "type", &req.type, true, NULL) < 0)
 		return http_reply_error(r, 400, "bad_request",
 		    "\"room\" and \"type\" must be strings");
-	if (req.type != NULL && model_type_find(req.type) == NULL)
-		return http_reply_error(r, 400, "bad_request", "unknown device type \"%s\"",
-		    req.type);
 	return control(r, &req);
 }

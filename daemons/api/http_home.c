@@ -55,18 +55,21 @@ http_modes(struct http_req *r)
 enum MHD_Result
 http_mode_put(struct http_req *r)
 {
-	static const char *const keys[] = { "mode", NULL };
+	static const char *const keys[] = { "mode", "confirm", NULL };
 	struct json_object *out = NULL;
 	const char *mode;
 	char err[OPS_ERRLEN] = "";
 	enum MHD_Result ret;
+	bool confirm;
 	int rc;
 
 	if (!http_body_keys(r, keys, &ret))
 		return ret;
 	if (json_get_string(r->json, "mode", &mode, false, NULL) < 0)
 		return http_reply_error(r, 400, "bad_request", "\"mode\" must be a string");
-	rc = ops_mode_set(&r->api->ops, mode, &out, err);
+	if (json_get_bool(r->json, "confirm", &confirm, true, false) < 0)
+		return http_reply_error(r, 400, "bad_request", "\"confirm\" must be a boolean");
+	rc = ops_mode_set(&r->api->ops, mode, confirm, &out, err);
 	mirror_poll(r->api);
 	if (rc < 0)
 		return http_reply_ops(r, rc, err);

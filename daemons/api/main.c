@@ -225,11 +225,7 @@ main(int argc, char **argv)
 
 	if ((r = db_open(api.db_path, DB_CREATE, &api.db)) < 0)
 		fatalx("cannot open %s: %s", api.db_path, strerror(-r));
-	api.ops.db = api.db;
-	api.ops.source = OPS_SRC_API;
-	api.ops.confirm = api.cfg.confirm;
-	api.ops.feed_max_rows = api.cfg.feed_max_rows;
-	api.ops.feed_max_age_s = api.cfg.feed_max_age_days * 86400;
+	ops_ctx_init(&api.ops, api.db, &api.cfg, OPS_SRC_API);
 	if (api.cfg.web_root != NULL && realpath(api.cfg.web_root, real) != NULL)
 		api.web_root = strdup(real);
 	else

@@ -291,13 +291,7 @@ main(int argc, char **argv)
 	if ((r = db_open(dbpath, srv.read_only ? DB_READONLY : 0, &srv.db)) < 0)
 		fatalx("%s: cannot open the database (%s)%s", dbpath, strerror(-r),
 		    r == -ENOENT ? "; create it with `homectl init`" : "");
-	srv.ops = (struct ops_ctx){
-		.db = srv.db,
-		.source = OPS_SRC_MCP,
-		.confirm = srv.cfg.confirm,
-		.feed_max_rows = srv.cfg.feed_max_rows,
-		.feed_max_age_s = srv.cfg.feed_max_age_days * 86400,
-	};
+	ops_ctx_init(&srv.ops, srv.db, &srv.cfg, OPS_SRC_MCP);
 
 	/* Everything is an fd in one loop (loop.c); signals too. */
 	signal(SIGPIPE, SIG_IGN);

@@ -286,9 +286,9 @@ void tool_summary(struct tool_call *t, const char *fmt, ...)
 /* Printf into t->err; returns -EINVAL. */
 int tool_error(struct tool_call *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* true when the configuration wants confirm: true for every write and the
- * call did not bring it; sets t->err. */
-bool tool_needs_confirm(struct tool_call *t);
+/* The user's answer as the model passes it: the "confirm" argument (false
+ * when absent).  ops decides whether the call needs it. */
+bool tool_confirmed(struct tool_call *t);
 
 /* ---- tool_*.c: the handlers and their schemas ---- */
 extern const struct tool tool_control_device;

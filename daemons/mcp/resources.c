@@ -46,7 +46,7 @@ resources_list(struct session *s, struct json_object *params, struct json_object
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: cursor must be a string");
 	if (cursor != NULL && page_cursor_parse(cursor, &off) < 0)
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: unknown cursor");
-	if (ops_devices(&s->srv->ops, NULL, NULL, &devs, ebuf) < 0)
+	if (ops_devices(&s->srv->ops, NULL, NULL, NULL, &devs, ebuf) < 0)
 		return rpc_fail(err, RPC_INTERNAL_ERROR, "Internal error: %s", ebuf);
 
 	all = json_object_new_array();
@@ -122,7 +122,7 @@ read_uri(struct session *s, const char *uri, struct json_object **out, char *ebu
 	if (strcmp(uri, URI_DEVICES) == 0) {
 		int r;
 
-		if ((r = ops_devices(&s->srv->ops, NULL, NULL, &v, ebuf)) < 0)
+		if ((r = ops_devices(&s->srv->ops, NULL, NULL, NULL, &v, ebuf)) < 0)
 			return r;
 		*out = json_object_new_object();
 		json_object_object_add(*out, "devices", v);

@@ -46,9 +46,7 @@ feed_call(struct tool_call *t)
 {
 	struct json_object *out = NULL;
 
-	if (tool_needs_confirm(t))
-		return -EPERM;
-	return done(t, ops_feed_fish(t->ops, &out, t->err), &out, "Fish fed");
+	return done(t, ops_feed_fish(t->ops, tool_confirmed(t), &out, t->err), &out, "Fish fed");
 }
 
 const struct tool tool_feed_fish = {
@@ -85,13 +83,12 @@ water_call(struct tool_call *t)
 	int64_t duration = 15;
 	char what[96];
 
-	if (tool_needs_confirm(t))
-		return -EPERM;
 	json_get_string(t->args, "zone", &zone, true, NULL);
 	json_get_int(t->args, "duration", &duration, true, 15);
 	snprintf(what, sizeof(what), "Watering %s for %lld minutes", zone ? zone : "every zone",
 	    (long long)duration);
-	return done(t, ops_water_plants(t->ops, zone, duration, &out, t->err), &out, what);
+	return done(t, ops_water_plants(t->ops, zone, duration, tool_confirmed(t), &out,
+	    t->err), &out, what);
 }
 
 const struct tool tool_water_plants = {
@@ -110,9 +107,7 @@ ev_call(struct tool_call *t, bool start)
 {
 	struct json_object *out = NULL;
 
-	if (tool_needs_confirm(t))
-		return -EPERM;
-	return done(t, ops_ev_charging(t->ops, start, &out, t->err), &out,
+	return done(t, ops_ev_charging(t->ops, start, tool_confirmed(t), &out, t->err), &out,
 	    start ? "EV charging started" : "EV charging stopped");
 }
 

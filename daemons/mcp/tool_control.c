@@ -74,7 +74,7 @@ call(struct tool_call *t)
 	json_get_string(t->args, "device_id", &req.device_id, true, NULL);
 	json_get_string(t->args, "room", &req.room, true, NULL);
 	json_get_string(t->args, "device_type", &req.type, true, NULL);
-	json_get_bool(t->args, "confirm", &req.confirm, true, false);
+	req.confirm = tool_confirmed(t);
 	for (const char *const *k = values; *k != NULL; k++)
 		if (json_object_object_get_ex(t->args, *k, &v))
 			json_object_object_add(props, *k, json_object_get(v));
@@ -82,19 +82,6 @@ call(struct tool_call *t)
 
 	r = ops_control(t->ops, &req, &out, t->err);
 	json_object_put(props);
-	if (r == -EPERM) {
-		char why[OPS_ERRLEN];
-
-		if (t->ops->confirm == OPS_CONFIRM_ALL)
-			snprintf(why, sizeof(why), "this home is configured to confirm every "
-			    "change: ask the user, then repeat the call with confirm: true");
-		else
-			snprintf(why, sizeof(why), "%s", t->err);
-		snprintf(t->err, sizeof(t->err), "Confirmation required: %.300s. Never set "
-		    "confirm: true on your own: only after the user has said yes to this "
-		    "action.", why);
-		return r;
-	}
 	if (r < 0)
 		return r;
 	json_object_object_add(out, "action", json_object_new_string(req.action));

@@ -77,17 +77,13 @@ devices_call(struct tool_call *t)
 	if (cursor != NULL && page_cursor_parse(cursor, &off) < 0)
 		return tool_error(t, "cursor \"%.64s\" is not one list_devices returned: leave it "
 		    "out to start from the first page", cursor);
-	if ((r = ops_devices(t->ops, room, type, &all, t->err)) < 0)
+	if ((r = ops_devices(t->ops, room, type, state, &all, t->err)) < 0)
 		return r;
 	page = json_object_new_array();
 	n = json_object_array_length(all);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *d = json_object_array_get_idx(all, i);
-		const char *st = NULL;
 
-		json_get_string(d, "state", &st, true, "");
-		if (state != NULL && strcmp(st, state) != 0)
-			continue;
 		if (total++ < off || shown >= limit)
 			continue;
 		json_object_array_add(page, compact ? compact_device(d) : json_object_get(d));

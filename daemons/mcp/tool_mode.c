@@ -52,10 +52,8 @@ set_call(struct tool_call *t)
 	struct json_object *out = NULL;
 	int r;
 
-	if (tool_needs_confirm(t))
-		return -EPERM;
 	json_get_string(t->args, "mode", &mode, false, NULL);
-	if ((r = ops_mode_set(t->ops, mode, &out, t->err)) < 0)
+	if ((r = ops_mode_set(t->ops, mode, tool_confirmed(t), &out, t->err)) < 0)
 		return r;
 	t->out = out;
 	t->wrote = true;

@@ -88,7 +88,7 @@ call(struct tool_call *t)
 			return r;
 		devs = json_object_new_array();
 		json_object_array_add(devs, one);
-	} else if ((r = ops_devices(t->ops, room, type, &devs, t->err)) < 0)
+	} else if ((r = ops_devices(t->ops, room, type, NULL, &devs, t->err)) < 0)
 		return r;
 	n = json_object_array_length(devs);
 	if (n == 0) {

@@ -51,19 +51,12 @@ tool_error(struct tool_call *t, const char *fmt, ...)
 }
 
 bool
-tool_needs_confirm(struct tool_call *t)
+tool_confirmed(struct tool_call *t)
 {
 	bool confirm = false;
 
-	if (t->ops->confirm != OPS_CONFIRM_ALL)
-		return false;
 	json_get_bool(t->args, "confirm", &confirm, true, false);
-	if (confirm)
-		return false;
-	tool_error(t, "This change needs the user's confirmation (homectl is configured with "
-	    "confirm = all). Ask the user whether to go ahead; if they agree, call the tool "
-	    "again with confirm: true.");
-	return true;
+	return confirm;
 }
 
 /* The tool's entry for tools/list as the session's protocol revision
@@ -260,6 +253,15 @@ tools_call(struct session *s, struct json_object *params, struct json_object **r
 	}
 	t0 = mono_usec();
 	r = tool->call(&t);
+	if (r == -EPERM) {
+		char why[OPS_ERRLEN];
+
+		/* ops decided; a model is told who may say yes. */
+		snprintf(why, sizeof(why), "%s", t.err);
+		snprintf(t.err, sizeof(t.err), "Confirmation required: %.300s. Never set "
+		    "confirm: true on your own: only after the user has said yes to this "
+		    "action.", why);
+	}
 	if (r < 0) {
 		if (t.err[0] == '\0')
 			snprintf(t.err, sizeof(t.err), "%s failed: %s", tool->name, strerror(-r));

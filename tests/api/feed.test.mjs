@@ -99,7 +99,12 @@ async function mcpCall(db, name, args) {
 	send({ jsonrpc: '2.0', method: 'notifications/initialized' });
 	send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name, arguments: args } });
 	const r = await waitId(2);
+	// Wait for it to go: a homectl-mcp still running would race the next
+	// test's homectl-api (both end overdue sprinklers).
+	const gone = new Promise((res) => p.on('exit', res));
 	p.stdin.end();
+	if (p.exitCode === null && p.signalCode === null)
+		await gone;
 	return r;
 }
 

@@ -40,7 +40,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		log_init("fuzz", LOG_CRIT);
 		if (db_open(":memory:", DB_CREATE, &db) < 0)
 			abort();
-		ops = (struct ops_ctx){ .db = db, .source = OPS_SRC_API, .feed_max_rows = 1000 };
+		ops_ctx_init(&ops, db, NULL, OPS_SRC_API);
+		ops.feed_max_rows = 1000;
 		if (ops_init_home(&ops, true, err) < 0)
 			abort();
 	}

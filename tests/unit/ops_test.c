@@ -111,7 +111,7 @@ test_thermostat_fan_special(void **state)
 	assert_field(h, "living_room_fan", "state", "off");
 
 	/* The fish feeder reports feeding, then idle, in one transaction. */
-	assert_int_equal(ops_feed_fish(&h->ops, &out, err), 0);
+	assert_int_equal(ops_feed_fish(&h->ops, false, &out, err), 0);
 	json_object_put(out);
 	assert_field(h, "kitchen_fish_feeder", "state", "idle");
 	{
@@ -121,16 +121,16 @@ test_thermostat_fan_special(void **state)
 		assert_string_equal(last, "idle,feeding");
 		free(last);
 	}
-	assert_int_equal(ops_water_plants(&h->ops, "back_yard", 30, &out, err), 0);
+	assert_int_equal(ops_water_plants(&h->ops, "back_yard", 30, false, &out, err), 0);
 	json_object_put(out);
 	assert_field(h, "outdoor_sprinkler_back_yard", "state", "on");
 	assert_field(h, "outdoor_sprinkler_back_yard", "properties.duration", "30");
 	assert_field(h, "outdoor_sprinkler_front_yard", "state", "off");
-	assert_int_equal(ops_ev_charging(&h->ops, true, &out, err), 0);
+	assert_int_equal(ops_ev_charging(&h->ops, true, false, &out, err), 0);
 	json_object_put(out);
 	assert_field(h, "outdoor_ev_charger", "state", "charging");
 	assert_field(h, "outdoor_ev_charger", "properties.charging", "1");
-	assert_int_equal(ops_ev_charging(&h->ops, false, &out, err), 0);
+	assert_int_equal(ops_ev_charging(&h->ops, false, false, &out, err), 0);
 	json_object_put(out);
 	assert_field(h, "outdoor_ev_charger", "state", "idle");
 }
@@ -165,7 +165,7 @@ test_modes(void **state)
 	char err[OPS_ERRLEN], *mode;
 
 	/* The seed let the old brightness (80) overwrite the mode's 20. */
-	assert_int_equal(ops_mode_set(&h->ops, "sleep", &out, err), 0);
+	assert_int_equal(ops_mode_set(&h->ops, "sleep", false, &out, err), 0);
 	assert_string_equal(json_object_get_string(json_object_object_get(out, "previous")),
 	    "home");
 	json_object_put(out);
@@ -176,11 +176,11 @@ test_modes(void **state)
 	assert_int_equal(db_mode_get(h->db, &mode), 0);
 	assert_string_equal(mode, "sleep");
 	free(mode);
-	assert_int_equal(ops_mode_set(&h->ops, "home", &out, err), 0);
+	assert_int_equal(ops_mode_set(&h->ops, "home", false, &out, err), 0);
 	json_object_put(out);
 	assert_field(h, "living_room_light_main", "properties.brightness", "75");
 	assert_field(h, "living_room_light_main", "state", "on");
-	assert_int_equal(ops_mode_set(&h->ops, "vacation", &out, err), 0);
+	assert_int_equal(ops_mode_set(&h->ops, "vacation", false, &out, err), 0);
 	json_object_put(out);
 	assert_field(h, "garage_door", "state", "closed");
 	assert_field(h, "front_door_lock", "state", "locked");
@@ -284,15 +284,23 @@ test_other_bad_input(void **state)
 	char err[OPS_ERRLEN], *before = home_digest(h), *after;
 	struct json_object *out = NULL;
 
-	assert_int_equal(ops_mode_set(&h->ops, "party", &out, err), -ENOENT);
+	assert_int_equal(ops_mode_set(&h->ops, "party", false, &out, err), -ENOENT);
 	assert_non_null(strstr(err, "home, away, sleep, vacation"));
 	assert_int_equal(ops_sensor_reading(&h->ops, "humidity", NULL, &out, err), -EINVAL);
 	assert_int_equal(ops_sensor_reading(&h->ops, "temperature", "attic", &out, err), -ENOENT);
-	assert_int_equal(ops_water_plants(&h->ops, NULL, 0, &out, err), -ERANGE);
-	assert_int_equal(ops_water_plants(&h->ops, "moon", 10, &out, err), -EINVAL);
+	assert_int_equal(ops_water_plants(&h->ops, NULL, 0, false, &out, err), -ERANGE);
+	assert_int_equal(ops_water_plants(&h->ops, "moon", 10, false, &out, err), -EINVAL);
 	assert_int_equal(ops_device_get(&h->ops, "nope", &out, err), -ENOENT);
-	assert_int_equal(ops_devices(&h->ops, NULL, "toaster", &out, err), -EINVAL);
+	assert_int_equal(ops_devices(&h->ops, NULL, "toaster", NULL, &out, err), -EINVAL);
+	assert_int_equal(ops_devices(&h->ops, NULL, NULL, "sideways", &out, err), -EINVAL);
 	assert_int_equal(ops_history(&h->ops, -1, 10, NULL, &out, err), -EINVAL);
+	/* Sentences for every front end: no MCP tool or CLI command named. */
+	assert_int_equal(ops_device_get(&h->ops, "zzz", &out, err), -ENOENT);
+	assert_non_null(strstr(err, "unknown device 'zzz'"));
+	assert_null(strstr(err, "list_"));
+	assert_int_equal(ops_devices(&h->ops, "attic", NULL, NULL, &out, err), -ENOENT);
+	assert_non_null(strstr(err, "kitchen"));
+	assert_null(strstr(err, "list_"));
 	assert_null(out);
 	after = home_digest(h);
 	assert_string_equal(before, after);
@@ -313,7 +321,7 @@ test_broken_scene_is_all_or_nothing(void **state)
 	assert_int_equal(db_scene_add(h->db, "party", "living_room_fan", "set", empty), 0);
 	json_object_put(empty);
 	before = home_digest(h);
-	assert_int_equal(ops_mode_set(&h->ops, "party", &out, err), -EINVAL);
+	assert_int_equal(ops_mode_set(&h->ops, "party", false, &out, err), -EINVAL);
 	assert_non_null(strstr(err, "step 2"));
 	after = home_digest(h);
 	assert_string_equal(before, after);
@@ -338,7 +346,7 @@ test_reads(void **state)
 	assert_int_equal(ops_rooms(&h->ops, &out, err), 0);
 	assert_int_equal(json_object_array_length(out), 5);
 	json_object_put(out);
-	assert_int_equal(ops_devices(&h->ops, "living_room", NULL, &out, err), 0);
+	assert_int_equal(ops_devices(&h->ops, "living_room", NULL, NULL, &out, err), 0);
 	assert_int_equal(json_object_array_length(out), 6);
 	json_object_put(out);
 	assert_int_equal(ops_sensor_reading(&h->ops, "temperature", NULL, &out, err), 0);
@@ -347,6 +355,14 @@ test_reads(void **state)
 	assert_int_equal(ops_snapshot(&h->ops, &out, err), 0);
 	assert_int_equal(json_object_array_length(json_object_object_get(out, "devices")), 24);
 	assert_int_equal(json_object_get_int64(json_object_object_get(out, "seq")), 24);
+	json_object_put(out);
+	/* The state filter: with one of the living room's lights on. */
+	json_object_put(control(h, "living_room_light_lamp", "on", NULL, false));
+	json_object_put(control(h, "living_room_light_main", "off", NULL, false));
+	assert_int_equal(ops_devices(&h->ops, "living_room", "light", "on", &out, err), 0);
+	assert_int_equal(json_object_array_length(out), 1);
+	assert_string_equal(json_object_get_string(json_object_object_get(
+	    json_object_array_get_idx(out, 0), "id")), "living_room_light_lamp");
 	json_object_put(out);
 }
 
@@ -363,7 +379,7 @@ test_sprinklers_stop_on_time(void **state)
 	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
 	assert_int_equal(next, -1);
 	assert_int_equal(ended, 0);
-	assert_int_equal(ops_water_plants(&h->ops, NULL, 10, &out, err), 0);
+	assert_int_equal(ops_water_plants(&h->ops, NULL, 10, false, &out, err), 0);
 	json_object_put(out);
 	/* Both run for 10 minutes from now. */
 	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
@@ -385,6 +401,104 @@ test_sprinklers_stop_on_time(void **state)
 		assert_string_equal(src, "api");
 		free(src);
 	}
+}
+
+/* confirm = all: every write entry point refuses without the caller's yes
+ * and changes nothing; with it, each goes ahead; reads never ask, and the
+ * end of a timed run asks no one. */
+static void
+test_confirm_all(void **state)
+{
+	struct home *h = *state;
+	struct ops_control req = { .device_id = "kitchen_light_main", .action = "toggle" };
+	struct json_object *out = NULL;
+	char err[OPS_ERRLEN], *before, *after;
+	int64_t next;
+	int ended;
+
+	h->ops.confirm = OPS_CONFIRM_ALL;
+	before = home_digest(h);
+	assert_int_equal(ops_control(&h->ops, &req, &out, err), -EPERM);
+	assert_non_null(strstr(err, "confirm"));
+	assert_int_equal(ops_mode_set(&h->ops, "away", false, &out, err), -EPERM);
+	assert_int_equal(ops_feed_fish(&h->ops, false, &out, err), -EPERM);
+	assert_int_equal(ops_water_plants(&h->ops, NULL, 5, false, &out, err), -EPERM);
+	assert_int_equal(ops_ev_charging(&h->ops, true, false, &out, err), -EPERM);
+	assert_null(out);
+	after = home_digest(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* A mistake is still a mistake first: nobody is asked to confirm it. */
+	assert_int_equal(ops_mode_set(&h->ops, "party", false, &out, err), -ENOENT);
+	assert_int_equal(ops_stats(&h->ops, &out, err), 0);
+	json_object_put(out);
+
+	req.confirm = true;
+	assert_int_equal(ops_control(&h->ops, &req, &out, err), 0);
+	json_object_put(out);
+	assert_int_equal(ops_mode_set(&h->ops, "away", true, &out, err), 0);
+	json_object_put(out);
+	assert_int_equal(ops_feed_fish(&h->ops, true, &out, err), 0);
+	json_object_put(out);
+	assert_int_equal(ops_ev_charging(&h->ops, true, true, &out, err), 0);
+	json_object_put(out);
+	assert_int_equal(ops_water_plants(&h->ops, "back_yard", 5, true, &out, err), 0);
+	json_object_put(out);
+	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET properties = json_set("
+	    "properties, '$.started_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-6 minutes'))"
+	    " WHERE id = 'outdoor_sprinkler_back_yard'"), 0);
+	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
+	assert_int_equal(ended, 1);
+	assert_field(h, "outdoor_sprinkler_back_yard", "state", "off");
+}
+
+/* confirm = opening: a scene step that opens the home asks like any
+ * request (ops never answers yes for its caller); none: nothing asks. */
+static void
+test_confirm_scene_that_opens(void **state)
+{
+	struct home *h = *state;
+	struct json_object *out = NULL;
+	char err[OPS_ERRLEN], *before, *after;
+
+	json_object_put(control(h, "front_door_lock", "lock", NULL, false));
+	assert_int_equal(db_mode_add(h->db, "open_house", "unlocks the front door", 9), 0);
+	assert_int_equal(db_scene_add(h->db, "open_house", "front_door_lock", "unlock", NULL), 0);
+	before = home_digest(h);
+	assert_int_equal(ops_mode_set(&h->ops, "open_house", false, &out, err), -EPERM);
+	assert_non_null(strstr(err, "opens the home"));
+	after = home_digest(h);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(ops_mode_set(&h->ops, "open_house", true, &out, err), 0);
+	json_object_put(out);
+	assert_field(h, "front_door_lock", "state", "unlocked");
+
+	h->ops.confirm = OPS_CONFIRM_NONE;
+	json_object_put(control(h, "front_door_lock", "lock", NULL, false));
+	json_object_put(control(h, "front_door_lock", "unlock", NULL, false));
+	assert_field(h, "front_door_lock", "state", "unlocked");
+}
+
+/* One errno, one HTTP status, for every front end that speaks HTTP. */
+static void
+test_status(void **state)
+{
+	const char *code;
+
+	(void)state;
+	assert_int_equal(ops_status(-ENOENT, &code), 404);
+	assert_string_equal(code, "not_found");
+	assert_int_equal(ops_status(-EINVAL, &code), 422);
+	assert_string_equal(code, "invalid_value");
+	assert_int_equal(ops_status(-ERANGE, &code), 422);
+	assert_int_equal(ops_status(-EPERM, &code), 403);
+	assert_string_equal(code, "confirmation_required");
+	assert_int_equal(ops_status(-EBUSY, &code), 503);
+	assert_int_equal(ops_status(-EIO, &code), 500);
+	assert_string_equal(code, "internal");
 }
 
 static void
@@ -416,6 +530,9 @@ main(void)
 		HOME_TEST(test_broken_scene_is_all_or_nothing),
 		HOME_TEST(test_reads),
 		HOME_TEST(test_sprinklers_stop_on_time),
+		HOME_TEST(test_confirm_all),
+		HOME_TEST(test_confirm_scene_that_opens),
+		cmocka_unit_test(test_status),
 		HOME_TEST(test_pruning),
 	};
 

@@ -20,7 +20,7 @@ home_setup(struct home *h, bool demo)
 	assert_non_null(mkdtemp(h->dir));
 	snprintf(h->path, sizeof(h->path), "%s/home.db", h->dir);
 	assert_int_equal(db_open(h->path, DB_CREATE, &h->db), 0);
-	h->ops = (struct ops_ctx){ .db = h->db, .source = OPS_SRC_API };
+	ops_ctx_init(&h->ops, h->db, NULL, OPS_SRC_API);
 	if (ops_init_home(&h->ops, demo, err) != 0)
 		fail_msg("init: %s", err);
 }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Store } from '../../web/js/store.js';
-import { normalizeTypes, opensHome, stateLabel } from '../../web/js/model.js';
+import { normalizeTypes, stateLabel } from '../../web/js/model.js';
 import { propValue, relTime } from '../../web/js/format.js';
 
 const dev = (id, state, extra = {}) => ({ id, name: id, type: 'light', room: 'r', state,
@@ -80,16 +80,6 @@ test('the model from /api/types drives the controls', () => {
 	assert.equal(l.prop('brightness').max, 100);
 	assert.equal(l.prop('power').readOnly, true);
 	assert.ok(types.has('lock'), 'types the server did not list come from the built-in copy');
-});
-
-test('opening the home needs confirmation, like model_opens_home()', () => {
-	assert.ok(opensHome('lock', { state: 'locked' }, 'unlock'));
-	assert.ok(opensHome('lock', { state: 'locked' }, 'toggle'));
-	assert.ok(!opensHome('lock', { state: 'unlocked' }, 'lock'));
-	assert.ok(opensHome('garage', { state: 'closed' }, 'open'));
-	assert.ok(opensHome('garage', { state: 'closed' }, 'set', { position: 30 }));
-	assert.ok(!opensHome('garage', { state: 'open' }, 'close'));
-	assert.ok(!opensHome('blinds', { state: 'closed' }, 'open'));
 });
 
 test('values read in human terms', () => {

@@ -8,7 +8,7 @@ import { Store } from './store.js';
 import { buildCard } from './cards.js';
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
-import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE, opensHome,
+import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE,
 	stateLabel, words } from './model.js';
 import { relTime, absTime, clock, propValue } from './format.js';
 
@@ -265,33 +265,39 @@ class Dashboard {
 
 	// ---- controls ----
 
+	// Which changes need the user's yes is the server's rule (common/ops):
+	// the dashboard sends, and when the answer is confirmation_required it
+	// asks and sends again with confirm: true.
+	async confirmed(send, title, text, okText) {
+		try {
+			return await send(false);
+		} catch (e) {
+			if (e.code !== 'confirmation_required')
+				throw e;
+			if (!await confirmDialog(title, text, okText))
+				return null;
+			return send(true);
+		}
+	}
+
 	async act(device, action, props) {
 		const type = device.type;
+		const name = device.name || device.id;
 		const body = { action };
 		if (props)
 			body.properties = props;
-		if (opensHome(type, device, action, props)) {
-			const what = type === 'lock' ? 'Unlock' : 'Open';
-			const ok = await confirmDialog(`${what} ${device.name || device.id}?`,
-				type === 'lock' ? 'This unlocks the door: anyone can open it.' :
-				'This opens the garage door to the outside.', what);
-			if (!ok)
-				return;
-			body.confirm = true;
-		}
+		// Words for the person; whether to ask at all is the server's answer.
+		const text = type === 'lock' && device.state === 'locked' && action !== 'lock' ?
+			'This unlocks the door: anyone can open it.' :
+			type === 'garage' && device.state === 'closed' && action !== 'close' ?
+				'This opens the garage door to the outside.' : 'This home asks before every change.';
 		try {
-			let res;
-			try {
-				res = await this.api.post(`/api/devices/${encodeURIComponent(device.id)}/actions`, body);
-			} catch (e) {
-				// The server may ask for confirmation of more than we know of.
-				if (e.code !== 'confirmation_required' || body.confirm)
-					throw e;
-				if (!await confirmDialog('Confirm this action', e.message, 'Confirm'))
-					return;
-				body.confirm = true;
-				res = await this.api.post(`/api/devices/${encodeURIComponent(device.id)}/actions`, body);
-			}
+			const res = await this.confirmed((confirm) =>
+				this.api.post(`/api/devices/${encodeURIComponent(device.id)}/actions`,
+					confirm ? { ...body, confirm: true } : body),
+			`${words(action)} ${name}?`, text, words(action));
+			if (!res)
+				return;
 			for (const d of res.devices || []) {
 				if (this.store.offer(d)) {
 					const card = this.cards.get(d.id);
@@ -308,7 +314,13 @@ class Dashboard {
 
 	async setMode(name) {
 		try {
-			const res = await this.api.put('/api/mode', { mode: name });
+			const res = await this.confirmed((confirm) =>
+				this.api.put('/api/mode', confirm ? { mode: name, confirm: true } : { mode: name }),
+			`Switch to ${words(name)}?`, 'This home asks before every change.', 'Switch');
+			if (!res) {
+				this.renderMode();
+				return;
+			}
 			if (res.mode && this.status !== 'connected') {
 				this.store.mode = res.mode;
 				this.renderMode();

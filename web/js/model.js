@@ -179,19 +179,3 @@ export function roomName(device) {
 }
 
 export { ROOM_HOUSE, words };
-
-// Does this request open the home (unlock, open the garage)? Mirrors
-// model_opens_home() so the dashboard can ask before sending.
-export function opensHome(type, device, action, props) {
-	if (type === 'lock')
-		return action === 'unlock' || (action === 'toggle' && device.state === 'locked');
-	if (type === 'garage') {
-		if (action === 'open')
-			return true;
-		if (action === 'toggle')
-			return device.state === 'closed';
-		if (action === 'set')
-			return (props && props.position > 0) || false;
-	}
-	return false;
-}
