@@ -5,6 +5,8 @@
  * times). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +14,39 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "jsonutil.h"
 #include "log.h"
+#include "model.h"
 #include "util.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
-/* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
- * i + 1.  Never edit a released step; add one. */
-static const char *const MIGRATIONS[] = {
-	/* 0 -> 1: the home, the change feed and its triggers, tokens. */
+/* Triggers put every committed change in the feed, in the same transaction,
+ * whoever wrote it: homectl or the sqlite3 shell.  A foreign writer does not
+ * set updated_at; the update trigger does it for them. */
+#define FEED_TRIGGERS \
+	"CREATE TRIGGER devices_feed_insert AFTER INSERT ON devices BEGIN" \
+	"  INSERT INTO changes(kind, device_id, state, properties)" \
+	"  VALUES ('device', NEW.id, NEW.state, NEW.properties);" \
+	"END;" \
+	"CREATE TRIGGER devices_feed_update AFTER UPDATE ON devices" \
+	"  WHEN NEW.state IS NOT OLD.state OR NEW.properties IS NOT OLD.properties" \
+	"    OR NEW.name IS NOT OLD.name OR NEW.room IS NOT OLD.room BEGIN" \
+	"  INSERT INTO changes(kind, device_id, state, properties)" \
+	"  VALUES ('device', NEW.id, NEW.state, NEW.properties);" \
+	"  UPDATE devices SET updated_at = " NOW_SQL \
+	"  WHERE id = NEW.id AND updated_at IS OLD.updated_at;" \
+	"END;" \
+	"CREATE TRIGGER devices_feed_delete AFTER DELETE ON devices BEGIN" \
+	"  INSERT INTO changes(kind, device_id) VALUES ('device_removed', OLD.id);" \
+	"END;" \
+	"CREATE TRIGGER home_feed_update AFTER UPDATE OF mode ON home" \
+	"  WHEN NEW.mode IS NOT OLD.mode BEGIN" \
+	"  INSERT INTO changes(kind, mode) VALUES ('mode', NEW.mode);" \
+	"END;"
+
+/* 0 -> 1: the home, the change feed and its triggers, tokens. */
+static const char SCHEMA_1[] =
 	"CREATE TABLE rooms ("
 	"  id TEXT PRIMARY KEY,"
 	"  name TEXT NOT NULL,"
@@ -64,34 +90,153 @@ static const char *const MIGRATIONS[] = {
 	"  mode TEXT);"
 	"CREATE INDEX changes_device ON changes(device_id, seq);"
 	"CREATE INDEX changes_at ON changes(at);"
-	/* Triggers put every committed change in the feed, in the same
-	 * transaction, whoever wrote it: homectl or the sqlite3 shell. */
-	"CREATE TRIGGER devices_feed_insert AFTER INSERT ON devices BEGIN"
-	"  INSERT INTO changes(kind, device_id, state, properties)"
-	"  VALUES ('device', NEW.id, NEW.state, NEW.properties);"
-	"END;"
-	"CREATE TRIGGER devices_feed_update AFTER UPDATE ON devices"
-	"  WHEN NEW.state IS NOT OLD.state OR NEW.properties IS NOT OLD.properties"
-	"    OR NEW.name IS NOT OLD.name OR NEW.room IS NOT OLD.room BEGIN"
-	"  INSERT INTO changes(kind, device_id, state, properties)"
-	"  VALUES ('device', NEW.id, NEW.state, NEW.properties);"
-	/* A foreign writer does not set updated_at; do it for them. */
-	"  UPDATE devices SET updated_at = " NOW_SQL
-	"  WHERE id = NEW.id AND updated_at IS OLD.updated_at;"
-	"END;"
-	"CREATE TRIGGER devices_feed_delete AFTER DELETE ON devices BEGIN"
-	"  INSERT INTO changes(kind, device_id) VALUES ('device_removed', OLD.id);"
-	"END;"
-	"CREATE TRIGGER home_feed_update AFTER UPDATE OF mode ON home"
-	"  WHEN NEW.mode IS NOT OLD.mode BEGIN"
-	"  INSERT INTO changes(kind, mode) VALUES ('mode', NEW.mode);"
-	"END;"
+	FEED_TRIGGERS
 	"CREATE TABLE tokens ("
 	"  name TEXT PRIMARY KEY,"
 	"  hash TEXT NOT NULL UNIQUE,"
 	"  created_at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
-	"  last_used TEXT);",
+	"  last_used TEXT);";
+
+/* 1 -> 2: the schema forbids what a reader cannot use.  Version 1 let a
+ * foreign writer (the sqlite3 shell) store a NULL id (TEXT PRIMARY KEY
+ * allows it), a type no code knows, a number where a name belongs...  Each
+ * table gets named CHECK constraints (a refused write says which rule it
+ * broke) built from the rules below, and the expression of each rule also
+ * picks, during the migration, the old rows that break it: those move to the
+ * quarantine table with the reason and the row as JSON, so nothing is lost
+ * without a word.  The readers check the same things again: a database can
+ * still be written with checks off (PRAGMA ignore_check_constraints) or by a
+ * homectl of schema 1.
+ *
+ * Every expression is wrapped in coalesce(..., 0) where it is used: SQLite
+ * lets a CHECK that evaluates to NULL pass.  The type, state and action
+ * lists come from the model table (common/model.c) when the migration runs:
+ * a new device type, state or action needs a migration that calls
+ * schema_rebuild() again (a unit test compares the stored schema with the
+ * model, so forgetting it fails the build's tests). */
+struct rule {
+	const char *name;	/* the CHECK's name, in SQLite's error message */
+	const char *expr;	/* true for a row that keeps the rule; NULL: built */
+	const char *why;	/* the quarantine's reason for one that does not */
 };
+
+#define IS_TEXT(c) "typeof(" c ") = 'text'"
+#define IS_ID(c) "typeof(" c ") = 'text' AND length(" c ") > 0"
+#define IS_OBJECT(c) \
+	"CASE WHEN typeof(" c ") = 'text' AND json_valid(" c ") THEN json_type(" c ") = 'object'" \
+	" ELSE 0 END"
+/* A column's value as JSON can hold it: json_object() refuses blobs. */
+#define AS_JSON(c) "CASE typeof(" c ") WHEN 'blob' THEN 'x''' || hex(" c ") || '''' ELSE " c " END"
+
+struct table {
+	const char *name;
+	const char *cols;		/* column definitions, rules apart */
+	const char *const *names;	/* its columns, NULL-ended */
+	const struct rule *rules;	/* ends with name == NULL */
+};
+
+static const struct rule ROOM_RULES[] = {
+	{ "room_id", IS_ID("id"), "id is not a non-empty string" },
+	{ "room_name", IS_TEXT("name"), "name is not a string" },
+	{ "room_position", "typeof(position) = 'integer'", "position is not an integer" },
+	{ NULL, NULL, NULL }
+};
+static const struct rule DEVICE_RULES[] = {
+	{ "device_id", IS_ID("id"), "id is not a non-empty string" },
+	{ "device_name", IS_TEXT("name"), "name is not a string" },
+	{ "device_type", NULL, "type is not a device type of the model" },
+	{ "device_room", "room IS NULL OR typeof(room) = 'text'", "room is not a string" },
+	{ "device_state", NULL, "state is not one of its type's states" },
+	{ "device_properties", IS_OBJECT("properties"), "properties is not a JSON object" },
+	{ "device_updated_at", IS_TEXT("updated_at"), "updated_at is not a string" },
+	{ NULL, NULL, NULL }
+};
+static const struct rule MODE_RULES[] = {
+	{ "mode_name", IS_ID("name"), "name is not a non-empty string" },
+	{ "mode_description", IS_TEXT("description"), "description is not a string" },
+	{ "mode_position", "typeof(position) = 'integer'", "position is not an integer" },
+	{ NULL, NULL, NULL }
+};
+static const struct rule SCENE_RULES[] = {
+	{ "scene_mode", IS_ID("mode"), "mode is not a non-empty string" },
+	{ "scene_step", "typeof(step) = 'integer'", "step is not an integer" },
+	{ "scene_device", IS_ID("device_id"), "device_id is not a non-empty string" },
+	{ "scene_action", NULL, "action is not an action of the model" },
+	{ "scene_properties", IS_OBJECT("properties"), "properties is not a JSON object" },
+	{ NULL, NULL, NULL }
+};
+static const struct rule HOME_RULES[] = {
+	{ "home_id", "id = 1", "id is not 1" },
+	{ "home_mode", IS_ID("mode"), "mode is not a non-empty string" },
+	{ "home_updated_at", IS_TEXT("updated_at"), "updated_at is not a string" },
+	{ NULL, NULL, NULL }
+};
+static const struct rule CHANGE_RULES[] = {
+	{ "change_at", IS_TEXT("at"), "at is not a string" },
+	{ "change_source", IS_TEXT("source"), "source is not a string" },
+	{ "change_kind",
+	    "CASE kind"
+	    " WHEN 'device' THEN " IS_ID("device_id") " AND " IS_TEXT("state") " AND ("
+	    IS_OBJECT("properties") ")"
+	    " WHEN 'device_removed' THEN " IS_ID("device_id")
+	    " WHEN 'mode' THEN " IS_ID("mode")
+	    " ELSE 0 END",
+	    "kind is not device, device_removed or mode with the fields it needs" },
+	{ NULL, NULL, NULL }
+};
+static const struct rule TOKEN_RULES[] = {
+	{ "token_name", IS_ID("name"), "name is not a non-empty string" },
+	{ "token_hash", IS_TEXT("hash") " AND length(hash) = 64", "hash is not 64 characters" },
+	{ "token_created_at", IS_TEXT("created_at"), "created_at is not a string" },
+	{ "token_last_used", "last_used IS NULL OR typeof(last_used) = 'text'",
+	    "last_used is not a string" },
+	{ NULL, NULL, NULL }
+};
+
+#define COLS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+/* In the order they are rebuilt: a table after those it references. */
+static const struct table TABLES_2[] = {
+	{ "rooms", "id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL,"
+	    " position INTEGER NOT NULL DEFAULT 0",
+	    COLS("id", "name", "position"), ROOM_RULES },
+	{ "devices", "id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,"
+	    " room TEXT REFERENCES rooms(id) ON DELETE SET NULL, state TEXT NOT NULL,"
+	    " properties TEXT NOT NULL DEFAULT '{}',"
+	    " updated_at TEXT NOT NULL DEFAULT (" NOW_SQL ")",
+	    COLS("id", "name", "type", "room", "state", "properties", "updated_at"),
+	    DEVICE_RULES },
+	{ "modes", "name TEXT PRIMARY KEY NOT NULL, description TEXT NOT NULL,"
+	    " position INTEGER NOT NULL DEFAULT 0",
+	    COLS("name", "description", "position"), MODE_RULES },
+	{ "scenes", "mode TEXT NOT NULL REFERENCES modes(name) ON DELETE CASCADE,"
+	    " step INTEGER NOT NULL,"
+	    " device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	    " action TEXT NOT NULL, properties TEXT NOT NULL DEFAULT '{}',"
+	    " PRIMARY KEY (mode, step)",
+	    COLS("mode", "step", "device_id", "action", "properties"), SCENE_RULES },
+	{ "home", "id INTEGER PRIMARY KEY, mode TEXT NOT NULL,"
+	    " updated_at TEXT NOT NULL DEFAULT (" NOW_SQL ")",
+	    COLS("id", "mode", "updated_at"), HOME_RULES },
+	/* AUTOINCREMENT: a seq is never reused (schema_rebuild carries the
+	 * counter over to the new table). */
+	{ "changes", "seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	    " source TEXT NOT NULL DEFAULT 'unknown', kind TEXT NOT NULL, device_id TEXT,"
+	    " state TEXT, properties TEXT, mode TEXT",
+	    COLS("seq", "at", "source", "kind", "device_id", "state", "properties", "mode"),
+	    CHANGE_RULES },
+	{ "tokens", "name TEXT PRIMARY KEY NOT NULL, hash TEXT NOT NULL UNIQUE,"
+	    " created_at TEXT NOT NULL DEFAULT (" NOW_SQL "), last_used TEXT",
+	    COLS("name", "hash", "created_at", "last_used"), TOKEN_RULES },
+};
+
+/* What the rebuilt tables get back after the copy. */
+static const char INDEXES_2[] =
+	"CREATE INDEX devices_room ON devices(room);"
+	"CREATE INDEX changes_device ON changes(device_id, seq);"
+	"CREATE INDEX changes_at ON changes(at);"
+	FEED_TRIGGERS;
 
 /* Every statement db.c runs more than once, prepared on first use. */
 enum query {
@@ -106,8 +251,9 @@ enum query {
 	Q_COUNT
 };
 
+/* The rowid last: bad_data names a row by it. */
 #define DEVICE_COLS \
-	"d.id, d.name, d.type, d.room, r.name, d.state, d.properties, d.updated_at"
+	"d.id, d.name, d.type, d.room, r.name, d.state, d.properties, d.updated_at, d.rowid"
 #define DEVICE_FROM \
 	" FROM devices d LEFT JOIN rooms r ON r.id = d.room"
 #define DEVICE_ORDER " ORDER BY r.position IS NULL, r.position, d.room, d.type, d.id"
@@ -119,8 +265,8 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_ROLLBACK] = "ROLLBACK",
 	[Q_DATA_VERSION] = "PRAGMA data_version",
 	[Q_ROOM_ADD] = "INSERT INTO rooms(id, name, position) VALUES (?1, ?2, ?3)",
-	[Q_ROOMS] = "SELECT r.id, r.name, (SELECT count(*) FROM devices d WHERE d.room = r.id)"
-		    " FROM rooms r ORDER BY r.position, r.id",
+	[Q_ROOMS] = "SELECT r.id, r.name, (SELECT count(*) FROM devices d WHERE d.room = r.id),"
+		    " r.rowid FROM rooms r ORDER BY r.position, r.id",
 	[Q_ROOM_EXISTS] = "SELECT 1 FROM rooms WHERE id = ?1",
 	[Q_DEVICE_ADD] = "INSERT INTO devices(id, name, type, room, state, properties)"
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -131,19 +277,19 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_DEVICE_UPDATE] = "UPDATE devices SET state = ?2, properties = ?3,"
 			    " updated_at = " NOW_SQL " WHERE id = ?1"
 			    " AND (state IS NOT ?2 OR properties IS NOT ?3)",
-	[Q_DEVICE_IDS] = "SELECT id FROM devices ORDER BY id",
+	[Q_DEVICE_IDS] = "SELECT id, rowid FROM devices ORDER BY id",
 	[Q_MODE_ADD] = "INSERT INTO modes(name, description, position) VALUES (?1, ?2, ?3)",
 	[Q_SCENE_ADD] = "INSERT INTO scenes(mode, step, device_id, action, properties)"
 			" VALUES (?1, (SELECT count(*) FROM scenes WHERE mode = ?1), ?2, ?3, ?4)",
-	[Q_MODE_GET] = "SELECT mode FROM home WHERE id = 1",
+	[Q_MODE_GET] = "SELECT mode, rowid FROM home WHERE id = 1",
 	[Q_MODE_SET] = "UPDATE home SET mode = ?1, updated_at = " NOW_SQL " WHERE id = 1",
 	[Q_MODE_INIT] = "INSERT OR IGNORE INTO home(id, mode) VALUES (1, ?1)",
-	[Q_MODES] = "SELECT name, description FROM modes ORDER BY position, name",
-	[Q_MODE_ONE] = "SELECT name, description FROM modes WHERE name = ?1",
-	[Q_SCENE] = "SELECT device_id, action, properties FROM scenes WHERE mode = ?1"
+	[Q_MODES] = "SELECT name, description, rowid FROM modes ORDER BY position, name",
+	[Q_MODE_ONE] = "SELECT name, description, rowid FROM modes WHERE name = ?1",
+	[Q_SCENE] = "SELECT device_id, action, properties, rowid FROM scenes WHERE mode = ?1"
 		    " ORDER BY step",
 	[Q_CHANGES] = "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
-		      " c.properties, c.mode, d.name, d.type, d.room, r.name"
+		      " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid"
 		      " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
 		      " LEFT JOIN rooms r ON r.id = d.room"
 		      " WHERE c.seq > ?1 AND (?2 IS NULL OR c.device_id = ?2)"
@@ -156,14 +302,18 @@ static const char *const SQL[Q_COUNT] = {
 			" '-' || ?1 || ' seconds')",
 	[Q_TOKEN_ADD] = "INSERT INTO tokens(name, hash) VALUES (?1, ?2)",
 	[Q_TOKEN_REMOVE] = "DELETE FROM tokens WHERE name = ?1",
-	[Q_TOKENS] = "SELECT name, created_at, last_used FROM tokens ORDER BY name",
-	[Q_TOKEN_FIND] = "SELECT name FROM tokens WHERE hash = ?1",
+	[Q_TOKENS] = "SELECT name, created_at, last_used, rowid FROM tokens ORDER BY name",
+	[Q_TOKEN_FIND] = "SELECT name, rowid FROM tokens WHERE hash = ?1",
 };
 
 struct db {
 	sqlite3 *h;
 	char *path;
 	sqlite3_stmt *stmt[Q_COUNT];
+	int quarantined;		/* rows the migrations moved aside */
+	uint64_t bad_logged;		/* mono_usec of the last "bad row" line */
+	unsigned long bad_quiet;	/* bad rows skipped since, not logged */
+	int64_t change_seq;		/* the last feed row read, good or bad */
 };
 
 /* Returns the cached statement for q, reset and with its bindings cleared,
@@ -226,106 +376,409 @@ exec_done(struct db *db, sqlite3_stmt *st, const char *what)
 	return rc == SQLITE_DONE ? 0 : fail(db, what, rc);
 }
 
-static struct json_object *
-col_string(sqlite3_stmt *st, int i)
+/* ---- reading rows someone else may have written ----
+ * The schema forbids what the code cannot use, but a row can still come
+ * from a homectl of an older schema or a writer with the checks off
+ * (PRAGMA ignore_check_constraints, writable_schema).  So every reader takes
+ * a column only when it holds what it must: text that is UTF-8 (it goes to
+ * browsers and models as JSON), a type the model knows, a state of that
+ * type, a JSON object of properties.  A row that does not is skipped, as if
+ * it were not there, and said in the log. */
+
+/* At most one line a minute per connection: a bad device row is met on
+ * every list, and the log must not become the next problem. */
+#define BAD_LOG_USEC (60 * (uint64_t)1000000)
+
+/* Says that a row (by its rowid: its values are whatever someone wrote, not
+ * for the log) was skipped, or a value dropped, for why. */
+static void
+bad_data(struct db *db, const char *table, int64_t rowid, const char *why)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
+	uint64_t now = mono_usec();
 
-	return s == NULL ? NULL : json_object_new_string((const char *)s);
-}
-
-/* Parses a properties column; a foreign writer may have stored anything the
- * CHECK allowed (any valid JSON), so a non-object becomes {}. */
-static struct json_object *
-col_props(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-	struct json_object *o = s ? json_tokener_parse(s) : NULL;
-
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		o = json_object_new_object();
+	if (db->bad_logged != 0 && now - db->bad_logged < BAD_LOG_USEC) {
+		db->bad_quiet++;
+		return;
 	}
-	return o;
+	log_warnx("db: %s: %s rowid %" PRId64 " skipped: %s (%lu more not logged for a minute);"
+	    " fix or delete it with sqlite3", db->path, table, rowid, why, db->bad_quiet);
+	db->bad_logged = now;
+	db->bad_quiet = 0;
 }
 
-/* A device object from a row of DEVICE_COLS starting at column 0. */
-static struct json_object *
-device_from_row(sqlite3_stmt *st)
+/* Column i as a string, or NULL when it is NULL.  *bad is set when it holds
+ * anything else: a number or blob, a NUL inside, bytes that are not UTF-8.
+ * Borrowed: valid until the next step or reset of st. */
+static const char *
+col_text(sqlite3_stmt *st, int i, bool *bad)
 {
-	struct json_object *d = json_object_new_object();
+	const unsigned char *s;
+	size_t n;
 
-	json_object_object_add(d, "id", col_string(st, 0));
-	json_object_object_add(d, "name", col_string(st, 1));
-	json_object_object_add(d, "type", col_string(st, 2));
-	json_object_object_add(d, "room", col_string(st, 3));
-	json_object_object_add(d, "room_name", col_string(st, 4));
-	json_object_object_add(d, "state", col_string(st, 5));
-	json_object_object_add(d, "properties", col_props(st, 6));
-	json_object_object_add(d, "updated_at", col_string(st, 7));
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	if (sqlite3_column_type(st, i) != SQLITE_TEXT ||
+	    (s = sqlite3_column_text(st, i)) == NULL) {
+		*bad = true;
+		return NULL;
+	}
+	n = (size_t)sqlite3_column_bytes(st, i);
+	if (strlen((const char *)s) != n || !utf8_valid(s, n)) {
+		*bad = true;
+		return NULL;
+	}
+	return (const char *)s;
+}
+
+/* A JSON string or null for s. */
+static struct json_object *
+jstring(const char *s)
+{
+	return s == NULL ? NULL : json_object_new_string(s);
+}
+
+/* Parses a properties column into a new object (caller puts), or NULL when
+ * it is not a JSON object.  A null value is dropped (code printing a
+ * property expects one), and so is a property of type t (may be NULL:
+ * unknown) with a value of the wrong kind, a string where the model says
+ * number; the device stays usable and its next write stores the rest.
+ * Other keys are kept: they harm no reader. */
+static struct json_object *
+props_parse(struct db *db, const char *s, const struct model_type *t, const char *table,
+    int64_t rowid)
+{
+	struct json_object *o, *keep;
+	const struct model_prop *p;
+	char err[128];
+	bool dropped = false;
+
+	if (s == NULL || (o = json_parse_strict(s, strlen(s), err, sizeof(err))) == NULL)
+		return NULL;
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	keep = json_object_new_object();
+	json_object_object_foreach(o, key, v) {
+		p = t != NULL ? model_prop_find(t, key) : NULL;
+		if (v == NULL || (p != NULL && !model_value_fits(p, v))) {
+			dropped = true;
+			continue;
+		}
+		json_object_object_add(keep, key, json_object_get(v));
+	}
+	json_object_put(o);
+	if (dropped)
+		bad_data(db, table, rowid, "a property value of the wrong kind (dropped, row kept)");
+	return keep;
+}
+
+/* A device object from a row of DEVICE_COLS starting at column 0, or NULL
+ * (logged) when the row is bad. */
+static struct json_object *
+device_from_row(struct db *db, sqlite3_stmt *st)
+{
+	const char *f[8], *why = NULL;
+	const struct model_type *t = NULL;
+	struct json_object *d, *props = NULL;
+	int64_t rowid = sqlite3_column_int64(st, 8);
+	bool bad = false;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		f[i] = col_text(st, i, &bad);
+	if (bad)
+		why = "a field that is not UTF-8 text";
+	else if (f[0] == NULL || f[0][0] == '\0')
+		why = "no id";
+	else if (f[1] == NULL)
+		why = "no name";
+	else if ((t = model_type_find(f[2])) == NULL)
+		why = "a type the model does not know";
+	else if (!model_has_state(t, f[5]))
+		why = "a state its type does not have";
+	else if (f[7] == NULL)
+		why = "no updated_at";
+	else if ((props = props_parse(db, f[6], t, "devices", rowid)) == NULL)
+		why = "properties that are not a JSON object";
+	if (why != NULL) {
+		bad_data(db, "devices", rowid, why);
+		return NULL;
+	}
+	d = json_object_new_object();
+	json_object_object_add(d, "id", jstring(f[0]));
+	json_object_object_add(d, "name", jstring(f[1]));
+	json_object_object_add(d, "type", jstring(f[2]));
+	json_object_object_add(d, "room", jstring(f[3]));
+	json_object_object_add(d, "room_name", jstring(f[4]));
+	json_object_object_add(d, "state", jstring(f[5]));
+	json_object_object_add(d, "properties", props);
+	json_object_object_add(d, "updated_at", jstring(f[7]));
 	return d;
 }
 
-/* Runs st and collects one JSON value per row, made by row(st), into a new
- * array (*out, caller puts). */
+/* Runs st and collects one JSON value per good row, made by row(db, st),
+ * into a new array (*out, caller puts).  row returns NULL for a bad row
+ * (logged there), which is left out.  *nread (may be NULL) gets the number
+ * of rows read, good or bad. */
 static int
-collect(struct db *db, sqlite3_stmt *st, struct json_object *(*row)(sqlite3_stmt *),
-    const char *what, struct json_object **out)
+collect(struct db *db, sqlite3_stmt *st,
+    struct json_object *(*row)(struct db *, sqlite3_stmt *), const char *what,
+    struct json_object **out, int64_t *nread)
 {
-	struct json_object *a = json_object_new_array();
+	struct json_object *a = json_object_new_array(), *o;
+	int64_t n = 0;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_array_add(a, row(st));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		if ((o = row(db, st)) != NULL)
+			json_object_array_add(a, o);
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_object_put(a);
 		return fail(db, what, rc);
 	}
 	*out = a;
+	if (nread != NULL)
+		*nread = n;
 	return 0;
 }
+
+/* Runs sql (any number of statements); logs and returns -EIO on error. */
+static int
+exec_sql(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	log_warnx("db: %s: %s", db->path, msg ? msg : sqlite3_errmsg(db->h));
+	sqlite3_free(msg);
+	return -EIO;
+}
+
+/* "'a', 'b', 'c'" for a NULL-ended list. */
+static void
+sql_list(sqlite3_str *s, const char *const *list)
+{
+	for (size_t i = 0; list[i] != NULL; i++)
+		sqlite3_str_appendf(s, "%s%Q", i ? ", " : "", list[i]);
+}
+
+/* The expression of rule r, as a new string (sqlite3_free), or NULL. */
+static char *
+rule_expr(const struct rule *r)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	const struct model_type *t;
+
+	if (r->expr != NULL) {
+		sqlite3_str_appendall(s, r->expr);
+	} else if (strcmp(r->name, "device_type") == 0) {
+		sqlite3_str_appendall(s, "type IN (");
+		sql_list(s, model_type_names);
+		sqlite3_str_appendall(s, ")");
+	} else if (strcmp(r->name, "device_state") == 0) {
+		sqlite3_str_appendall(s, "CASE type");
+		for (t = model_types; t->name != NULL; t++) {
+			sqlite3_str_appendf(s, " WHEN %Q THEN state IN (", t->name);
+			sql_list(s, t->states);
+			sqlite3_str_appendall(s, ")");
+		}
+		sqlite3_str_appendall(s, " ELSE 0 END");
+	} else if (strcmp(r->name, "scene_action") == 0) {
+		sqlite3_str_appendall(s, "action IN (");
+		sql_list(s, model_actions);
+		sqlite3_str_appendall(s, ")");
+	}
+	return sqlite3_str_finish(s);
+}
+
+/* Rebuilds one table under its rules, the way SQLite documents for a change
+ * ALTER TABLE cannot make (create the new table, copy, drop, rename): the
+ * rows that break a rule go to the quarantine table instead.  *moved gets
+ * how many did.  Runs inside the migration's transaction. */
+static int
+table_rebuild(struct db *db, const struct table *t, int *moved)
+{
+	sqlite3_str *create = sqlite3_str_new(db->h), *good = sqlite3_str_new(db->h);
+	sqlite3_str *why = sqlite3_str_new(db->h), *row = sqlite3_str_new(db->h);
+	sqlite3_str *names = sqlite3_str_new(db->h);
+	char *sql = NULL, *e, *c = NULL, *g = NULL, *w = NULL, *j = NULL, *n = NULL;
+	const struct rule *ru;
+	size_t i;
+	int r = -EIO;
+
+	*moved = 0;
+	sqlite3_str_appendf(create, "CREATE TABLE \"%w_new\" (%s", t->name, t->cols);
+	sqlite3_str_appendall(why, "CASE");
+	for (ru = t->rules; ru->name != NULL; ru++) {
+		if ((e = rule_expr(ru)) == NULL)
+			goto done;
+		sqlite3_str_appendf(create, ", CONSTRAINT %s CHECK (coalesce((%s), 0))", ru->name,
+		    e);
+		sqlite3_str_appendf(good, "%scoalesce((%s), 0)", ru == t->rules ? "" : " AND ",
+		    e);
+		sqlite3_str_appendf(why, " WHEN NOT coalesce((%s), 0) THEN %Q", e, ru->why);
+		sqlite3_free(e);
+	}
+	sqlite3_str_appendall(create, ")");
+	sqlite3_str_appendall(why, " END");
+	for (i = 0; t->names[i] != NULL; i++) {
+		sqlite3_str_appendf(names, "%s\"%w\"", i ? ", " : "", t->names[i]);
+		sqlite3_str_appendf(row, "%s%Q, ", i ? ", " : "", t->names[i]);
+		sqlite3_str_appendf(row, AS_JSON("\"%w\""), t->names[i], t->names[i],
+		    t->names[i]);
+	}
+	if ((c = sqlite3_str_finish(create)) == NULL || (g = sqlite3_str_finish(good)) == NULL ||
+	    (w = sqlite3_str_finish(why)) == NULL || (j = sqlite3_str_finish(row)) == NULL ||
+	    (n = sqlite3_str_finish(names)) == NULL) {
+		create = good = why = row = names = NULL;
+		r = -ENOMEM;
+		goto done;
+	}
+	create = good = why = row = names = NULL;
+	if (exec_sql(db, c) < 0)
+		goto done;
+	sql = sqlite3_mprintf("INSERT INTO quarantine(from_table, reason, row)"
+	    " SELECT %Q, %s, json_object(%s) FROM \"%w\" WHERE NOT (%s)", t->name, w, j, t->name,
+	    g);
+	if (sql == NULL || exec_sql(db, sql) < 0)
+		goto done;
+	*moved = sqlite3_changes(db->h);
+	sqlite3_free(sql);
+	sql = sqlite3_mprintf("INSERT INTO \"%w_new\"(%s) SELECT %s FROM \"%w\" WHERE %s;"
+	    /* An AUTOINCREMENT table's counter: the copy only raised it to
+	     * the largest seq left, a pruned or quarantined newer seq would
+	     * be handed out again. */
+	    "UPDATE sqlite_sequence SET seq = max(seq,"
+	    " (SELECT seq FROM sqlite_sequence WHERE name = %Q)) WHERE name = '%q_new';"
+	    "INSERT INTO sqlite_sequence(name, seq) SELECT '%q_new', seq FROM sqlite_sequence"
+	    " WHERE name = %Q AND NOT EXISTS"
+	    " (SELECT 1 FROM sqlite_sequence WHERE name = '%q_new');"
+	    "DROP TABLE \"%w\";"
+	    "ALTER TABLE \"%w_new\" RENAME TO \"%w\"",
+	    t->name, n, n, t->name, g, t->name, t->name, t->name, t->name, t->name, t->name,
+	    t->name, t->name, t->name);
+	if (sql == NULL || exec_sql(db, sql) < 0)
+		goto done;
+	r = 0;
+done:
+	sqlite3_free(sqlite3_str_finish(create));
+	sqlite3_free(sqlite3_str_finish(good));
+	sqlite3_free(sqlite3_str_finish(why));
+	sqlite3_free(sqlite3_str_finish(row));
+	sqlite3_free(sqlite3_str_finish(names));
+	sqlite3_free(sql);
+	sqlite3_free(c);
+	sqlite3_free(g);
+	sqlite3_free(w);
+	sqlite3_free(j);
+	sqlite3_free(n);
+	return r;
+}
+
+/* Rebuilds every table of tables (n of them) under its rules, then runs
+ * after (indexes and triggers: they went with the old tables).  Reports
+ * each table that lost rows to the quarantine, and the total. */
+static int
+schema_rebuild(struct db *db, const struct table *tables, size_t n, const char *after)
+{
+	int moved, total = 0, r;
+
+	/* The triggers first: renaming a table checks every trigger, and
+	 * these name tables that are dropped on the way. */
+	if ((r = exec_sql(db, "CREATE TABLE IF NOT EXISTS quarantine ("
+	    "  id INTEGER PRIMARY KEY,"
+	    "  at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	    "  from_table TEXT NOT NULL,"
+	    "  reason TEXT NOT NULL,"
+	    "  row TEXT NOT NULL);"
+	    "DROP TRIGGER IF EXISTS devices_feed_insert;"
+	    "DROP TRIGGER IF EXISTS devices_feed_update;"
+	    "DROP TRIGGER IF EXISTS devices_feed_delete;"
+	    "DROP TRIGGER IF EXISTS home_feed_update")) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if ((r = table_rebuild(db, &tables[i], &moved)) < 0)
+			return r;
+		if (moved > 0)
+			log_warnx("db: %s: %d row(s) of %s broke the schema's rules: moved to"
+			    " the quarantine table", db->path, moved, tables[i].name);
+		total += moved;
+	}
+	if ((r = exec_sql(db, after)) < 0)
+		return r;
+	if (total > 0)
+		log_warnx("db: %s: %d row(s) quarantined in all (SELECT * FROM quarantine)",
+		    db->path, total);
+	db->quarantined += total;
+	return 0;
+}
+
+static int
+migrate_1(struct db *db)
+{
+	return exec_sql(db, SCHEMA_1);
+}
+
+static int
+migrate_2(struct db *db)
+{
+	return schema_rebuild(db, TABLES_2, NELEMS(TABLES_2), INDEXES_2);
+}
+
+/* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
+ * i + 1, in the transaction that also sets user_version.  Never edit a
+ * released step; add one. */
+static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2 };
 
 static int
 migrate(struct db *db)
 {
 	sqlite3_stmt *st = NULL;
-	int version = 0, r = -EIO;
+	int version, rc, r = 0;
 	size_t i;
-	char *msg = NULL;
 
-	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_ROW) {
-		log_warnx("db: %s: user_version: %s", db->path, sqlite3_errmsg(db->h));
-		goto done;
+	if ((rc = sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL)) !=
+	    SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return fail(db, "user_version", rc);
 	}
 	version = sqlite3_column_int(st, 0);
+	/* An unfinished statement would keep DROP TABLE from running. */
+	sqlite3_finalize(st);
 	if (version > (int)NELEMS(MIGRATIONS)) {
 		log_warnx("db: %s: schema version %d is newer than this homectl (%zu)", db->path,
 		    version, NELEMS(MIGRATIONS));
-		r = -EPROTO;
-		goto done;
+		return -EPROTO;
 	}
+	if ((size_t)version == NELEMS(MIGRATIONS))
+		return 0;
+	/* A table rebuild drops tables others reference: foreign keys stay
+	 * off until it is done (a no-op inside a transaction, so here). */
+	if ((r = exec_sql(db, "PRAGMA foreign_keys = OFF")) < 0)
+		return r;
 	for (i = (size_t)version; i < NELEMS(MIGRATIONS); i++) {
 		char sql[64];
 
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
 		/* Each step and its version bump commit together. */
-		if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db->h, MIGRATIONS[i], NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK ||
-		    sqlite3_exec(db->h, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-			log_warnx("db: %s: migration to %zu: %s", db->path, i + 1,
-			    msg ? msg : "?");
+		if ((r = exec_sql(db, "BEGIN IMMEDIATE")) < 0)
+			break;
+		if ((r = MIGRATIONS[i](db)) < 0 || (r = exec_sql(db, sql)) < 0 ||
+		    (r = exec_sql(db, "COMMIT")) < 0) {
+			log_warnx("db: %s: migration to schema %zu failed, nothing changed",
+			    db->path, i + 1);
 			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-			goto done;
+			break;
 		}
 		log_debug("db: %s: migrated to schema %zu", db->path, i + 1);
 	}
-	r = 0;
-done:
-	sqlite3_free(msg);
-	sqlite3_finalize(st);
+	if (exec_sql(db, "PRAGMA foreign_keys = ON") < 0 && r == 0)
+		r = -EIO;
 	return r;
 }
 
@@ -414,6 +867,12 @@ const char *
 db_errmsg(struct db *db)
 {
 	return sqlite3_errmsg(db->h);
+}
+
+int
+db_quarantined(const struct db *db)
+{
+	return db->quarantined;
 }
 
 int
@@ -506,12 +965,20 @@ db_room_add(struct db *db, const char *id, const char *name, int position)
 }
 
 static struct json_object *
-room_from_row(sqlite3_stmt *st)
+room_from_row(struct db *db, sqlite3_stmt *st)
 {
-	struct json_object *r = json_object_new_object();
+	struct json_object *r;
+	bool bad = false;
+	const char *id = col_text(st, 0, &bad), *name = col_text(st, 1, &bad);
 
-	json_object_object_add(r, "id", col_string(st, 0));
-	json_object_object_add(r, "name", col_string(st, 1));
+	if (bad || id == NULL || id[0] == '\0' || name == NULL) {
+		bad_data(db, "rooms", sqlite3_column_int64(st, 3),
+		    "an id or name that is not UTF-8 text");
+		return NULL;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "id", jstring(id));
+	json_object_object_add(r, "name", jstring(name));
 	json_object_object_add(r, "devices", json_object_new_int64(sqlite3_column_int64(st, 2)));
 	return r;
 }
@@ -521,7 +988,7 @@ db_rooms(struct db *db, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_ROOMS);
 
-	return st ? collect(db, st, room_from_row, "rooms", out) : -EIO;
+	return st ? collect(db, st, room_from_row, "rooms", out, NULL) : -EIO;
 }
 
 int
@@ -559,16 +1026,22 @@ int
 db_device_get(struct db *db, const char *id, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_DEVICE_GET);
+	struct json_object *d = NULL;
 	int rc;
 
 	if (st == NULL || bind_text(st, 1, id))
 		return -EIO;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*out = device_from_row(st);
+		d = device_from_row(db, st);
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
+		/* A bad row is not there, for a lookup as for a list. */
+		if (d == NULL)
+			return -ENOENT;
+		*out = d;
 		return 0;
+	}
 	return rc == SQLITE_DONE ? -ENOENT : fail(db, "device get", rc);
 }
 
@@ -579,7 +1052,7 @@ db_devices(struct db *db, const char *room, const char *type, struct json_object
 
 	if (st == NULL || bind_text(st, 1, room) || bind_text(st, 2, type))
 		return -EIO;
-	return collect(db, st, device_from_row, "devices", out);
+	return collect(db, st, device_from_row, "devices", out, NULL);
 }
 
 int
@@ -601,17 +1074,25 @@ db_device_ids(struct db *db, char ***out)
 {
 	sqlite3_stmt *st = prep(db, Q_DEVICE_IDS);
 	char **ids = NULL, **tmp;
+	const char *id;
 	size_t n = 0;
+	bool bad;
 	int rc;
 
 	if (st == NULL)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bad = false;
+		if ((id = col_text(st, 0, &bad)) == NULL || bad) {
+			bad_data(db, "devices", sqlite3_column_int64(st, 1), "an id that is not text");
+			continue;
+		}
 		if ((tmp = realloc(ids, (n + 2) * sizeof(*ids))) == NULL)
 			break;
 		ids = tmp;
-		ids[n++] = strdup((const char *)sqlite3_column_text(st, 0));
-		ids[n] = NULL;
+		if ((ids[n] = strdup(id)) == NULL)
+			break;
+		ids[++n] = NULL;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -663,17 +1144,26 @@ int
 db_mode_get(struct db *db, char **mode)
 {
 	sqlite3_stmt *st = prep(db, Q_MODE_GET);
-	int rc;
+	const char *m;
+	bool bad = false;
+	int rc, r;
 
 	if (st == NULL)
 		return -EIO;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*mode = strdup((const char *)sqlite3_column_text(st, 0));
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : fail(db, "mode get", rc);
+	}
+	/* A home row without a usable mode has none. */
+	if ((m = col_text(st, 0, &bad)) == NULL || bad || m[0] == '\0') {
+		bad_data(db, "home", sqlite3_column_int64(st, 1), "a mode that is not text");
+		r = -ENOENT;
+	} else {
+		r = (*mode = strdup(m)) != NULL ? 0 : -ENOMEM;
+	}
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return *mode ? 0 : -ENOMEM;
-	return rc == SQLITE_DONE ? -ENOENT : fail(db, "mode get", rc);
+	return r;
 }
 
 int
@@ -687,13 +1177,23 @@ db_mode_set(struct db *db, const char *mode)
 }
 
 static struct json_object *
-step_from_row(sqlite3_stmt *st)
+step_from_row(struct db *db, sqlite3_stmt *st)
 {
-	struct json_object *s = json_object_new_object();
+	struct json_object *s, *props = NULL;
+	int64_t rowid = sqlite3_column_int64(st, 3);
+	bool bad = false;
+	const char *dev = col_text(st, 0, &bad), *action = col_text(st, 1, &bad);
+	const char *p = col_text(st, 2, &bad);
 
-	json_object_object_add(s, "device_id", col_string(st, 0));
-	json_object_object_add(s, "action", col_string(st, 1));
-	json_object_object_add(s, "properties", col_props(st, 2));
+	if (bad || dev == NULL || dev[0] == '\0' || !str_in(action, model_actions) ||
+	    (props = props_parse(db, p, NULL, "scenes", rowid)) == NULL) {
+		bad_data(db, "scenes", rowid, "a device, action or properties it cannot have");
+		return NULL;
+	}
+	s = json_object_new_object();
+	json_object_object_add(s, "device_id", jstring(dev));
+	json_object_object_add(s, "action", jstring(action));
+	json_object_object_add(s, "properties", props);
 	return s;
 }
 
@@ -705,16 +1205,24 @@ scene_of(struct db *db, const char *mode, struct json_object **out)
 
 	if (st == NULL || bind_text(st, 1, mode))
 		return -EIO;
-	return collect(db, st, step_from_row, "scene", out);
+	return collect(db, st, step_from_row, "scene", out, NULL);
 }
 
 static struct json_object *
-mode_from_row(sqlite3_stmt *st)
+mode_from_row(struct db *db, sqlite3_stmt *st)
 {
-	struct json_object *m = json_object_new_object();
+	struct json_object *m;
+	bool bad = false;
+	const char *name = col_text(st, 0, &bad), *desc = col_text(st, 1, &bad);
 
-	json_object_object_add(m, "name", col_string(st, 0));
-	json_object_object_add(m, "description", col_string(st, 1));
+	if (bad || name == NULL || name[0] == '\0' || desc == NULL) {
+		bad_data(db, "modes", sqlite3_column_int64(st, 2),
+		    "a name or description that is not UTF-8 text");
+		return NULL;
+	}
+	m = json_object_new_object();
+	json_object_object_add(m, "name", jstring(name));
+	json_object_object_add(m, "description", jstring(desc));
 	return m;
 }
 
@@ -726,7 +1234,7 @@ modes_collect(struct db *db, sqlite3_stmt *st, struct json_object **out)
 	size_t i, n;
 	int r;
 
-	if ((r = collect(db, st, mode_from_row, "modes", &a)) < 0)
+	if ((r = collect(db, st, mode_from_row, "modes", &a, NULL)) < 0)
 		return r;
 	/* Scenes are read after the cursor is done: both use prepared
 	 * statements of this connection. */
@@ -774,47 +1282,92 @@ db_mode_describe(struct db *db, const char *mode, struct json_object **out)
 
 /* ---- the change feed ---- */
 
+/* A change from a row of Q_CHANGES, or NULL (logged) when the row is bad:
+ * no kind homectl knows, or not the fields its kind needs. */
 static struct json_object *
-change_from_row(sqlite3_stmt *st)
+change_from_row(struct db *db, sqlite3_stmt *st)
 {
-	struct json_object *c = json_object_new_object(), *d;
-	const char *kind = (const char *)sqlite3_column_text(st, 3);
+	struct json_object *c, *d, *props = NULL;
+	int64_t seq = sqlite3_column_int64(st, 0);
+	const char *f[12], *kind, *why = NULL;
+	const struct model_type *t = NULL;
+	bool bad = false, gone = sqlite3_column_type(st, 12) == SQLITE_NULL;
+	int i;
 
-	json_object_object_add(c, "seq", json_object_new_int64(sqlite3_column_int64(st, 0)));
-	json_object_object_add(c, "at", col_string(st, 1));
-	json_object_object_add(c, "source", col_string(st, 2));
-	json_object_object_add(c, "kind", col_string(st, 3));
-	if (kind != NULL && strcmp(kind, "mode") == 0) {
-		json_object_object_add(c, "mode", col_string(st, 7));
-	} else if (kind != NULL && strcmp(kind, "device") == 0) {
+	db->change_seq = seq;
+	for (i = 1; i < 12; i++)
+		f[i] = col_text(st, i, &bad);
+	kind = f[3];
+	if (bad)
+		why = "a field that is not UTF-8 text";
+	else if (f[1] == NULL || f[2] == NULL)
+		why = "no time or source";
+	else if (kind == NULL)
+		why = "no kind";
+	else if (strcmp(kind, "mode") == 0)
+		why = f[7] == NULL || f[7][0] == '\0' ? "a mode change without a mode" : NULL;
+	else if (strcmp(kind, "device_removed") == 0)
+		why = f[4] == NULL || f[4][0] == '\0' ? "a removal without a device" : NULL;
+	else if (strcmp(kind, "device") != 0)
+		why = "a kind homectl does not know";
+	else if (f[4] == NULL || f[4][0] == '\0' || f[5] == NULL)
+		why = "a device change without a device or state";
+	/* The device as it is now: checked like any device row, unless it
+	 * is gone (its name, type and room are then null). */
+	else if (!gone && (f[8] == NULL || (t = model_type_find(f[9])) == NULL ||
+	    !model_has_state(t, f[5])))
+		why = "a device with no name, an unknown type or a state it does not have";
+	else if ((props = props_parse(db, f[6], t, "changes", seq)) == NULL)
+		why = "properties that are not a JSON object";
+	if (why != NULL) {
+		bad_data(db, "changes", seq, why);
+		return NULL;
+	}
+	c = json_object_new_object();
+	json_object_object_add(c, "seq", json_object_new_int64(seq));
+	json_object_object_add(c, "at", jstring(f[1]));
+	json_object_object_add(c, "source", jstring(f[2]));
+	json_object_object_add(c, "kind", jstring(kind));
+	if (strcmp(kind, "mode") == 0) {
+		json_object_object_add(c, "mode", jstring(f[7]));
+	} else if (strcmp(kind, "device") == 0) {
 		/* The state and properties as of this change; name, type and
 		 * room as the device has them now. */
 		d = json_object_new_object();
-		json_object_object_add(d, "id", col_string(st, 4));
-		json_object_object_add(d, "name", col_string(st, 8));
-		json_object_object_add(d, "type", col_string(st, 9));
-		json_object_object_add(d, "room", col_string(st, 10));
-		json_object_object_add(d, "room_name", col_string(st, 11));
-		json_object_object_add(d, "state", col_string(st, 5));
-		json_object_object_add(d, "properties", col_props(st, 6));
-		json_object_object_add(d, "updated_at", col_string(st, 1));
+		json_object_object_add(d, "id", jstring(f[4]));
+		json_object_object_add(d, "name", jstring(f[8]));
+		json_object_object_add(d, "type", jstring(f[9]));
+		json_object_object_add(d, "room", jstring(f[10]));
+		json_object_object_add(d, "room_name", jstring(f[11]));
+		json_object_object_add(d, "state", jstring(f[5]));
+		json_object_object_add(d, "properties", props);
+		json_object_object_add(d, "updated_at", jstring(f[1]));
 		json_object_object_add(c, "device", d);
 	} else {
-		json_object_object_add(c, "device_id", col_string(st, 4));
+		json_object_object_add(c, "device_id", jstring(f[4]));
 	}
 	return c;
 }
 
 int
 db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
-    struct json_object **out)
+    struct json_object **out, int64_t *last)
 {
 	sqlite3_stmt *st = prep(db, Q_CHANGES);
+	int64_t n = 0;
+	int r;
 
 	if (st == NULL || sqlite3_bind_int64(st, 1, since) || bind_text(st, 2, device_id) ||
 	    sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1))
 		return -EIO;
-	return collect(db, st, change_from_row, "changes", out);
+	db->change_seq = since;
+	if ((r = collect(db, st, change_from_row, "changes", out, &n)) < 0)
+		return r;
+	/* Rows come in seq order: the last one read, good or bad, is where
+	 * the next read starts, so a skipped row never stops a reader. */
+	if (last != NULL)
+		*last = db->change_seq;
+	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 static int
@@ -904,13 +1457,22 @@ db_token_remove(struct db *db, const char *name)
 }
 
 static struct json_object *
-token_from_row(sqlite3_stmt *st)
+token_from_row(struct db *db, sqlite3_stmt *st)
 {
-	struct json_object *t = json_object_new_object();
+	struct json_object *t;
+	bool bad = false;
+	const char *name = col_text(st, 0, &bad), *created = col_text(st, 1, &bad);
+	const char *used = col_text(st, 2, &bad);
 
-	json_object_object_add(t, "name", col_string(st, 0));
-	json_object_object_add(t, "created_at", col_string(st, 1));
-	json_object_object_add(t, "last_used", col_string(st, 2));
+	if (bad || name == NULL || name[0] == '\0' || created == NULL) {
+		bad_data(db, "tokens", sqlite3_column_int64(st, 3),
+		    "a name or date that is not UTF-8 text");
+		return NULL;
+	}
+	t = json_object_new_object();
+	json_object_object_add(t, "name", jstring(name));
+	json_object_object_add(t, "created_at", jstring(created));
+	json_object_object_add(t, "last_used", jstring(used));
 	return t;
 }
 
@@ -919,22 +1481,32 @@ db_tokens(struct db *db, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, Q_TOKENS);
 
-	return st ? collect(db, st, token_from_row, "tokens", out) : -EIO;
+	return st ? collect(db, st, token_from_row, "tokens", out, NULL) : -EIO;
 }
 
 int
 db_token_find(struct db *db, const char *hash_hex, char **name)
 {
 	sqlite3_stmt *st = prep(db, Q_TOKEN_FIND);
-	int rc;
+	const char *n;
+	bool bad = false;
+	int rc, r;
 
 	if (st == NULL || bind_text(st, 1, hash_hex))
 		return -EIO;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*name = strdup((const char *)sqlite3_column_text(st, 0));
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : fail(db, "token find", rc);
+	}
+	/* A token without a usable name is no token: whoever holds it is
+	 * refused, and the admin told. */
+	if ((n = col_text(st, 0, &bad)) == NULL || bad || n[0] == '\0') {
+		bad_data(db, "tokens", sqlite3_column_int64(st, 1), "a name that is not text");
+		r = -ENOENT;
+	} else {
+		r = (*name = strdup(n)) != NULL ? 0 : -ENOMEM;
+	}
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return *name ? 0 : -ENOMEM;
-	return rc == SQLITE_DONE ? -ENOENT : fail(db, "token find", rc);
+	return r;
 }

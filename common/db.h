@@ -4,7 +4,19 @@
  *
  * All functions return 0 or a negative errno (-ENOENT: no such row,
  * -EEXIST: duplicate, -EBUSY: locked past busy_timeout, -EIO: anything
- * else, logged once here).  JSON results are new objects the caller puts. */
+ * else, logged once here).  JSON results are new objects the caller puts.
+ *
+ * Bad rows: the schema (version 2) forbids what homectl cannot read, and
+ * opening an older database moves the rows that break it to a `quarantine`
+ * table (reason and row as JSON).  A row can still be written with the
+ * checks off, so every reader here skips a row it cannot use (a NULL or
+ * non-text id or name, text that is not UTF-8, a type or state the model
+ * does not know, properties that are not a JSON object) as if it were not
+ * there, and says so in the log at most once a minute.  A property that
+ * is null, or of the wrong kind for the model (a string for brightness), is
+ * dropped from the properties.
+ * So every object these functions return has every field its shape below
+ * promises, with the JSON type it promises. */
 #ifndef HOMECTL_DB_H
 #define HOMECTL_DB_H
 
@@ -24,6 +36,8 @@ void db_close(struct db *db);			/* NULL-safe */
 const char *db_path(const struct db *db);	/* borrowed */
 const char *db_errmsg(struct db *db);		/* borrowed, last SQLite error */
 int db_schema_version(struct db *db);
+/* How many rows this open's migrations moved to the quarantine table. */
+int db_quarantined(const struct db *db);
 
 /* BEGIN IMMEDIATE (writers) or BEGIN (a consistent read). */
 int db_begin(struct db *db, bool write);
@@ -78,9 +92,12 @@ int db_mode_describe(struct db *db, const char *mode, struct json_object **out);
  * the feed row, name and room as they are now); "mode" carries "mode";
  * "device_removed" carries "device_id". */
 /* Rows with seq > since, oldest first, at most limit (0: no limit);
- * device_id may be NULL. */
+ * device_id may be NULL.  A row a reader cannot use (see "Bad rows") is
+ * left out of *out but counts against limit: *last (may be NULL) gets the
+ * seq of the last row read, good or bad (since when none), where the next
+ * read starts.  Returns the number of rows read, or -errno. */
 int db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
-    struct json_object **out);
+    struct json_object **out, int64_t *last);
 /* The newest seq ever written (0 for a new database) and the oldest still
  * held (newest + 1 when the feed is empty). */
 int db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest);

@@ -435,13 +435,34 @@ model_prop_check(const struct model_prop *p, struct json_object *v, char *err, s
 	case MODEL_STRING:
 	case MODEL_TIME:
 		if (!json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) > 256) {
+		    json_object_get_string_len(v) > 256 ||
+		    !utf8_valid((const unsigned char *)json_object_get_string(v),
+			(size_t)json_object_get_string_len(v))) {
 			snprintf(err, errlen, "%s must be a string", p->name);
 			return -EINVAL;
 		}
 		return 0;
 	}
 	return -EINVAL;
+}
+
+bool
+model_value_fits(const struct model_prop *p, struct json_object *v)
+{
+	switch (p->kind) {
+	case MODEL_INT:
+		return json_object_is_type(v, json_type_int);
+	case MODEL_NUMBER:
+		return json_object_is_type(v, json_type_int) ||
+		    json_object_is_type(v, json_type_double);
+	case MODEL_BOOL:
+		return json_object_is_type(v, json_type_boolean);
+	case MODEL_ENUM:
+	case MODEL_STRING:
+	case MODEL_TIME:
+		return json_object_is_type(v, json_type_string);
+	}
+	return false;
 }
 
 int

@@ -79,6 +79,10 @@ bool model_opens_home(const struct model_type *t, const char *action, const char
  * writable.  0 or -EINVAL/-ERANGE with a sentence naming the property. */
 int model_prop_check(const struct model_prop *p, struct json_object *v,
     char *err, size_t errlen);
+/* Whether v has the JSON kind p holds (a number for a number...), range
+ * and choices apart: what a reader asks of a value someone else stored, so
+ * that code reading p gets the kind it expects. */
+bool model_value_fits(const struct model_prop *p, struct json_object *v);
 
 /* Validates that action is valid for t and that every key of props (may be
  * NULL) is a writable property of t accepted by that action.  0 or -EINVAL

@@ -16,7 +16,7 @@ ops_history(const struct ops_ctx *c, int64_t since, int64_t limit, const char *d
 		return ops_errf(err, -EINVAL, "since and limit must not be negative");
 	if ((r = db_begin(c->db, false)) < 0)
 		return ops_db_err(err, r);
-	if ((r = db_changes(c->db, since, limit, device_id, &changes)) < 0 ||
+	if ((r = db_changes(c->db, since, limit, device_id, &changes, NULL)) < 0 ||
 	    (r = db_changes_bounds(c->db, &oldest, &newest)) < 0) {
 		db_rollback(c->db);
 		json_object_put(changes);

@@ -27,5 +27,10 @@ uint64_t mono_usec(void);
 bool str_in(const char *s, const char *const *list);
 /* Levenshtein distance, capped at 255; used for "did you mean" hints. */
 unsigned str_distance(const char *a, const char *b);
+/* Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF): what
+ * homectl reads is echoed to clients, and a client decoding our output (a
+ * browser closes a WebSocket on a text frame that is not UTF-8) must not
+ * choke on bytes someone else put there. */
+bool utf8_valid(const unsigned char *s, size_t len);
 
 #endif

@@ -225,9 +225,9 @@ watch_read(struct watch *w, struct json_object **changes)
 {
 	struct json_object *rows = NULL;
 	uint64_t ticks = 0;
-	int64_t version;
+	int64_t version, last;
 	size_t n;
-	int r, hits;
+	int r, hits, nread;
 
 	*changes = NULL;
 	w->stats.wakeups++;
@@ -272,20 +272,20 @@ watch_read(struct watch *w, struct json_object **changes)
 		return 0;
 	w->version = version;
 	w->stats.queries++;
-	if ((r = db_changes(w->db, w->seq, w->batch, NULL, &rows)) < 0)
-		return r;
+	/* read counts the rows db_changes skipped as bad too, and last is
+	 * past them: a batch of bad rows must not stop the feed. */
+	if ((nread = db_changes(w->db, w->seq, w->batch, NULL, &rows, &last)) < 0)
+		return nread;
+	w->seq = last;
+	w->more = nread >= w->batch;
 	n = json_object_array_length(rows);
 	if (n == 0) {
 		json_object_put(rows);
-		w->more = false;
-		return 0;
+		return w->more ? 1 : 0;
 	}
-	w->seq = json_object_get_int64(json_object_object_get(json_object_array_get_idx(rows,
-	    n - 1), "seq"));
 	w->stats.rows += n;
 	if (w->rechecks > 0 && w->after_find < 0)
 		w->after_find = AFTER_FIND;
-	w->more = (int64_t)n >= w->batch;
 	*changes = rows;
 	return w->more ? 1 : 0;
 }

@@ -258,7 +258,7 @@ mirror_resume(struct api *api, int64_t since)
 		return NULL;
 	if (db_changes_bounds(api->db, &oldest, &newest) < 0 || oldest > since + 1)
 		return NULL;	/* pruned since */
-	if (db_changes(api->db, since, API_WS_RESUME_MAX + 1, NULL, &rows) < 0)
+	if (db_changes(api->db, since, API_WS_RESUME_MAX + 1, NULL, &rows, NULL) < 0)
 		return NULL;
 	/* Only what the feed has delivered (up to w): anything newer comes in
 	 * the next broadcast, to every client alike. */

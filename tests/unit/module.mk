@@ -3,7 +3,10 @@
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*_test.c))
 UNIT_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-$(BUILD)/tests/unit/%_test: $(BUILD)/tests/unit/%_test.o $(BUILD)/tests/unit/testutil.o $(LIB)
+# tests/lib: what the unit tests share with the fuzz targets.
+$(BUILD)/tests/unit/%.o: HOMECTL_CPPFLAGS += -Itests/lib
+$(BUILD)/tests/unit/%_test: $(BUILD)/tests/unit/%_test.o $(BUILD)/tests/unit/testutil.o \
+    $(BUILD)/tests/lib/shape.o $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(UNIT_LIBS)
 
 unit-tests: $(UNIT_TESTS)
