@@ -78,7 +78,7 @@ main(int argc, char **argv)
 	size_t i;
 	int c, r;
 
-	log_init("homectl", LOG_WARNING);
+	log_init_command("homectl", LOG_WARNING);
 	/* '+': stop at the first non-option, the subcommand. */
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {

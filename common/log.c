@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* log.c -- diagnostics, after OpenBSD's log.c: stderr lines with sd-daemon
- * "<N>" priority prefixes, or native journal entries with structured fields
- * when stderr is a journald stream (JOURNAL_STREAM matches it). */
+/* log.c -- diagnostics, after OpenBSD's log.c: native journal entries with
+ * structured fields when stderr is a journald stream (JOURNAL_STREAM matches
+ * it), plain lines on a terminal, and stderr lines with sd-daemon "<N>"
+ * priority prefixes otherwise. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 static const char *log_ident = "homectl";
 static int log_level = LOG_INFO;
 static bool log_journal;
+static bool log_prefix = true;	/* "<N>" before each stderr line */
 
 /* journald sets JOURNAL_STREAM to "dev:ino" of the stream it gave us; only
  * when our stderr is that very stream do we talk to the journal natively
@@ -51,6 +53,17 @@ log_init(const char *ident, int level)
 	log_ident = ident;
 	log_level = level;
 	log_journal = stderr_is_journal();
+	/* The prefixes are for a supervisor that reads our stderr (systemd
+	 * without JOURNAL_STREAM, a pipe to a logger); a person at a
+	 * terminal reads the message only. */
+	log_prefix = !isatty(STDERR_FILENO);
+}
+
+void
+log_init_command(const char *ident, int level)
+{
+	log_init(ident, level);
+	log_prefix = false;
 }
 
 void
@@ -90,9 +103,9 @@ static void
 log_emit(int pri, const char *const *fields, const char *msg)
 {
 	if (log_journal) {
-		struct iovec iov[24];
+		struct iovec iov[LOG_KV_MAX + 8];
 		char mbuf[4096], pbuf[16], ibuf[64];
-		int n = 0;
+		int n = 0, max = (int)(sizeof(iov) / sizeof(iov[0]));
 
 		snprintf(mbuf, sizeof(mbuf), "MESSAGE=%s", msg);
 		snprintf(pbuf, sizeof(pbuf), "PRIORITY=%d", pri);
@@ -100,7 +113,7 @@ log_emit(int pri, const char *const *fields, const char *msg)
 		iov[n].iov_base = mbuf, iov[n++].iov_len = strlen(mbuf);
 		iov[n].iov_base = pbuf, iov[n++].iov_len = strlen(pbuf);
 		iov[n].iov_base = ibuf, iov[n++].iov_len = strlen(ibuf);
-		for (; fields != NULL && *fields != NULL && n < 24; fields++) {
+		for (; fields != NULL && *fields != NULL && n < max; fields++) {
 			/* iovec has no const; journald only reads it. */
 			iov[n].iov_base = (void *)(uintptr_t)*fields; /* NOLINT(performance-no-int-to-ptr) */
 			iov[n++].iov_len = strlen(*fields);
@@ -108,7 +121,10 @@ log_emit(int pri, const char *const *fields, const char *msg)
 		if (sd_journal_sendv(iov, n) >= 0)
 			return;
 	}
-	fprintf(stderr, "<%d>%s: %s\n", pri, log_ident, msg);
+	if (log_prefix)
+		fprintf(stderr, "<%d>%s: %s\n", pri, log_ident, msg);
+	else
+		fprintf(stderr, "%s: %s\n", log_ident, msg);
 }
 
 static void log_vlog(int pri, const char *const *fields, bool with_errno, const char *fmt,
@@ -178,4 +194,68 @@ log_fields(int priority, const char *const *fields, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vlog(priority, fields, false, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_kv_init(struct log_kv *kv)
+{
+	kv->n = 0;
+	kv->used = 0;
+	kv->dropped = 0;
+	kv->v[0] = NULL;
+}
+
+void
+log_kv_add(struct log_kv *kv, const char *key, const char *value)
+{
+	size_t room = sizeof(kv->buf) - kv->used;
+	int len;
+
+	if (value == NULL)
+		return;
+	len = snprintf(kv->buf + kv->used, room, "%s=%s", key, value);
+	if (kv->n >= LOG_KV_MAX || len < 0 || (size_t)len >= room) {
+		kv->dropped++;
+		return;
+	}
+	kv->v[kv->n++] = kv->buf + kv->used;
+	kv->used += (size_t)len + 1;
+	kv->v[kv->n] = NULL;
+}
+
+size_t
+log_kv_devices(struct log_kv *kv, struct json_object *result)
+{
+	struct json_object *devs, *d, *id;
+	size_t i, n, added = 0;
+
+	if (json_object_object_get_ex(result, "devices", &devs) &&
+	    json_object_is_type(devs, json_type_array)) {
+		n = json_object_array_length(devs);
+		for (i = 0; i < n; i++) {
+			d = json_object_array_get_idx(devs, i);
+			if (json_object_object_get_ex(d, "id", &id) &&
+			    json_object_is_type(id, json_type_string)) {
+				log_kv_add(kv, "HOMECTL_DEVICE", json_object_get_string(id));
+				added++;
+			}
+		}
+	} else if (json_object_object_get_ex(result, "id", &id) &&
+	    json_object_is_type(id, json_type_string)) {
+		log_kv_add(kv, "HOMECTL_DEVICE", json_object_get_string(id));
+		added++;
+	}
+	return added;
+}
+
+const char *const *
+log_kv_fields(struct log_kv *kv)
+{
+	if (kv->dropped > 0 && kv->n <= LOG_KV_MAX) {
+		snprintf(kv->dropped_buf, sizeof(kv->dropped_buf), "HOMECTL_FIELDS_DROPPED=%zu",
+		    kv->dropped);
+		kv->v[kv->n] = kv->dropped_buf;
+		kv->v[kv->n + 1] = NULL;
+	}
+	return kv->v;
 }

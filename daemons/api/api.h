@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "config.h"
+#include "log.h"
 #include "ops.h"
 #include "watch.h"
 
@@ -162,6 +163,8 @@ struct http_req {
 	const char *arg;		/* the {id} of a route, borrowed from url */
 	char argbuf[128];
 	struct json_object *json;	/* the parsed body, when the route has one */
+	char token[72];			/* the name of the request's token, or "" */
+	struct log_kv changed;		/* HOMECTL_DEVICE= of what the request changed */
 };
 
 int http_start(struct api *api);

@@ -4,6 +4,7 @@
  * the static route table that sends each /api/ request to its handler. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,11 +104,51 @@ status_code(unsigned status)
 	}
 }
 
+/* The peer's address as text, for the log ("?" when unknown). */
+static const char *
+peer(struct http_req *r, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL ||
+	    getnameinfo(ci->client_addr, ci->client_addr->sa_family == AF_INET6 ?
+	    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in), buf, (socklen_t)len,
+	    NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Requests that may change the home are an admin's business: one line per
+ * request at info, with the token's name and, in HOMECTL_DEVICE=, every
+ * device it changed (journalctl HOMECTL_DEVICE=ID finds them).  Reads stay
+ * at debug: a dashboard makes many. */
+static void
+log_request(struct http_req *r, unsigned status)
+{
+	char addr[64];
+
+	if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0 ||
+	    strcmp(r->method, "OPTIONS") == 0) {
+		log_debug("%s %s %u", r->method, r->url, status);
+		return;
+	}
+	log_kv_add(&r->changed, "HOMECTL_SOURCE", "api");
+	log_kv_add(&r->changed, "HOMECTL_METHOD", r->method);
+	log_kv_add(&r->changed, "HOMECTL_PATH", r->url);
+	if (r->token[0] != '\0')
+		log_kv_add(&r->changed, "HOMECTL_TOKEN_NAME", r->token);
+	log_fields(LOG_INFO, log_kv_fields(&r->changed), "%s %s %u (token %s, from %s)",
+	    r->method, r->url, status, r->token[0] != '\0' ? r->token : "none",
+	    peer(r, addr, sizeof(addr)));
+}
+
 static enum MHD_Result
 queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
 {
 	enum MHD_Result ret;
 
+	log_request(r, status);
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
@@ -155,6 +196,9 @@ error_response(unsigned status, const char *code, const char *msg)
 enum MHD_Result
 http_reply_json(struct http_req *r, unsigned status, struct json_object *obj)
 {
+	/* A write answers with the devices it changed. */
+	if (status < 300 && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+		log_kv_devices(&r->changed, obj);
 	return queue(r, status, json_response(status, obj));
 }
 
@@ -274,17 +318,31 @@ route_match(struct http_req *r, const char *pattern, const char *url)
 	return *p == '\0' && *u == '\0';
 }
 
+/* Checks the Bearer token and notes its name in r->token.  A refused
+ * token is a warning (someone holds a wrong, old or revoked token, or is
+ * guessing); the secret itself never reaches the log. */
 static bool
 authorized(struct http_req *r)
 {
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
+	char addr[64];
+	int rc;
 
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+		log_debug("%s %s: no token", r->method, r->url);
 		return false;
+	}
 	h += 7;
 	h += strspn(h, " ");
-	return auth_token_check(r->api->db, h, NULL, 0) == 0;
+	rc = auth_token_check(r->api->db, h, r->token, sizeof(r->token));
+	if (rc == 0)
+		return true;
+	r->token[0] = '\0';
+	log_warnx("%s %s: refused a token from %s: %s", r->method, r->url,
+	    peer(r, addr, sizeof(addr)), rc == -EACCES ? "unknown or revoked" :
+	    strerror(-rc));
+	return false;
 }
 
 static enum MHD_Result
@@ -403,6 +461,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		r->conn = conn;
 		r->method = method;
 		r->url = url;
+		log_kv_init(&r->changed);
 		*con_cls = r;
 		if ((hc = conn_of(conn)) != NULL && hc->nul) {
 			hc->nul = false;

@@ -24,6 +24,7 @@
 #include "db.h"
 #include "evfd.h"
 #include "log.h"
+#include "status.h"
 #include "util.h"
 
 static void
@@ -73,7 +74,7 @@ static int
 wdog_rx(struct api_fd *h)
 {
 	loop_timer_drain(h);
-	sd_notify(0, "WATCHDOG=1");
+	status_watchdog();
 	return 0;
 }
 
@@ -259,11 +260,15 @@ main(int argc, char **argv)
 	log_info("serving %s (seq %lld, %s%u ms fallback)", api.db_path,
 	    (long long)watch_seq(api.watch), api.cfg.inotify ? "inotify + " : "",
 	    api.cfg.update_check_interval);
-	sd_notifyf(0, "READY=1\nSTATUS=serving %s", api.db_path);
+	status_init("dashboard");
+	status_seq(watch_seq(api.watch));
+	status_ready();
 
-	while (!api.stop)
+	while (!api.stop) {
 		if (lws_service(api.lws, 0) < 0)
 			break;
+		status_tick();
+	}
 
 	sd_notify(0, "STOPPING=1");
 	http_stop(&api);

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "status.h"
 #include "util.h"
 
 #define MIRROR_BATCHES_MAX 64	/* batches per wake-up before yielding */
@@ -181,6 +182,7 @@ mirror_poll(struct api *api)
 				mirror_apply(api, json_object_array_get_idx(changes, i));
 			mirror_invalidate(api);
 			timed = timed || ops_changes_timed(changes);
+			status_changes(changes);
 			last = NULL;
 			json_object_object_get_ex(json_object_array_get_idx(changes, n - 1), "seq",
 			    &last);

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "status.h"
 #include "util.h"
 
 enum ws_state { WS_HELLO, WS_LIVE, WS_CLOSING };
@@ -178,6 +179,9 @@ on_hello(struct ws_client *c, struct json_object *msg)
 
 	if (json_get_string(msg, "token", &token, false, NULL) < 0 ||
 	    auth_token_check(api->db, token, name, sizeof(name)) < 0) {
+		/* As for REST: a warning, and never the secret. */
+		log_warnx("ws: refused a %s", token != NULL ? "token (unknown or revoked)" :
+		    "hello without a token");
 		send_error(c, "unauthorized", "a valid token is required");
 		ws_close(c, 4401, "unauthorized");
 		return;
@@ -194,6 +198,7 @@ on_hello(struct ws_client *c, struct json_object *msg)
 	TAILQ_INSERT_TAIL(&api->clients, c, entry);
 	c->listed = true;
 	api->nclients++;
+	status_clients(api->nclients);
 	snprintf(field, sizeof(field), "HOMECTL_TOKEN_NAME=%s", name);
 	fields[0] = field;
 	log_fields(LOG_DEBUG, fields, "ws: client authenticated as %s", name);
@@ -464,6 +469,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		if (c->listed) {
 			TAILQ_REMOVE(&api->clients, c, entry);
 			api->nclients--;
+			status_clients(api->nclients);
 			c->listed = false;
 		}
 		if (c->q != NULL) {

@@ -20,6 +20,7 @@
 #include "evfd.h"
 #include "log.h"
 #include "mcp.h"
+#include "status.h"
 #include "util.h"
 #include "watch.h"
 
@@ -106,7 +107,7 @@ static void
 wdog_rx(struct loop_fd *h, uint32_t events)
 {
 	loop_timer_drain(h);
-	sd_notify(0, "WATCHDOG=1");
+	status_watchdog();
 }
 
 /* The watcher's fd: inotify, its fallback timer and quick rechecks
@@ -150,6 +151,7 @@ serve(struct server *srv)
 			fatalx("epoll_wait: %s", strerror(-r));
 		sessions_tend(srv);
 		listen_arm(srv);
+		status_tick();
 	}
 }
 
@@ -337,7 +339,10 @@ main(int argc, char **argv)
 	}
 	log_debug("database %s, confirm %d, %s", dbpath, srv.cfg.confirm,
 	    srv.read_only ? "read-only" : "read-write");
-	sd_notifyf(0, "READY=1\nSTATUS=serving MCP %s", srv.stdio ? "on stdio" : "sessions");
+	status_init("session");
+	if (srv.watch != NULL)
+		status_seq(watch_seq(srv.watch));
+	status_ready();
 
 	serve(&srv);
 

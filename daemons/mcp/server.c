@@ -8,6 +8,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "mcp.h"
+#include "status.h"
 #include "util.h"
 
 static const char *const proto_names[PROTO_COUNT] = {
@@ -215,6 +216,7 @@ server_changes(struct server *srv, struct json_object *changes)
 	size_t n = json_object_array_length(changes), nuris;
 	struct session *s;
 
+	status_changes(changes);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(changes, i), *d = NULL;
 		const char *kind = NULL, *dev = NULL;

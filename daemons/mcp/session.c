@@ -10,6 +10,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "mcp.h"
+#include "status.h"
 #include "util.h"
 
 #define READ_CHUNK	((size_t)64 << 10)
@@ -45,6 +46,7 @@ session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
 	s->next = srv->sessions;
 	srv->sessions = s;
 	srv->nsessions++;
+	status_clients(srv->nsessions);
 	log_debug("session %u: open", s->id);
 	return s;
 }
@@ -60,6 +62,7 @@ session_free(struct session *s)
 		if (*pp == s) {
 			*pp = s->next;
 			s->srv->nsessions--;
+			status_clients(s->srv->nsessions);
 			break;
 		}
 	}

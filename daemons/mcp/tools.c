@@ -273,13 +273,17 @@ tools_call(struct session *s, struct json_object *params, struct json_object **r
 	if (t.out == NULL)
 		t.out = json_object_new_object();
 	if (t.wrote) {
-		const char *fields[] = { "HOMECTL_SOURCE=mcp", NULL, NULL };
-		char f[128];
 		struct json_object *d = json_object_new_object();
+		struct log_kv kv;
 
-		snprintf(f, sizeof(f), "HOMECTL_TOOL=%s", tool->name);
-		fields[1] = f;
-		log_fields(LOG_INFO, fields, "session %u: %s: %s", s->id, tool->name, t.summary);
+		/* HOMECTL_DEVICE= for each device changed: journalctl
+		 * HOMECTL_DEVICE=ID shows who changed it and how. */
+		log_kv_init(&kv);
+		log_kv_add(&kv, "HOMECTL_SOURCE", "mcp");
+		log_kv_add(&kv, "HOMECTL_TOOL", tool->name);
+		log_kv_devices(&kv, t.out);
+		log_fields(LOG_INFO, log_kv_fields(&kv), "session %u: %s: %s", s->id, tool->name,
+		    t.summary);
 		json_object_object_add(d, "tool", json_object_new_string(tool->name));
 		json_object_object_add(d, "message", json_object_new_string(t.summary));
 		session_log(s, 1 /* info */, d);

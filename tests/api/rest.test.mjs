@@ -315,6 +315,30 @@ test('no way out of the web root', async () => {
 	assert.equal((await fetch(d.base + '/leak.txt')).status, 404);
 });
 
+// Waits (bounded) until the daemon's stderr matches re.
+async function logged(re) {
+	for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 20)))
+		if (re.test(d.log()))
+			return;
+	assert.fail(`no ${re} in the log:\n${d.log()}`);
+}
+
+test('writes are logged with the token name, refused tokens as warnings without the secret', async () => {
+	const r = await api(d, '/api/devices/kitchen_light_main/actions', { method: 'POST', body: { action: 'toggle' } });
+	assert.equal(r.status, 200);
+	await logged(/^<6>homectl-api: POST \/api\/devices\/kitchen_light_main\/actions 200 \(token test, from 127\.0\.0\.1\)$/m);
+	assert.equal((await api(d, '/api/mode', { method: 'PUT', body: { mode: 'nope' } })).status, 404);
+	await logged(/^<6>homectl-api: PUT \/api\/mode 404 \(token test, from 127\.0\.0\.1\)$/m);
+	// Reads are not an admin's business at info.
+	assert.equal((await api(d, '/api/devices')).status, 200);
+	assert.doesNotMatch(d.log(), /^<6>homectl-api: GET /m);
+	const secret = `hc_${'Zz9'.repeat(14)}x`;
+	assert.equal(secret.length, 46);
+	assert.equal((await api(d, '/api/devices', { auth: `Bearer ${secret}` })).status, 401);
+	await logged(/^<4>homectl-api: GET \/api\/devices: refused a token from 127\.0\.0\.1: unknown or revoked$/m);
+	assert.ok(!d.log().includes(secret.slice(3, 20)), 'the secret is not in the log');
+});
+
 test('still serving after all that', async () => {
 	assert.equal((await api(d, '/api/health')).status, 200);
 	assert.equal(d.proc.exitCode, null);

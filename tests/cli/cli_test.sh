@@ -210,6 +210,18 @@ for cmd in status "history" "modes" "rooms" "get t" "set t on" "token list"; do
 	[ $rc -le 1 ] && pass "homectl $cmd survives bad rows" || fail "homectl $cmd" "rc=$rc"
 done
 
+# ---- diagnostics: plain lines for people, on a terminal or not ----
+printf 'not a database, not at all, certainly not SQLite format 3 .........\n' >"$T/junk.db"
+out=$("$HOMECTL" --db "$T/junk.db" list 2>&1 >/dev/null)
+[[ $out == *"homectl: db: "*"junk.db: file is not a database"* && $out != *"<"[0-7]">"* ]] &&
+	pass "a warning on a pipe has no <N> prefix" || fail "warning on a pipe" "$out"
+if command -v script >/dev/null; then
+	# script(1) gives homectl a terminal as stdin, stdout and stderr.
+	out=$(script -qec "$HOMECTL --db $T/junk.db list" /dev/null 2>&1)
+	[[ $out == *"homectl: db: "*"file is not a database"* && $out != *"<"[0-7]">"* ]] &&
+		pass "a warning on a terminal has no <N> prefix" || fail "warning on a tty" "$out"
+fi
+
 # ---- help ----
 out=$("$HOMECTL" --help)
 [[ $out == *"history [--since SEQ]"* && $out == *"watch"* && $out == *"token create"* ]] &&

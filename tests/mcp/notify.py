@@ -6,6 +6,9 @@
 # sends SIGTERM and reports the exit status.
 #
 #   notify.py WATCHDOG_USEC COMMAND [ARGS...]
+#
+# With NOTIFY_THEN set to a JSON array (a command line), it runs that command
+# once READY=1 has come and waits also for a STATUS= that names a last change.
 import json, os, signal, socket, subprocess, sys, tempfile
 
 usec, cmd = sys.argv[1], sys.argv[2:]
@@ -16,10 +19,14 @@ s.bind(path)
 env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC=usec)
 p = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                      stderr=subprocess.DEVNULL)
+then = json.loads(os.environ['NOTIFY_THEN']) if 'NOTIFY_THEN' in os.environ else None
 msgs = []
 s.settimeout(30)
-while sum(m.startswith('WATCHDOG=1') for m in msgs) < 2:
+while (sum(m.startswith('WATCHDOG=1') for m in msgs) < 2 or
+       (then is not None and not any('last change' in m for m in msgs))):
     msgs.append(s.recv(4096).decode())
+    if then is not None and msgs[-1].startswith('READY=1'):
+        subprocess.run(then, check=True, stdout=subprocess.DEVNULL)
 p.send_signal(signal.SIGTERM)
 rc = p.wait(timeout=30)
 try:

@@ -7,15 +7,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-import { makeHome, MCP } from './helpers.mjs';
+import { makeHome, MCP, HOMECTL } from './helpers.mjs';
 
 const NOTIFY = path.resolve('tests/mcp/notify.py');
 let home;
 before(() => { home = makeHome(); });
 after(() => home.rm());
 
-function run(args) {
-	return JSON.parse(execFileSync('python3', [NOTIFY, '100000', MCP, ...args], { encoding: 'utf8' }));
+function run(args, env = {}) {
+	return JSON.parse(execFileSync('python3', [NOTIFY, '100000', MCP, ...args],
+		{ encoding: 'utf8', env: { ...process.env, ...env } }));
 }
 
 test('--stdio: READY=1, then watchdog pings, then STOPPING=1', () => {
@@ -24,6 +25,19 @@ test('--stdio: READY=1, then watchdog pings, then STOPPING=1', () => {
 	assert.match(r.messages[0], /^READY=1/m);
 	assert.ok(r.messages.filter((m) => m === 'WATCHDOG=1').length >= 2);
 	assert.ok(r.messages.some((m) => m.startsWith('STOPPING=1')));
+});
+
+test('STATUS= (systemctl status): sessions, seq and the last change, by any writer', () => {
+	const r = run(['--stdio', '--db', home.db], {
+		NOTIFY_THEN: JSON.stringify([HOMECTL, '--db', home.db, 'set', 'kitchen_light_main', 'toggle']),
+	});
+	assert.equal(r.rc, 0);
+	assert.match(r.messages[0], /^READY=1\nSTATUS=1 session, seq 24$/);
+	// The watcher saw the CLI's change; the line went out at once or with
+	// a watchdog ping.
+	assert.ok(r.messages.some((m) =>
+		/^(WATCHDOG=1\n)?STATUS=1 session, seq 25, last change \d\d:\d\d:\d\d kitchen_light_main by cli$/.test(m)),
+	r.messages.join(' | '));
 });
 
 test('--listen: READY=1 once listening', () => {
