@@ -67,7 +67,7 @@ read_everything(struct home *h)
 	char err[OPS_ERRLEN], *mode = NULL;
 	size_t n;
 
-	assert_int_equal(ops_devices(&h->ops, NULL, NULL, &o, err), 0);
+	assert_int_equal(ops_devices(&h->ops, NULL, NULL, NULL, &o, err), 0);
 	assert_shape(shape_all(o, shape_device));
 	n = json_object_array_length(o);
 	json_object_put(o);
