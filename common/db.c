@@ -351,9 +351,13 @@ fail(struct db *db, const char *what, int rc)
 		log_warnx("db: %s: %s", what, sqlite3_errmsg(db->h));
 		return -EINVAL;
 	}
-	log_warnx("db: %s: %s", what, sqlite3_errmsg(db->h));
-	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		/* Expected under DB_NOWAIT, where the caller retries: not a
+		 * warning each time. */
+		log_debug("db: %s: %s", what, sqlite3_errmsg(db->h));
 		return -EBUSY;
+	}
+	log_warnx("db: %s: %s", what, sqlite3_errmsg(db->h));
 	if (rc == SQLITE_READONLY)
 		return -EROFS;
 	return -EIO;
@@ -831,6 +835,8 @@ db_open(const char *path, int flags, struct db **out)
 		if ((r = migrate(db)) < 0)
 			goto fail;
 	}
+	if (flags & DB_NOWAIT)
+		sqlite3_busy_timeout(db->h, 0);
 	*out = db;
 	return 0;
 fail_msg:

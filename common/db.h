@@ -28,9 +28,14 @@ struct db;
 
 #define DB_CREATE	0x1	/* create the file and schema if missing */
 #define DB_READONLY	0x2
+/* For event loops: once open (migrations may still wait), no statement
+ * waits for another process's lock; a locked database is -EBUSY at once
+ * and the caller retries from its loop.  Without it a statement waits up
+ * to 5 s (busy_timeout), which suits the CLI. */
+#define DB_NOWAIT	0x4
 
-/* Opens path in WAL mode with busy_timeout, foreign keys on, and migrates the
- * schema forward.  *out is freed with db_close(). */
+/* Opens path in WAL mode with busy_timeout (see DB_NOWAIT), foreign keys
+ * on, and migrates the schema forward.  *out is freed with db_close(). */
 int db_open(const char *path, int flags, struct db **out);
 void db_close(struct db *db);			/* NULL-safe */
 const char *db_path(const struct db *db);	/* borrowed */

@@ -89,7 +89,8 @@ watch_open(const char *path, const struct watch_options *opts, int64_t since_seq
 	w->epfd = w->ifd = w->tfd = -1;
 	w->batch = opts->batch > 0 ? opts->batch : 1000;
 	w->interval_ms = opts->interval_ms;
-	if ((r = db_open(path, 0, &w->db)) < 0)
+	/* Its reads never wait: a busy one is tried again at the next wake. */
+	if ((r = db_open(path, DB_NOWAIT, &w->db)) < 0)
 		goto fail;
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0) {
 		r = -errno;

@@ -36,6 +36,8 @@
 #define API_DRAIN_BYTES		(64 * 1024)	/* ... at most this much */
 #define API_DRAIN_MAX		64		/* connections being drained */
 #define API_HTTP_TIMEOUT_SEC	60		/* idle keep-alive connections */
+#define API_BUSY_WAIT_MS	5000		/* a locked database: 503 busy after */
+#define API_BUSY_RETRY_MS	20		/* parked requests are retried this often */
 
 struct api;
 
@@ -64,6 +66,8 @@ struct ws_client;
 TAILQ_HEAD(ws_client_list, ws_client);
 struct pending;
 TAILQ_HEAD(pending_list, pending);
+struct http_req;
+TAILQ_HEAD(http_req_list, http_req);
 
 /* The device mirror: exactly the state the change feed has delivered up to
  * watch_seq(), so snapshots never race the deltas that follow them. */
@@ -89,6 +93,8 @@ struct api {
 	struct lws_vhost *vh;
 	struct MHD_Daemon *mhd;
 	lws_sorted_usec_list_t mhd_sul;
+	struct http_req_list parked;	/* requests waiting for SQLite's lock */
+	lws_sorted_usec_list_t retry_sul;	/* resumes them */
 	char *openapi;			/* the generated document, cached */
 
 	struct api_fd sig_fd, watch_fd, mhd_fd, peek_fd, wdog_fd, ping_fd;
@@ -165,6 +171,10 @@ struct http_req {
 	struct json_object *json;	/* the parsed body, when the route has one */
 	char token[72];			/* the name of the request's token, or "" */
 	struct log_kv changed;		/* HOMECTL_DEVICE= of what the request changed */
+	uint64_t busy_until;		/* mono_usec: parked since a busy write; 0 */
+	bool parked;			/* suspended, in api->parked */
+	bool resumed;			/* run the handler again */
+	TAILQ_ENTRY(http_req) park_entry;
 };
 
 int http_start(struct api *api);
@@ -180,7 +190,8 @@ enum MHD_Result http_reply_list(struct http_req *r, const char *key, struct json
 enum MHD_Result http_reply_error(struct http_req *r, unsigned status, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Replies to an ops_* failure: -ENOENT 404, -EINVAL/-ERANGE 422, -EPERM 403,
- * -EBUSY 503, else 500; err is the ops sentence. */
+ * -EBUSY parks the request (http_park) and, once API_BUSY_WAIT_MS have
+ * passed, 503 busy; else 500; err is the ops sentence. */
 enum MHD_Result http_reply_ops(struct http_req *r, int rc, const char *err);
 /* A query-string argument, or NULL when absent or empty.  Borrowed. */
 const char *http_query(struct http_req *r, const char *key);

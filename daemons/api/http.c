@@ -1,7 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* http.c -- libmicrohttpd in the lws loop (its epoll fd adopted, its
- * timeouts on an lws_sul), request bodies with a hard cap, Bearer auth, and
- * the static route table that sends each /api/ request to its handler. */
+ * timeouts on an lws_sul), request bodies with a hard cap, Bearer auth, the
+ * static route table that sends each /api/ request to its handler, and
+ * requests parked while another process holds SQLite's write lock.
+ *
+ * Why a busy write parks instead of waiting: the daemon's connection has
+ * no busy timeout (DB_NOWAIT), so a write that meets another process's
+ * lock fails at once with -EBUSY, having changed nothing (BEGIN IMMEDIATE
+ * is the first statement of every write; reads in WAL mode never meet the
+ * write lock).  http_reply_ops() then suspends the request's connection
+ * (MHD_ALLOW_SUSPEND_RESUME) instead of answering, and one lws_sul resumes
+ * every parked request each API_BUSY_RETRY_MS: each runs its handler again
+ * from the start, until it gets through or API_BUSY_WAIT_MS have passed
+ * (then 503 busy).  The loop serves everything else meanwhile, and pings
+ * the watchdog.  A writer thread with a queue would do the same with locks
+ * in a daemon that has none; SQLite admits one writer at a time anyway. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -47,6 +60,7 @@ struct http_conn {
 };
 
 static void mhd_timer(lws_sorted_usec_list_t *sul);
+static void retry_timer(lws_sorted_usec_list_t *sul);
 
 /* After every MHD_run, MHD_add_connection and MHD_resume_connection: MHD
  * has no thread of its own, so its next timeout lives on an lws_sul. */
@@ -227,12 +241,61 @@ http_reply_error(struct http_req *r, unsigned status, const char *code, const ch
 	return queue(r, status, error_response(status, code, msg));
 }
 
+/* Suspends r to run its handler again in API_BUSY_RETRY_MS; false once
+ * it has waited API_BUSY_WAIT_MS (answer 503 then). */
+static bool
+http_park(struct http_req *r)
+{
+	struct api *api = r->api;
+	uint64_t now = mono_usec();
+
+	if (r->busy_until == 0)
+		r->busy_until = now + (uint64_t)API_BUSY_WAIT_MS * 1000;
+	if (now >= r->busy_until || api->stop)
+		return false;
+	MHD_suspend_connection(r->conn);
+	r->parked = true;
+	TAILQ_INSERT_TAIL(&api->parked, r, park_entry);
+	if (TAILQ_FIRST(&api->parked) == r)
+		lws_sul_schedule(api->lws, 0, &api->retry_sul, retry_timer,
+		    (lws_usec_t)API_BUSY_RETRY_MS * LWS_US_PER_MS);
+	return true;
+}
+
+/* Resumes every parked request; those still busy park again. */
+static void
+retry_all(struct api *api)
+{
+	struct http_req *r;
+
+	if (TAILQ_EMPTY(&api->parked))
+		return;
+	while ((r = TAILQ_FIRST(&api->parked)) != NULL) {
+		TAILQ_REMOVE(&api->parked, r, park_entry);
+		r->parked = false;
+		r->resumed = true;
+		MHD_resume_connection(r->conn);
+	}
+	/* No wake-up reaches MHD in this mode: run it now (see loop.c). */
+	MHD_run(api->mhd);
+	http_arm(api);
+}
+
+static void
+retry_timer(lws_sorted_usec_list_t *sul)
+{
+	retry_all(lws_container_of(sul, struct api, retry_sul));
+}
+
 enum MHD_Result
 http_reply_ops(struct http_req *r, int rc, const char *err)
 {
 	const char *code;
-	unsigned status = ops_status(rc, &code);
+	unsigned status;
 
+	if (rc == -EBUSY && http_park(r))
+		return MHD_YES;
+	status = ops_status(rc, &code);
 	if (status == 503 && *err == '\0')
 		err = "the database is busy, try again";
 	if (status >= 500 && status != 503) {
@@ -259,6 +322,7 @@ http_body_object(struct http_req *r, enum MHD_Result *ret)
 		*ret = http_reply_error(r, 400, "bad_request", "a JSON object body is required");
 		return false;
 	}
+	json_object_put(r->json);	/* run again after http_park() */
 	r->json = json_parse_strict(r->body, r->len, err, sizeof(err));
 	if (r->json == NULL) {
 		*ret = http_reply_error(r, 400, "bad_request", "malformed JSON: %s", err);
@@ -496,6 +560,13 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->started && r->resumed) {
+		/* Back from http_park(): the handler runs again. */
+		r->resumed = false;
+		if (api->stop)
+			return http_reply_error(r, 503, "unavailable", "homectl-api is stopping");
+		return dispatch(r);
+	}
 	if (r->started)
 		return MHD_YES;
 	r->started = true;
@@ -513,6 +584,8 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (r == NULL)
 		return;
+	if (r->parked)
+		TAILQ_REMOVE(&r->api->parked, r, park_entry);
 	json_object_put(r->json);
 	free(r->body);
 	free(r);
@@ -542,8 +615,9 @@ http_start(struct api *api)
 	unsigned limit = api->cfg.max_clients > 0 ? api->cfg.max_clients : 1024;
 	int fd;
 
+	TAILQ_INIT(&api->parked);
 	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
-	    MHD_USE_ERROR_LOG, 0, NULL, NULL, access_handler, api,
+	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, access_handler, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_HTTP_TIMEOUT_SEC,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
@@ -573,10 +647,16 @@ http_start(struct api *api)
 void
 http_stop(struct api *api)
 {
-	if (api->lws != NULL)
+	if (api->lws != NULL) {
 		lws_sul_cancel(&api->mhd_sul);
-	if (api->mhd != NULL)
+		lws_sul_cancel(&api->retry_sul);
+	}
+	/* MHD aborts when stopped with a connection still suspended: answer
+	 * the parked requests first (api->stop is set: 503). */
+	if (api->mhd != NULL) {
+		retry_all(api);
 		MHD_stop_daemon(api->mhd);
+	}
 	api->mhd = NULL;
 	FREE(api->openapi);
 }

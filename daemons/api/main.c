@@ -224,7 +224,9 @@ main(int argc, char **argv)
 		fatalx("signalfd: %s", strerror(-fd));
 	raise_nofile();
 
-	if ((r = db_open(api.db_path, DB_CREATE, &api.db)) < 0)
+	/* DB_NOWAIT: the loop never waits for a lock; http.c retries a busy
+	 * request from the loop (see http_park). */
+	if ((r = db_open(api.db_path, DB_CREATE | DB_NOWAIT, &api.db)) < 0)
 		fatalx("cannot open %s: %s", api.db_path, strerror(-r));
 	ops_ctx_init(&api.ops, api.db, &api.cfg, OPS_SRC_API);
 	if (api.cfg.web_root != NULL && realpath(api.cfg.web_root, real) != NULL)

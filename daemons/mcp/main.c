@@ -290,7 +290,9 @@ main(int argc, char **argv)
 	srv.read_only = srv.cfg.read_only;
 
 	dbpath = config_database(&srv.cfg, db_opt);
-	if ((r = db_open(dbpath, srv.read_only ? DB_READONLY : 0, &srv.db)) < 0)
+	/* DB_NOWAIT: the loop never waits for a lock; a busy tool call is
+	 * retried from the loop (session.c, session_park). */
+	if ((r = db_open(dbpath, (srv.read_only ? DB_READONLY : 0) | DB_NOWAIT, &srv.db)) < 0)
 		fatalx("%s: cannot open the database (%s)%s", dbpath, strerror(-r),
 		    r == -ENOENT ? "; create it with `homectl init`" : "");
 	ops_ctx_init(&srv.ops, srv.db, &srv.cfg, OPS_SRC_MCP);
@@ -323,6 +325,10 @@ main(int argc, char **argv)
 	if (loop_timer(&srv.loop, &srv.expire_h, "timed devices", 0, 0) < 0)
 		fatalx("cannot arm a timer");
 	expire(&srv);
+	srv.retry_h.cb = sessions_retry;
+	srv.retry_h.arg = &srv;
+	if (loop_timer(&srv.loop, &srv.retry_h, "busy retry", 0, 0) < 0)
+		fatalx("cannot arm a timer");
 
 	if (srv.stdio) {
 		if (session_new(&srv, STDIN_FILENO, STDOUT_FILENO, true) == NULL)
@@ -355,6 +361,7 @@ main(int argc, char **argv)
 	listen_stop(&srv);
 	loop_timer_close(&srv.wdog_h);
 	loop_timer_close(&srv.expire_h);
+	loop_timer_close(&srv.retry_h);
 	loop_del(&srv.watch_h);
 	loop_del(&srv.sig_h);
 	close(srv.sig_h.fd);

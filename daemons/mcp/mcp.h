@@ -23,6 +23,9 @@
 #define MCP_DEFAULT_PER_PEER	16	/* socket sessions per peer uid */
 #define MCP_DEFAULT_IDLE_SEC	300	/* silence before the server pings */
 #define MCP_HELLO_SEC		10	/* initialize must come by then */
+#define MCP_BUSY_WAIT_MS	5000	/* a locked database: "busy" after */
+#define MCP_BUSY_RETRY_MS	20	/* parked calls are retried this often */
+#define MCP_PARKED		1	/* a method's "ask me again later" */
 #define MCP_DEFAULT_PAGE	100
 
 /* Protocol revisions we speak, newest first; see server.c. */
@@ -100,6 +103,8 @@ struct server {
 	struct loop_fd		 wdog_h;	/* watchdog timer */
 	struct loop_fd		 expire_h;	/* the next timed device to stop */
 	struct loop_fd		 idle_h;	/* the next session deadline (listen.c) */
+	struct loop_fd		 retry_h;	/* parked sessions (session.c) */
+	bool			 retry_armed;
 	uint64_t		 idle_at;	/* when idle_h is due; 0: disarmed */
 	uint64_t		 accept_paused;	/* accepting again at (after EMFILE); 0 */
 
@@ -124,6 +129,8 @@ struct session {
 	uint64_t		 opened;	/* mono_usec */
 	uint64_t		 last_input;	/* mono_usec of the last bytes read */
 	bool			 spoke;		/* sent a complete message */
+	bool			 parked;	/* its first line waits for the lock */
+	uint64_t		 busy_until;	/* mono_usec: when to stop waiting; 0 */
 	uint64_t		 pinged_at;	/* idle: when a ping went out; 0: none */
 
 	char			*in;		/* unparsed input */
@@ -153,6 +160,13 @@ struct session *session_new(struct server *srv, int in_fd, int out_fd, bool is_s
  * session waits for, and frees the finished ones (dead, or at EOF with
  * nothing left to write).  A finished --stdio session ends the process. */
 void sessions_tend(struct server *srv);
+/* The database was busy for this session's current message: true when it
+ * should be handled again later (the session stops reading until then),
+ * false once it has waited MCP_BUSY_WAIT_MS (answer "busy" then). */
+bool session_park(struct session *s);
+/* The retry timer's callback (srv->retry_h): runs every parked session's
+ * waiting message again. */
+void sessions_retry(struct loop_fd *h, uint32_t events);
 /* Unlinks s from its server, closes its fds and frees it.  NULL-safe. */
 void session_free(struct session *s);
 /* Reads what in_fd has and handles every complete line.  0, or -errno

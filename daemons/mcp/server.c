@@ -170,6 +170,7 @@ server_handle(struct session *s, struct rpc_msg *m)
 	struct json_object *result = NULL, *reply;
 	const struct method *md = NULL;
 	struct rpc_error err = { 0 };
+	int rc;
 
 	if (m->kind == RPC_RESPONSE)
 		return;
@@ -182,9 +183,12 @@ server_handle(struct session *s, struct rpc_msg *m)
 			md = &methods[i];
 	if (md == NULL)
 		rpc_fail(&err, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", m->method);
-	else if (md->fn(s, m->params, &result, &err) < 0)
+	else if ((rc = md->fn(s, m->params, &result, &err)) < 0)
 		json_object_put(result);
-	else {
+	else if (rc == MCP_PARKED) {
+		json_object_put(result);	/* handled again, whole, later */
+		return;
+	} else {
 		reply = rpc_result(m->id, result);
 		session_send(s, reply);
 		json_object_put(reply);

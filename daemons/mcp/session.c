@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* session.c -- one MCP session's bytes: a bounded line reader and a write
- * queue, over a socket or over stdin/stdout, driven by the loop. */
+ * queue, over a socket or over stdin/stdout, driven by the loop.
+ *
+ * Why a busy call parks instead of waiting: the database connection has
+ * no busy timeout (DB_NOWAIT), so a tool that meets another process's
+ * write lock fails at once with -EBUSY, having changed nothing (every
+ * write starts with BEGIN IMMEDIATE; reads in WAL mode never meet the
+ * lock).  The session then parks: its line stays first in its buffer, it
+ * reads nothing more (its messages stay in order), and a timerfd runs the
+ * line again every MCP_BUSY_RETRY_MS until it gets through or
+ * MCP_BUSY_WAIT_MS have passed (then the tool answers that the database
+ * is busy).  Every other session is served meanwhile. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +26,7 @@
 #define READ_CHUNK	((size_t)64 << 10)
 
 static void session_in(struct loop_fd *h, uint32_t events);
+static void retry_arm(struct server *srv, bool any);
 static void session_out(struct loop_fd *h, uint32_t events);
 
 struct session *
@@ -91,7 +102,7 @@ session_pending(const struct session *s)
 bool
 session_wants_input(const struct session *s)
 {
-	return !s->eof && !s->dead && s->out_len - s->out_off < MCP_OUT_HIGH;
+	return !s->eof && !s->dead && !s->parked && s->out_len - s->out_off < MCP_OUT_HIGH;
 }
 
 /* Appends len bytes to the queue.  A client that lets more than
@@ -260,6 +271,9 @@ drain_lines(struct session *s)
 		else {
 			s->spoke = true;
 			handle_line(s, s->in + start, end - start);
+			if (s->parked)
+				break;	/* this line again, later */
+			s->busy_until = 0;
 		}
 		start = s->in_scan = end + 1;
 	}
@@ -267,6 +281,10 @@ drain_lines(struct session *s)
 		memmove(s->in, s->in + start, s->in_len - start);
 		s->in_len -= start;
 		s->in_scan = 0;
+	}
+	if (s->parked) {
+		s->in_scan = 0;
+		return;
 	}
 	s->in_scan = s->in_len;
 	if (s->discarding) {
@@ -374,6 +392,7 @@ void
 sessions_tend(struct server *srv)
 {
 	struct session *s, *next;
+	bool parked = false;
 
 	for (s = srv->sessions; s != NULL; s = next) {
 		next = s->next;
@@ -387,5 +406,50 @@ sessions_tend(struct server *srv)
 			continue;
 		}
 		session_interest(s);
+		parked = parked || s->parked;
 	}
+	retry_arm(srv, parked);
+}
+
+bool
+session_park(struct session *s)
+{
+	uint64_t now = mono_usec();
+
+	if (s->busy_until == 0) {
+		s->busy_until = now + (uint64_t)MCP_BUSY_WAIT_MS * 1000;
+		log_debug("session %u: the database is locked: waiting", s->id);
+	}
+	if (now >= s->busy_until || s->srv->quit) {
+		s->busy_until = 0;
+		return false;
+	}
+	s->parked = true;
+	return true;
+}
+
+void
+sessions_retry(struct loop_fd *h, uint32_t events)
+{
+	struct server *srv = h->arg;
+
+	loop_timer_drain(h);
+	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+		if (!s->parked || s->dead)
+			continue;
+		s->parked = false;
+		drain_lines(s);
+	}
+}
+
+/* Keeps the retry timer running while a session is parked. */
+static void
+retry_arm(struct server *srv, bool any)
+{
+	uint64_t us = (uint64_t)MCP_BUSY_RETRY_MS * 1000;
+
+	if (any == srv->retry_armed || !srv->retry_h.added)
+		return;
+	loop_timer_set(&srv->retry_h, any ? us : 0, any ? us : 0);
+	srv->retry_armed = any;
 }

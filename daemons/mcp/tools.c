@@ -253,6 +253,12 @@ tools_call(struct session *s, struct json_object *params, struct json_object **r
 	}
 	t0 = mono_usec();
 	r = tool->call(&t);
+	/* Another process holds the write lock: nothing was done (see
+	 * session.c), so the whole call runs again later. */
+	if (r == -EBUSY && session_park(s)) {
+		json_object_put(t.out);
+		return MCP_PARKED;
+	}
 	if (r == -EPERM) {
 		char why[OPS_ERRLEN];
 
