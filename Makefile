@@ -137,13 +137,23 @@ node-deps: $(NODE_DEPS)
 .PHONY: node-deps
 include $(wildcard tests/*/module.mk bench/module.mk)
 
-# `make check` runs every suite even when one fails, then prints one line
-# with the totals; tests/run-suite records each suite's outcome.
+# `make check` runs every suite even when one fails, CHECK_JOBS at a time
+# (the suites are independent: each makes its own temporary home, picks free
+# ports, and builds into a directory of its own), then prints one line per
+# suite and one with the totals.  tests/run-suite records each suite's
+# outcome and log in $(BUILD)/results/; `make check-api` (and the other
+# check-* targets) runs one suite with its whole output on the terminal.
+CHECK_JOBS ?= $(shell nproc)
 check: test-deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(CHECK_JOBS) all
 	$(Q)rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
-	$(Q)$(MAKE) --no-print-directory -k $(CHECKS) || true
+	$(Q)HOMECTL_CHECK_QUIET=1 $(MAKE) --no-print-directory -k -j$(CHECK_JOBS) $(CHECKS) || true
 	$(Q)tests/summary $(BUILD)/results
+
+# The suites `make check` runs, one per line.
+check-list:
+	@printf '%s\n' $(sort $(CHECKS))
+.PHONY: check-list
 
 bench: test-deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -219,27 +229,34 @@ deb:
 # the HOMECTL_* defines and the pkg-config cflags (json-c, libwebsockets,
 # libmicrohttpd, libsystemd, ...); the -I add each program's own headers.
 LINT_CPPFLAGS = $(ALL_CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp
-lint:
-	@# Besides the checks that are only noise in C (swappable parameters,
-	@# reserved identifiers, the insecure-API buffer advice), .clang-tidy
-	@# disables three checks that flag
-	@# this codebase's deliberate style: cert-dcl51-cpp (the C++ alias of
-	@# bugprone-reserved-identifier), bugprone-assignment-in-if-condition
-	@# (KNF's `if ((fd = open(...)) < 0)`) and cert-err33-c (close(),
-	@# snprintf() into a sized buffer etc. are called for their effect).
-	@# Everything else is fixed, or suppressed inline with the reason.
-	@# Even with --quiet, clang-tidy 14 prints "N warnings generated." per
-	@# file for the disabled checks; keep the rest of its stderr.
-	@mkdir -p $(BUILD)
-	clang-tidy --quiet $(COMMON_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS) -- \
-		$(LINT_CPPFLAGS) -std=gnu11 2>$(BUILD)/clang-tidy.err; rc=$$?; \
-		grep -v '^[0-9]* warnings\{0,1\} generated\.$$' $(BUILD)/clang-tidy.err >&2; \
+LINT_SRCS     = $(COMMON_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS)
+LINT_TIDY     = $(addprefix lint-tidy/,$(LINT_SRCS))
+
+# clang-tidy, one file per job (`make -j2 lint`; make check runs it so), and
+# cppcheck over the whole tree as one more job.
+lint: $(LINT_TIDY) lint-cppcheck
+
+# Besides the checks that are only noise in C (swappable parameters, reserved
+# identifiers, the insecure-API buffer advice), .clang-tidy disables three
+# checks that flag this codebase's deliberate style: cert-dcl51-cpp (the C++
+# alias of bugprone-reserved-identifier), bugprone-assignment-in-if-condition
+# (KNF's `if ((fd = open(...)) < 0)`) and cert-err33-c (close(), snprintf()
+# into a sized buffer etc. are called for their effect).  Everything else is
+# fixed, or suppressed inline with the reason.  Even with --quiet,
+# clang-tidy 14 prints "N warnings generated." for the disabled checks: that
+# line is dropped, the rest of its stderr kept.
+$(LINT_TIDY): lint-tidy/%:
+	$(Q)out=$$(clang-tidy --quiet $* -- $(LINT_CPPFLAGS) -std=gnu11 2>&1); rc=$$?; \
+		printf '%s\n' "$$out" | grep -v '^[0-9]* warnings\{0,1\} generated\.$$' || true; \
 		exit $$rc
-	@# variableScope: we declare at the top of a function, on purpose
-	@# (docs/architecture.md, "Code style").
-	cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
+
+# variableScope: we declare at the top of a function, on purpose
+# (docs/architecture.md, "Code style").
+lint-cppcheck:
+	$(Q)cppcheck --enable=warning,style,performance,portability --std=c11 --inline-suppr \
 		--suppress=variableScope --error-exitcode=1 -q -Icommon -I/usr/include/json-c \
 		-D'TAILQ_FOREACH(v,h,f)=for(v=(h)->tqh_first;v;v=v->f.tqe_next)' common daemons cli
+.PHONY: lint-cppcheck $(LINT_TIDY)
 
 clean:
 	rm -rf $(BUILD)

@@ -4,7 +4,7 @@
 # The benchmark measures push latency, CPU, RSS and REST throughput.
 CHECKS += check-api
 check-api: all node-deps
-	$(Q)HOMECTL_BUILD=$(BUILD) $(RUN_SUITE) api node --test --test-concurrency=1 tests/api/
+	$(Q)HOMECTL_BUILD=$(BUILD) $(RUN_SUITE) api node --test --test-concurrency=4 tests/api/
 
 BENCHES += bench-api
 $(BUILD)/bench/ws_latency: bench/api_ws_latency.c

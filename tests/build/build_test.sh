@@ -100,6 +100,14 @@ mk -o all BUILD="$BUILD" DESTDIR="$D" UNITDIR=/lib/systemd/system install >/dev/
 	grep -q '^ExecStart=/usr/sbin/homectl-api$' "$D/lib/systemd/system/homectl-api.service" &&
 	pass "UNITDIR overrides where the units go (debian/rules)" || fail "UNITDIR"
 
+# ---- the README lists every suite ----
+missing=""
+for s in $(mk -s check-list); do
+	grep -q "\`make $s\`" README.md || missing="$missing $s"
+done
+[ -z "$missing" ] && pass "the README lists every suite's make target" ||
+	fail "suites missing from the README:$missing"
+
 # ---- bash completion: driven by homectl --help, the home gives the words ----
 DB=$T/home.db
 "$HOMECTL" --db "$DB" init --demo >/dev/null

@@ -16,7 +16,8 @@ $(BUILD)/tests/mqtt/%_test: $(BUILD)/tests/mqtt/%_test.o $(call obj,$(MQTT_PURE)
 mqtt-unit-tests: $(BUILD)/tests/mqtt/golden $(BUILD)/tests/mqtt/dialect_test
 
 CHECKS += check-mqtt-unit
-check-mqtt-unit:
+# After san-build: both build into $(SAN_BUILD), which make check fills in parallel.
+check-mqtt-unit: san-build
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=1 mqtt-unit-tests
 	$(Q)$(RUN_SUITE) mqtt-unit tests/mqtt/run-golden $(SAN_BUILD)
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # tests/systemd: the Debian package installed into a real systemd booted in
-# namespaces (needs root; skipped otherwise).
+# namespaces (needs root; skipped, and said so, otherwise).
 CHECKS += check-systemd
 check-systemd: all
 	$(Q)$(RUN_SUITE) systemd tests/systemd/test-package $(BUILD)
