@@ -144,10 +144,14 @@ include $(wildcard tests/*/module.mk bench/module.mk)
 # outcome and log in $(BUILD)/results/; `make check-api` (and the other
 # check-* targets) runs one suite with its whole output on the terminal.
 CHECK_JOBS ?= $(shell nproc)
+# The longest suites start first, so that none of them is left running alone
+# at the end.
+CHECK_FIRST := check-lint check-clang check-systemd check-unit check-web check-api
 check: test-deps
 	$(Q)$(MAKE) --no-print-directory -j$(CHECK_JOBS) all
 	$(Q)rm -rf $(BUILD)/results && mkdir -p $(BUILD)/results
-	$(Q)HOMECTL_CHECK_QUIET=1 $(MAKE) --no-print-directory -k -j$(CHECK_JOBS) $(CHECKS) || true
+	$(Q)HOMECTL_CHECK_QUIET=1 $(MAKE) --no-print-directory -k -j$(CHECK_JOBS) \
+		$(filter $(CHECKS),$(CHECK_FIRST)) $(filter-out $(CHECK_FIRST),$(CHECKS)) || true
 	$(Q)tests/summary $(BUILD)/results
 
 # The suites `make check` runs, one per line.
