@@ -163,8 +163,8 @@ cmd_get(struct cli *cli, int argc, char **argv)
 
 /* Turns "--brightness 40" into {"brightness": 40}, typed by the model, so
  * "--brightness high" is refused here with the same words as everywhere. */
-static int
-props_from_args(struct args *a, struct json_object **out, char *err, size_t errlen)
+int
+cli_props_from_args(struct args *a, struct json_object **out, char *err, size_t errlen)
 {
 	struct json_object *props = json_object_new_object();
 	const struct model_prop *p;
@@ -226,7 +226,7 @@ cmd_set(struct cli *cli, int argc, char **argv)
 	/* Any --name VALUE: properties come from the model. */
 	if (args_parse(&a, argc, argv, ARGS_ANY, NULL, 1, 2) < 0)
 		return 2;
-	if (props_from_args(&a, &props, err, sizeof(err)) < 0) {
+	if (cli_props_from_args(&a, &props, err, sizeof(err)) < 0) {
 		fprintf(stderr, "homectl: %s\n", err);
 		return 2;
 	}
@@ -279,6 +279,10 @@ cmd_mode(struct cli *cli, int argc, char **argv)
 	struct args a;
 	char err[OPS_ERRLEN];
 
+	/* "mode add NAME", "mode remove NAME"; "mode add" alone sets a mode
+	 * named add. */
+	if (argc >= 3 && (strcmp(argv[1], "add") == 0 || strcmp(argv[1], "remove") == 0))
+		return cmd_mode_edit(cli, argc - 1, argv + 1);
 	if (args_parse(&a, argc, argv, NULL, NULL, 0, 1) < 0)
 		return 2;
 	if (cli_open(cli, false) < 0)
@@ -301,8 +305,21 @@ show_modes(struct json_object *modes)
 	for (i = 0; i < n; i++) {
 		struct json_object *m = json_object_array_get_idx(modes, i);
 
+		struct json_object *scene = json_object_object_get(m, "scene");
+		size_t k, steps = json_object_array_length(scene);
+
 		printf("%-10s %s\n", json_object_get_string(json_object_object_get(m, "name")),
 		    json_object_get_string(json_object_object_get(m, "description")));
+		for (k = 0; k < steps; k++) {
+			struct json_object *s = json_object_array_get_idx(scene, k);
+			struct json_object *props = json_object_object_get(s, "properties");
+
+			printf("  %zu. %s %s%s%s\n", k + 1,
+			    json_object_get_string(json_object_object_get(s, "action")),
+			    json_object_get_string(json_object_object_get(s, "device_id")),
+			    json_object_object_length(props) ? " " : "",
+			    json_object_object_length(props) ? json_compact(props) : "");
+		}
 	}
 }
 

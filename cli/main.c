@@ -22,9 +22,21 @@ static const struct command {
 	{ "get", cmd_get, "get ID                   one device in full" },
 	{ "set", cmd_set, "set [ID] ACTION [--room R] [--type T] [--PROPERTY VALUE]...\n"
 	    "                           control a device, or in bulk every match" },
-	{ "mode", cmd_mode, "mode [NAME]              show or set the home mode" },
+	{ "mode", cmd_mode, "mode [NAME]              show or set the home mode\n"
+	    "  mode add NAME [--description TEXT] | mode remove NAME" },
 	{ "modes", cmd_modes, "modes                    the modes and their scenes" },
+	{ "scene", cmd_scene, "scene set MODE DEVICE ACTION [--PROPERTY VALUE]...\n"
+	    "  scene remove MODE DEVICE   a step of a mode's scene" },
 	{ "rooms", cmd_rooms, "rooms                    the rooms" },
+	{ "room", cmd_room, "room add ID [--name NAME] | room edit ID [--name NAME] "
+	    "[--position N]\n  room remove ID           (its devices become house-wide)" },
+	{ "device", cmd_device, "device add ID --type TYPE [--room ROOM] [--name NAME]\n"
+	    "  device edit ID [--name NAME] [--room ROOM|--no-room] | device remove ID" },
+	{ "export", cmd_export, "export                   the home as one JSON document" },
+	{ "import", cmd_import, "import FILE|- [--prune] [--dry-run]   make the home match a "
+	    "document" },
+	{ "backup", cmd_backup, "backup FILE              a consistent copy of the database" },
+	{ "restore", cmd_restore, "restore FILE             replace the home with a backup" },
 	{ "sensors", cmd_sensors, "sensors TYPE [--room R]  temperature or motion readings" },
 	{ "feed-fish", cmd_feed_fish, "feed-fish                run the fish feeder" },
 	{ "water", cmd_water, "water [--zone Z] [--duration MIN]   run the sprinklers" },

@@ -91,6 +91,12 @@ cli_print_change(struct json_object *c)
 
 		printf("%s -> %s  %s\n", str(d, "id"), str(d, "state"),
 		    cli_describe_props(d, props, sizeof(props)));
+	} else if (strcmp(kind, "home") == 0) {
+		/* "room:kitchen" -> "room kitchen edited" */
+		const char *subject = str(c, "subject"), *colon = strchr(subject, ':');
+
+		printf("%.*s%s%s edited\n", colon ? (int)(colon - subject) : (int)strlen(subject),
+		    subject, colon ? " " : "", colon ? colon + 1 : "");
 	} else {
 		printf("%s removed\n", str(c, "device_id"));
 	}

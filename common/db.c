@@ -5,11 +5,13 @@
  * times). */
 #include <errno.h>
 #include <fcntl.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
@@ -46,6 +48,41 @@
 	"END;"
 
 /* 0 -> 1: the home, the change feed and its triggers, tokens. */
+/* The home's structure (rooms, modes, scenes) reaches the feed as "home"
+ * rows naming what changed ("room:kitchen", "mode:sleep"), whoever edits
+ * it; a reader that sees one takes the home afresh. */
+#define HOME_TRIGGERS \
+	"CREATE TRIGGER rooms_feed_insert AFTER INSERT ON rooms BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'room:' || NEW.id);" \
+	"END;" \
+	"CREATE TRIGGER rooms_feed_update AFTER UPDATE ON rooms" \
+	"  WHEN NEW.name IS NOT OLD.name OR NEW.position IS NOT OLD.position BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'room:' || NEW.id);" \
+	"END;" \
+	"CREATE TRIGGER rooms_feed_delete AFTER DELETE ON rooms BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'room:' || OLD.id);" \
+	"END;" \
+	"CREATE TRIGGER modes_feed_insert AFTER INSERT ON modes BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'mode:' || NEW.name);" \
+	"END;" \
+	"CREATE TRIGGER modes_feed_update AFTER UPDATE ON modes" \
+	"  WHEN NEW.description IS NOT OLD.description OR NEW.position IS NOT OLD.position" \
+	"  BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'mode:' || NEW.name);" \
+	"END;" \
+	"CREATE TRIGGER modes_feed_delete AFTER DELETE ON modes BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'mode:' || OLD.name);" \
+	"END;" \
+	"CREATE TRIGGER scenes_feed_insert AFTER INSERT ON scenes BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'mode:' || NEW.mode);" \
+	"END;" \
+	"CREATE TRIGGER scenes_feed_update AFTER UPDATE ON scenes BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'mode:' || NEW.mode);" \
+	"END;" \
+	"CREATE TRIGGER scenes_feed_delete AFTER DELETE ON scenes BEGIN" \
+	"  INSERT INTO changes(kind, subject) VALUES ('home', 'mode:' || OLD.mode);" \
+	"END;"
+
 static const char SCHEMA_1[] =
 	"CREATE TABLE rooms ("
 	"  id TEXT PRIMARY KEY,"
@@ -184,6 +221,21 @@ static const struct rule CHANGE_RULES[] = {
 	    "kind is not device, device_removed or mode with the fields it needs" },
 	{ NULL, NULL, NULL }
 };
+/* Schema 3 adds "home" rows (subject: what was edited). */
+static const struct rule CHANGE_RULES_3[] = {
+	{ "change_at", IS_TEXT("at"), "at is not a string" },
+	{ "change_source", IS_TEXT("source"), "source is not a string" },
+	{ "change_kind",
+	    "CASE kind"
+	    " WHEN 'device' THEN " IS_ID("device_id") " AND " IS_TEXT("state") " AND ("
+	    IS_OBJECT("properties") ")"
+	    " WHEN 'device_removed' THEN " IS_ID("device_id")
+	    " WHEN 'mode' THEN " IS_ID("mode")
+	    " WHEN 'home' THEN " IS_ID("subject")
+	    " ELSE 0 END",
+	    "kind is not device, device_removed, mode or home with the fields it needs" },
+	{ NULL, NULL, NULL }
+};
 static const struct rule TOKEN_RULES[] = {
 	{ "token_name", IS_ID("name"), "name is not a non-empty string" },
 	{ "token_hash", IS_TEXT("hash") " AND length(hash) = 64", "hash is not 64 characters" },
@@ -238,6 +290,51 @@ static const char INDEXES_2[] =
 	"CREATE INDEX changes_at ON changes(at);"
 	FEED_TRIGGERS;
 
+/* 2 -> 3: "home" rows in the feed; the device_type rule takes the model's
+ * types as they are now (humidity_sensor). */
+static const struct table TABLES_3[] = {
+	{ "rooms", "id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL,"
+	    " position INTEGER NOT NULL DEFAULT 0",
+	    COLS("id", "name", "position"), ROOM_RULES },
+	{ "devices", "id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,"
+	    " room TEXT REFERENCES rooms(id) ON DELETE SET NULL, state TEXT NOT NULL,"
+	    " properties TEXT NOT NULL DEFAULT '{}',"
+	    " updated_at TEXT NOT NULL DEFAULT (" NOW_SQL ")",
+	    COLS("id", "name", "type", "room", "state", "properties", "updated_at"),
+	    DEVICE_RULES },
+	{ "modes", "name TEXT PRIMARY KEY NOT NULL, description TEXT NOT NULL,"
+	    " position INTEGER NOT NULL DEFAULT 0",
+	    COLS("name", "description", "position"), MODE_RULES },
+	{ "scenes", "mode TEXT NOT NULL REFERENCES modes(name) ON DELETE CASCADE,"
+	    " step INTEGER NOT NULL,"
+	    " device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	    " action TEXT NOT NULL, properties TEXT NOT NULL DEFAULT '{}',"
+	    " PRIMARY KEY (mode, step)",
+	    COLS("mode", "step", "device_id", "action", "properties"), SCENE_RULES },
+	{ "home", "id INTEGER PRIMARY KEY, mode TEXT NOT NULL,"
+	    " updated_at TEXT NOT NULL DEFAULT (" NOW_SQL ")",
+	    COLS("id", "mode", "updated_at"), HOME_RULES },
+	/* AUTOINCREMENT: a seq is never reused (schema_rebuild carries the
+	 * counter over to the new table). */
+	{ "changes", "seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	    " source TEXT NOT NULL DEFAULT 'unknown', kind TEXT NOT NULL, device_id TEXT,"
+	    " state TEXT, properties TEXT, mode TEXT, subject TEXT",
+	    COLS("seq", "at", "source", "kind", "device_id", "state", "properties", "mode",
+	    "subject"),
+	    CHANGE_RULES_3 },
+	{ "tokens", "name TEXT PRIMARY KEY NOT NULL, hash TEXT NOT NULL UNIQUE,"
+	    " created_at TEXT NOT NULL DEFAULT (" NOW_SQL "), last_used TEXT",
+	    COLS("name", "hash", "created_at", "last_used"), TOKEN_RULES },
+};
+
+static const char INDEXES_3[] =
+	"CREATE INDEX devices_room ON devices(room);"
+	"CREATE INDEX changes_device ON changes(device_id, seq);"
+	"CREATE INDEX changes_at ON changes(at);"
+	FEED_TRIGGERS
+	HOME_TRIGGERS;
+
 /* Every statement db.c runs more than once, prepared on first use. */
 enum query {
 	Q_BEGIN_READ, Q_BEGIN_WRITE, Q_COMMIT, Q_ROLLBACK, Q_DATA_VERSION,
@@ -248,6 +345,10 @@ enum query {
 	Q_CHANGES, Q_CHANGES_NEWEST, Q_CHANGES_OLDEST, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
 	Q_PRUNE_AGE,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND,
+	/* editing the home */
+	Q_ROOM_UPDATE, Q_ROOM_REMOVE, Q_ROOM_NEXT, Q_DEVICE_EDIT, Q_DEVICE_REPLACE,
+	Q_DEVICE_REMOVE, Q_DEVICE_SCENES, Q_MODE_UPDATE, Q_MODE_REMOVE, Q_MODE_NEXT,
+	Q_SCENE_UPDATE, Q_SCENE_REMOVE, Q_SCENE_CLEAR,
 	Q_COUNT
 };
 
@@ -266,7 +367,7 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_DATA_VERSION] = "PRAGMA data_version",
 	[Q_ROOM_ADD] = "INSERT INTO rooms(id, name, position) VALUES (?1, ?2, ?3)",
 	[Q_ROOMS] = "SELECT r.id, r.name, (SELECT count(*) FROM devices d WHERE d.room = r.id),"
-		    " r.rowid FROM rooms r ORDER BY r.position, r.id",
+		    " r.rowid, r.position FROM rooms r ORDER BY r.position, r.id",
 	[Q_ROOM_EXISTS] = "SELECT 1 FROM rooms WHERE id = ?1",
 	[Q_DEVICE_ADD] = "INSERT INTO devices(id, name, type, room, state, properties)"
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -280,7 +381,8 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_DEVICE_IDS] = "SELECT id, rowid FROM devices ORDER BY id",
 	[Q_MODE_ADD] = "INSERT INTO modes(name, description, position) VALUES (?1, ?2, ?3)",
 	[Q_SCENE_ADD] = "INSERT INTO scenes(mode, step, device_id, action, properties)"
-			" VALUES (?1, (SELECT count(*) FROM scenes WHERE mode = ?1), ?2, ?3, ?4)",
+			" VALUES (?1, (SELECT coalesce(max(step) + 1, 0) FROM scenes WHERE mode = ?1),"
+			" ?2, ?3, ?4)",
 	[Q_MODE_GET] = "SELECT mode, rowid FROM home WHERE id = 1",
 	[Q_MODE_SET] = "UPDATE home SET mode = ?1, updated_at = " NOW_SQL " WHERE id = 1",
 	[Q_MODE_INIT] = "INSERT OR IGNORE INTO home(id, mode) VALUES (1, ?1)",
@@ -289,7 +391,7 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_SCENE] = "SELECT device_id, action, properties, rowid FROM scenes WHERE mode = ?1"
 		    " ORDER BY step",
 	[Q_CHANGES] = "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
-		      " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid"
+		      " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid, c.subject"
 		      " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
 		      " LEFT JOIN rooms r ON r.id = d.room"
 		      " WHERE c.seq > ?1 AND (?2 IS NULL OR c.device_id = ?2)"
@@ -304,6 +406,27 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_TOKEN_REMOVE] = "DELETE FROM tokens WHERE name = ?1",
 	[Q_TOKENS] = "SELECT name, created_at, last_used, rowid FROM tokens ORDER BY name",
 	[Q_TOKEN_FIND] = "SELECT name, rowid FROM tokens WHERE hash = ?1",
+	/* NULL leaves a column as it is. */
+	[Q_ROOM_UPDATE] = "UPDATE rooms SET name = coalesce(?2, name),"
+			  " position = coalesce(?3, position) WHERE id = ?1",
+	/* Its devices become house-wide: devices.room is ON DELETE SET NULL. */
+	[Q_ROOM_REMOVE] = "DELETE FROM rooms WHERE id = ?1",
+	[Q_ROOM_NEXT] = "SELECT coalesce(max(position) + 1, 0) FROM rooms",
+	[Q_DEVICE_EDIT] = "UPDATE devices SET name = ?2, room = ?3 WHERE id = ?1",
+	[Q_DEVICE_REPLACE] = "UPDATE devices SET name = ?2, type = ?3, room = ?4, state = ?5,"
+			     " properties = ?6, updated_at = " NOW_SQL " WHERE id = ?1"
+			     " AND (name IS NOT ?2 OR type IS NOT ?3 OR room IS NOT ?4"
+			     " OR state IS NOT ?5 OR properties IS NOT ?6)",
+	[Q_DEVICE_REMOVE] = "DELETE FROM devices WHERE id = ?1",
+	[Q_DEVICE_SCENES] = "SELECT DISTINCT mode FROM scenes WHERE device_id = ?1 ORDER BY mode",
+	[Q_MODE_UPDATE] = "UPDATE modes SET description = ?2 WHERE name = ?1",
+	/* Its scene goes with it (ON DELETE CASCADE). */
+	[Q_MODE_REMOVE] = "DELETE FROM modes WHERE name = ?1",
+	[Q_MODE_NEXT] = "SELECT coalesce(max(position) + 1, 0) FROM modes",
+	[Q_SCENE_UPDATE] = "UPDATE scenes SET action = ?3, properties = ?4"
+			   " WHERE mode = ?1 AND device_id = ?2",
+	[Q_SCENE_REMOVE] = "DELETE FROM scenes WHERE mode = ?1 AND device_id = ?2",
+	[Q_SCENE_CLEAR] = "DELETE FROM scenes WHERE mode = ?1",
 };
 
 struct db {
@@ -703,7 +826,16 @@ schema_rebuild(struct db *db, const struct table *tables, size_t n, const char *
 	    "DROP TRIGGER IF EXISTS devices_feed_insert;"
 	    "DROP TRIGGER IF EXISTS devices_feed_update;"
 	    "DROP TRIGGER IF EXISTS devices_feed_delete;"
-	    "DROP TRIGGER IF EXISTS home_feed_update")) < 0)
+	    "DROP TRIGGER IF EXISTS home_feed_update;"
+	    "DROP TRIGGER IF EXISTS rooms_feed_insert;"
+	    "DROP TRIGGER IF EXISTS rooms_feed_update;"
+	    "DROP TRIGGER IF EXISTS rooms_feed_delete;"
+	    "DROP TRIGGER IF EXISTS modes_feed_insert;"
+	    "DROP TRIGGER IF EXISTS modes_feed_update;"
+	    "DROP TRIGGER IF EXISTS modes_feed_delete;"
+	    "DROP TRIGGER IF EXISTS scenes_feed_insert;"
+	    "DROP TRIGGER IF EXISTS scenes_feed_update;"
+	    "DROP TRIGGER IF EXISTS scenes_feed_delete")) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		if ((r = table_rebuild(db, &tables[i], &moved)) < 0)
@@ -734,10 +866,16 @@ migrate_2(struct db *db)
 	return schema_rebuild(db, TABLES_2, NELEMS(TABLES_2), INDEXES_2);
 }
 
+static int
+migrate_3(struct db *db)
+{
+	return schema_rebuild(db, TABLES_3, NELEMS(TABLES_3), INDEXES_3);
+}
+
 /* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
  * i + 1, in the transaction that also sets user_version.  Never edit a
  * released step; add one. */
-static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2 };
+static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3 };
 
 static int
 migrate(struct db *db)
@@ -986,6 +1124,7 @@ room_from_row(struct db *db, sqlite3_stmt *st)
 	json_object_object_add(r, "id", jstring(id));
 	json_object_object_add(r, "name", jstring(name));
 	json_object_object_add(r, "devices", json_object_new_int64(sqlite3_column_int64(st, 2)));
+	json_object_object_add(r, "position", json_object_new_int64(sqlite3_column_int64(st, 4)));
 	return r;
 }
 
@@ -1295,7 +1434,7 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 {
 	struct json_object *c, *d, *props = NULL;
 	int64_t seq = sqlite3_column_int64(st, 0);
-	const char *f[12], *kind, *why = NULL;
+	const char *f[12], *subject, *kind, *why = NULL;
 	const struct model_type *t = NULL;
 	bool bad = false, gone = sqlite3_column_type(st, 12) == SQLITE_NULL;
 	int i;
@@ -1303,6 +1442,7 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 	db->change_seq = seq;
 	for (i = 1; i < 12; i++)
 		f[i] = col_text(st, i, &bad);
+	subject = col_text(st, 13, &bad);
 	kind = f[3];
 	if (bad)
 		why = "a field that is not UTF-8 text";
@@ -1314,6 +1454,9 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 		why = f[7] == NULL || f[7][0] == '\0' ? "a mode change without a mode" : NULL;
 	else if (strcmp(kind, "device_removed") == 0)
 		why = f[4] == NULL || f[4][0] == '\0' ? "a removal without a device" : NULL;
+	else if (strcmp(kind, "home") == 0)
+		why = subject == NULL || subject[0] == '\0' ? "a home edit without a subject" :
+		    NULL;
 	else if (strcmp(kind, "device") != 0)
 		why = "a kind homectl does not know";
 	else if (f[4] == NULL || f[4][0] == '\0' || f[5] == NULL)
@@ -1336,6 +1479,8 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 	json_object_object_add(c, "kind", jstring(kind));
 	if (strcmp(kind, "mode") == 0) {
 		json_object_object_add(c, "mode", jstring(f[7]));
+	} else if (strcmp(kind, "home") == 0) {
+		json_object_object_add(c, "subject", jstring(subject));
 	} else if (strcmp(kind, "device") == 0) {
 		/* The state and properties as of this change; name, type and
 		 * room as the device has them now. */
@@ -1514,5 +1659,318 @@ db_token_find(struct db *db, const char *hash_hex, char **name)
 		r = (*name = strdup(n)) != NULL ? 0 : -ENOMEM;
 	}
 	sqlite3_reset(st);
+	return r;
+}
+
+/* ---- editing the home ---- */
+
+/* Runs a write statement and returns -ENOENT when it touched no row. */
+static int
+exec_one(struct db *db, sqlite3_stmt *st, const char *what)
+{
+	int r;
+
+	if ((r = exec_done(db, st, what)) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0 ? 0 : -ENOENT;
+}
+
+static int
+next_position(struct db *db, enum query q, int *out)
+{
+	int64_t v;
+	int r;
+
+	if ((r = query_int64(db, q, &v, 0)) < 0)
+		return r;
+	*out = (int)v;
+	return 0;
+}
+
+int
+db_room_next_position(struct db *db, int *out)
+{
+	return next_position(db, Q_ROOM_NEXT, out);
+}
+
+int
+db_room_update(struct db *db, const char *id, const char *name, const int *position)
+{
+	sqlite3_stmt *st = prep(db, Q_ROOM_UPDATE);
+
+	if (st == NULL || bind_text(st, 1, id) || bind_text(st, 2, name) ||
+	    (position ? sqlite3_bind_int(st, 3, *position) : sqlite3_bind_null(st, 3)))
+		return -EIO;
+	return exec_one(db, st, "room update");
+}
+
+int
+db_room_remove(struct db *db, const char *id)
+{
+	sqlite3_stmt *st = prep(db, Q_ROOM_REMOVE);
+
+	if (st == NULL || bind_text(st, 1, id))
+		return -EIO;
+	return exec_one(db, st, "room remove");
+}
+
+int
+db_device_edit(struct db *db, const char *id, const char *name, const char *room)
+{
+	sqlite3_stmt *st = prep(db, Q_DEVICE_EDIT);
+
+	if (st == NULL || bind_text(st, 1, id) || bind_text(st, 2, name) ||
+	    bind_text(st, 3, room))
+		return -EIO;
+	return exec_one(db, st, "device edit");
+}
+
+int
+db_device_replace(struct db *db, const char *id, const char *name, const char *type,
+    const char *room, const char *state, struct json_object *props)
+{
+	sqlite3_stmt *st = prep(db, Q_DEVICE_REPLACE);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, id) || bind_text(st, 2, name) ||
+	    bind_text(st, 3, type) || bind_text(st, 4, room) || bind_text(st, 5, state) ||
+	    bind_text(st, 6, json_object_to_json_string_ext(props, JSON_C_TO_STRING_PLAIN)))
+		return -EIO;
+	if ((r = exec_done(db, st, "device replace")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0;
+}
+
+int
+db_device_remove(struct db *db, const char *id)
+{
+	sqlite3_stmt *st = prep(db, Q_DEVICE_REMOVE);
+
+	if (st == NULL || bind_text(st, 1, id))
+		return -EIO;
+	return exec_one(db, st, "device remove");
+}
+
+static struct json_object *
+first_column(struct db *db, sqlite3_stmt *st)
+{
+	bool bad = false;
+	const char *v = col_text(st, 0, &bad);
+
+	return bad || v == NULL ? NULL : json_object_new_string(v);
+}
+
+int
+db_device_scenes(struct db *db, const char *id, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_DEVICE_SCENES);
+
+	if (st == NULL || bind_text(st, 1, id))
+		return -EIO;
+	return collect(db, st, first_column, "device scenes", out, NULL);
+}
+
+int
+db_mode_next_position(struct db *db, int *out)
+{
+	return next_position(db, Q_MODE_NEXT, out);
+}
+
+int
+db_mode_update(struct db *db, const char *name, const char *description)
+{
+	sqlite3_stmt *st = prep(db, Q_MODE_UPDATE);
+
+	if (st == NULL || bind_text(st, 1, name) || bind_text(st, 2, description))
+		return -EIO;
+	return exec_one(db, st, "mode update");
+}
+
+int
+db_mode_remove(struct db *db, const char *name)
+{
+	sqlite3_stmt *st = prep(db, Q_MODE_REMOVE);
+
+	if (st == NULL || bind_text(st, 1, name))
+		return -EIO;
+	return exec_one(db, st, "mode remove");
+}
+
+int
+db_scene_set(struct db *db, const char *mode, const char *device_id, const char *action,
+    struct json_object *props)
+{
+	sqlite3_stmt *st = prep(db, Q_SCENE_UPDATE);
+	const char *text = props ? json_object_to_json_string_ext(props,
+	    JSON_C_TO_STRING_PLAIN) : "{}";
+	int r;
+
+	if (st == NULL || bind_text(st, 1, mode) || bind_text(st, 2, device_id) ||
+	    bind_text(st, 3, action) || bind_text(st, 4, text))
+		return -EIO;
+	/* The device keeps its place in the scene; a new one goes last. */
+	if ((r = exec_one(db, st, "scene update")) != -ENOENT)
+		return r;
+	return db_scene_add(db, mode, device_id, action, props);
+}
+
+int
+db_scene_remove(struct db *db, const char *mode, const char *device_id)
+{
+	sqlite3_stmt *st = prep(db, Q_SCENE_REMOVE);
+
+	if (st == NULL || bind_text(st, 1, mode) || bind_text(st, 2, device_id))
+		return -EIO;
+	return exec_one(db, st, "scene remove");
+}
+
+int
+db_scene_clear(struct db *db, const char *mode)
+{
+	sqlite3_stmt *st = prep(db, Q_SCENE_CLEAR);
+
+	if (st == NULL || bind_text(st, 1, mode))
+		return -EIO;
+	return exec_done(db, st, "scene clear");
+}
+
+/* ---- backup and restore ---- */
+
+/* Copies every page of src's main database into dst's, in one step: the
+ * source is read in one read transaction, so the copy is consistent while
+ * other processes go on writing (WAL readers do not block writers). */
+static int
+copy_pages(sqlite3 *dst, sqlite3 *src)
+{
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	int rc;
+
+	if (b == NULL)
+		return sqlite3_errcode(dst);
+	rc = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int
+db_backup(struct db *db, const char *path)
+{
+	sqlite3 *dst = NULL;
+	int fd, rc, r = -EIO;
+
+	/* A new file only, never overwriting what the user may still need;
+	 * readable by its owner only (it holds the token hashes). */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return -errno;
+	close(fd);
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE, NULL);
+	if (rc != SQLITE_OK) {
+		log_warnx("db: backup to %s: %s", path, sqlite3_errmsg(dst));
+		r = rc == SQLITE_CANTOPEN ? -EACCES : -EIO;
+		goto done;
+	}
+	if ((rc = copy_pages(dst, db->h)) != SQLITE_OK) {
+		log_warnx("db: backup to %s: %s", path, sqlite3_errstr(rc));
+		r = (rc & 0xff) == SQLITE_FULL ? -ENOSPC : (rc & 0xff) == SQLITE_BUSY ? -EBUSY :
+		    -EIO;
+		goto done;
+	}
+	/* The copy stands alone: fold its WAL into the file before closing. */
+	sqlite3_exec(dst, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE",
+	    NULL, NULL, NULL);
+	r = 0;
+done:
+	sqlite3_close(dst);
+	return r;
+}
+
+int
+db_check_file(const char *path, int *version)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int r = -EPROTO, tables = 0;
+
+	*version = 0;
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		r = sqlite3_errcode(h) == SQLITE_CANTOPEN ? -ENOENT : -EIO;
+		goto done;
+	}
+	/* A file that is not SQLite fails here (SQLITE_NOTADB). */
+	if (sqlite3_prepare_v2(h, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+	    " name IN ('rooms', 'devices', 'modes', 'scenes', 'home', 'changes')", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto done;
+	tables = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (tables != 6)
+		goto done;
+	if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto done;
+	*version = sqlite3_column_int(st, 0);
+	r = *version < 1 ? -EPROTO : *version > (int)NELEMS(MIGRATIONS) ? -ERANGE : 0;
+done:
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return r;
+}
+
+int
+db_schema_latest(void)
+{
+	return (int)NELEMS(MIGRATIONS);
+}
+
+int
+db_restore(struct db *db, const char *path)
+{
+	sqlite3 *src = NULL;
+	int64_t oldest, newest = 0, now_newest;
+	char sql[192];
+	int rc, r, version;
+
+	if ((r = db_check_file(path, &version)) < 0)
+		return r;
+	if ((r = db_changes_bounds(db, &oldest, &newest)) < 0)
+		return r;
+	if (sqlite3_open_v2(path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sqlite3_close(src);
+		return -EIO;
+	}
+	/* Statements of this connection must not hold the file while its
+	 * pages are replaced. */
+	for (size_t i = 0; i < Q_COUNT; i++)
+		if (db->stmt[i] != NULL)
+			sqlite3_reset(db->stmt[i]);
+	rc = copy_pages(db->h, src);
+	sqlite3_close(src);
+	if (rc != SQLITE_OK) {
+		log_warnx("db: restore from %s: %s", path, sqlite3_errstr(rc));
+		return (rc & 0xff) == SQLITE_BUSY ? -EBUSY : (rc & 0xff) == SQLITE_FULL ? -ENOSPC :
+		    -EIO;
+	}
+	/* An older file's schema is brought forward like any other. */
+	if ((r = migrate(db)) < 0)
+		return r;
+	/* The feed never goes back: a restored counter below the one clients
+	 * have seen would hide every later change from them.  One "home" row
+	 * past it tells every reader to take the home afresh. */
+	if ((r = db_begin(db, true)) < 0)
+		return r;
+	if ((r = db_changes_bounds(db, &oldest, &now_newest)) < 0)
+		goto fail;
+	snprintf(sql, sizeof(sql), "UPDATE sqlite_sequence SET seq = %lld WHERE name = 'changes'"
+	    " AND seq < %lld", (long long)newest, (long long)newest);
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db->h, "INSERT INTO changes(kind, subject) VALUES ('home', 'restore')",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		r = fail(db, "restore", sqlite3_errcode(db->h));
+		goto fail;
+	}
+	return db_commit(db);
+fail:
+	db_rollback(db);
 	return r;
 }

@@ -113,6 +113,46 @@ int db_changes_claim(struct db *db, int64_t after_seq, const char *source);
  * no limit).  *removed may be NULL. */
 int db_changes_prune(struct db *db, int64_t max_rows, int64_t max_age_s, int64_t *removed);
 
+/* ---- editing the home ----
+ * Each returns -ENOENT when the row it edits does not exist.  The caller
+ * validates ids and values (ops_home.c) and holds the write transaction. */
+int db_room_next_position(struct db *db, int *out);	/* after the last room */
+/* name or position NULL: unchanged. */
+int db_room_update(struct db *db, const char *id, const char *name, const int *position);
+/* Its devices become house-wide. */
+int db_room_remove(struct db *db, const char *id);
+/* name and room as given (room NULL: house-wide). */
+int db_device_edit(struct db *db, const char *id, const char *name, const char *room);
+/* Writes every column; 1 when the row changed, 0 when it already held them. */
+int db_device_replace(struct db *db, const char *id, const char *name, const char *type,
+    const char *room, const char *state, struct json_object *props);
+/* Its scene steps go with it. */
+int db_device_remove(struct db *db, const char *id);
+/* The names of the modes whose scene names the device: ["sleep", ...]. */
+int db_device_scenes(struct db *db, const char *id, struct json_object **out);
+int db_mode_next_position(struct db *db, int *out);
+int db_mode_update(struct db *db, const char *name, const char *description);
+/* Its scene goes with it. */
+int db_mode_remove(struct db *db, const char *name);
+/* Sets the device's step of the mode's scene (in place, or appended). */
+int db_scene_set(struct db *db, const char *mode, const char *device_id, const char *action,
+    struct json_object *props);
+int db_scene_remove(struct db *db, const char *mode, const char *device_id);
+int db_scene_clear(struct db *db, const char *mode);
+
+/* ---- backup and restore ---- */
+/* Writes a consistent copy of the database into path, a new file (-EEXIST
+ * when it exists), while others go on writing. */
+int db_backup(struct db *db, const char *path);
+/* 0 when path is a homectl database this homectl can use, with *version its
+ * schema; -ENOENT no such file, -EPROTO not a homectl database, -ERANGE a
+ * newer schema than this homectl's (db_schema_latest). */
+int db_check_file(const char *path, int *version);
+int db_schema_latest(void);
+/* Replaces the home with path's (checked as by db_check_file), migrates it,
+ * keeps the feed's seq from going back and adds a "home" row. */
+int db_restore(struct db *db, const char *path);
+
 /* ---- API tokens (only their SHA-256 is stored) ---- */
 int db_token_add(struct db *db, const char *name, const char *hash_hex);
 int db_token_remove(struct db *db, const char *name);

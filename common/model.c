@@ -1,8 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* model.c -- the device model table and the rules it implies.  To add a
- * device type, add its states, actions, properties and apply function here;
- * validation, the MCP schemas, the OpenAPI document and the dashboard's
- * controls all follow from this table. */
+/* model.c -- the device model table and the rules it implies.  Validation,
+ * the MCP schemas, the OpenAPI document, `homectl types`, GET /api/types and
+ * so the dashboard's controls all follow from this table.
+ *
+ * To add a device type:
+ *   1. its properties: a model_prop array below (kind, range or choices,
+ *      unit, read_only for what only the device reports);
+ *   2. an apply function when actions change state or properties in a way
+ *      of their own (or reuse apply_onoff, apply_cover, ...);
+ *   3. a row in model_types[]: states, actions, properties, the sensor kind
+ *      it serves (if any), apply, and the state and properties a new device
+ *      of the type starts with (`homectl device add`);
+ *   4. its name in model_type_names[] (and its sensor kind in
+ *      model_sensor_kinds[]);
+ *   5. tests in tests/unit/model_test.c: its actions, ranges and initial
+ *      state pass model validation.
+ * Nothing else changes: the front ends read the table. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,11 +33,11 @@ const char *const model_states[] = { "on", "off", "open", "closed", "partial", "
 	"unlocked", "active", "idle", "motion", "no_motion", "charging", "feeding", "heat", "cool",
 	"auto", NULL };
 const char *const model_type_names[] = { "light", "switch", "plug", "fan", "blinds", "garage",
-	"thermostat", "lock", "temperature_sensor", "motion_sensor", "sprinkler", "ev_charger",
-	"fish_feeder", NULL };
+	"thermostat", "lock", "temperature_sensor", "motion_sensor", "humidity_sensor", "sprinkler",
+	"ev_charger", "fish_feeder", NULL };
 /* Only what a device type can really serve (the seed advertised humidity
  * and air quality it had no sensors for). */
-const char *const model_sensor_kinds[] = { "temperature", "motion", NULL };
+const char *const model_sensor_kinds[] = { "temperature", "motion", "humidity", NULL };
 const char *const model_modes[] = { "home", "away", "sleep", "vacation", NULL };
 
 static const char *const thermostat_modes[] = { "heat", "cool", "auto", "off", NULL };
@@ -59,6 +72,13 @@ static const struct model_prop thermostat_props[] = {
 static const struct model_prop temperature_props[] = {
 	{ "value", MODEL_NUMBER, -40, 150, NULL, "°F", true, "Measured temperature" },
 	{ "unit", MODEL_STRING, 0, 0, NULL, NULL, true, "Unit of value" },
+	{ 0 }
+};
+/* Temperature-and-humidity sensors (Aqara, Sonoff SNZB-02, Shelly H&T...). */
+static const struct model_prop humidity_props[] = {
+	{ "value", MODEL_NUMBER, 0, 100, NULL, "%", true, "Relative humidity" },
+	{ "temperature", MODEL_NUMBER, -40, 150, NULL, "°F", true, "Measured temperature" },
+	{ "battery", MODEL_INT, 0, 100, NULL, "%", true, "Battery level" },
 	{ 0 }
 };
 static const struct model_prop motion_props[] = {
@@ -262,31 +282,46 @@ apply_fish(const char *action, struct json_object *req, struct json_object *prop
 
 const struct model_type model_types[] = {
 	{ "light", "Light", LIST("on", "off"), LIST("on", "off", "toggle", "set"),
-	    light_props, NULL, apply_onoff, NULL },
+	    light_props, NULL, apply_onoff, NULL,
+	    "off", "{\"brightness\":100,\"color_temp\":2700}" },
 	{ "switch", "Switch", LIST("on", "off"), LIST("on", "off", "toggle"),
-	    no_props, NULL, apply_onoff, NULL },
+	    no_props, NULL, apply_onoff, NULL,
+	    "off", "{}" },
 	{ "plug", "Smart plug", LIST("on", "off"), LIST("on", "off", "toggle"),
-	    plug_props, NULL, apply_onoff, NULL },
+	    plug_props, NULL, apply_onoff, NULL,
+	    "off", "{\"power\":0}" },
 	{ "fan", "Fan", LIST("on", "off"), LIST("on", "off", "toggle", "set"),
-	    fan_props, NULL, apply_fan, NULL },
+	    fan_props, NULL, apply_fan, NULL,
+	    "off", "{\"speed\":0}" },
 	{ "blinds", "Blinds", LIST("open", "closed", "partial"),
-	    LIST("open", "close", "toggle", "set"), cover_props, NULL, apply_cover, NULL },
+	    LIST("open", "close", "toggle", "set"), cover_props, NULL, apply_cover, NULL,
+	    "closed", "{\"position\":0}" },
 	{ "garage", "Garage door", LIST("open", "closed", "partial"),
-	    LIST("open", "close", "toggle", "set"), cover_props, NULL, apply_cover, NULL },
+	    LIST("open", "close", "toggle", "set"), cover_props, NULL, apply_cover, NULL,
+	    "closed", "{\"position\":0}" },
 	{ "thermostat", "Thermostat", LIST("heat", "cool", "auto", "off"),
-	    LIST("on", "off", "set"), thermostat_props, NULL, apply_thermostat, NULL },
+	    LIST("on", "off", "set"), thermostat_props, NULL, apply_thermostat, NULL,
+	    "auto", "{\"target_temp\":70,\"mode\":\"auto\"}" },
 	{ "lock", "Door lock", LIST("locked", "unlocked"), LIST("lock", "unlock", "toggle"),
-	    no_props, NULL, apply_lock, NULL },
+	    no_props, NULL, apply_lock, NULL,
+	    "locked", "{}" },
 	{ "temperature_sensor", "Temperature sensor", LIST("active"), NONE,
-	    temperature_props, "temperature", NULL, NULL },
+	    temperature_props, "temperature", NULL, NULL,
+	    "active", "{}" },
 	{ "motion_sensor", "Motion sensor", LIST("motion", "no_motion"), NONE,
-	    motion_props, "motion", NULL, NULL },
+	    motion_props, "motion", NULL, NULL,
+	    "no_motion", "{}" },
+	{ "humidity_sensor", "Humidity sensor", LIST("active"), NONE,
+	    humidity_props, "humidity", NULL, NULL, "active", "{}" },
 	{ "sprinkler", "Sprinkler", LIST("on", "off"), LIST("on", "off", "toggle", "set"),
-	    sprinkler_props, NULL, apply_sprinkler, NULL },
+	    sprinkler_props, NULL, apply_sprinkler, NULL,
+	    "off", "{\"duration\":15}" },
 	{ "ev_charger", "EV charger", LIST("charging", "idle"), LIST("start", "stop", "on", "off"),
-	    ev_props, NULL, apply_ev, NULL },
+	    ev_props, NULL, apply_ev, NULL,
+	    "idle", "{\"charging\":false}" },
 	{ "fish_feeder", "Fish feeder", LIST("idle", "feeding"), LIST("feed"),
-	    fish_props, NULL, apply_fish, "idle" },
+	    fish_props, NULL, apply_fish, "idle",
+	    "idle", "{}" },
 	{ 0 }
 };
 

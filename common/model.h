@@ -49,6 +49,10 @@ struct model_type {
 	/* For momentary actions: the state the device settles in right after
 	 * (the fish feeder reports "feeding", then "idle"), or NULL. */
 	const char *settles_in;
+	/* What `homectl device add` gives a new device: a state of states[]
+	 * and the properties as JSON text (valid for the type: model tests). */
+	const char *initial_state;
+	const char *initial_props;
 };
 
 /* All types; the array ends with name == NULL. */

@@ -85,6 +85,12 @@ ops_status(int r, const char **code)
 	case -EPERM:
 		*code = "confirmation_required";
 		return 403;
+	case -EEXIST:
+		*code = "exists";
+		return 409;
+	case -ETXTBSY:
+		*code = "in_use";
+		return 409;
 	case -EBUSY:
 		*code = "busy";
 		return 503;

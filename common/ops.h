@@ -12,6 +12,8 @@
  *   -EINVAL  action, type or value not valid             422 invalid_value
  *   -ERANGE  value out of range                          422 invalid_value
  *   -EPERM   needs the user's confirmation               403 confirmation_required
+ *   -EEXIST  a room, device or mode of that id exists    409 exists
+ *   -ETXTBSY in use (the active mode)                    409 in_use
  *   -EBUSY   the database is busy                        503 busy
  *   -EIO ... database trouble                            500 internal
  * JSON results are new objects the caller puts.
@@ -151,5 +153,67 @@ int ops_history(const struct ops_ctx *c, int64_t since, int64_t limit, const cha
 /* Creates the schema and, with demo, the seed's 24 devices, rooms and the
  * four mode scenes.  -EEXIST when the home already has devices. */
 int ops_init_home(const struct ops_ctx *c, bool demo, char *err);
+
+/* ---- editing the home (ops_home.c) ----
+ * Ids of rooms, devices and modes are [a-z0-9_]{1,OPS_ID_MAX}; names are
+ * text without control characters.  Each edit is one transaction.  Errors:
+ * -EINVAL a bad id, name or value; -ENOENT an unknown room, device, type or
+ * mode; -EEXIST a duplicate; -ETXTBSY removing the active mode.  Every
+ * edit takes the caller's confirmation like any write (confirm = all). */
+#define OPS_ID_MAX 64
+
+/* 0 when id is a valid id; what ("room", "device", "mode") names it in err. */
+int ops_check_id(const char *what, const char *id, char *err);
+/* name NULL: made from the id ("hall_lamp" -> "Hall lamp").  *out: the room
+ * {"id","name","devices","position"}. */
+int ops_room_add(const struct ops_ctx *c, const char *id, const char *name,
+    bool confirm, struct json_object **out, char *err);
+/* name or position NULL: unchanged. */
+int ops_room_edit(const struct ops_ctx *c, const char *id, const char *name,
+    const int *position, bool confirm, struct json_object **out, char *err);
+/* Its devices become house-wide: *out {"removed": id, "house_wide": [ids]}. */
+int ops_room_remove(const struct ops_ctx *c, const char *id, bool confirm, struct json_object **out,
+    char *err);
+/* The device starts in the type's initial state and properties (model.c).
+ * room and name may be NULL.  *out: the device. */
+int ops_device_add(const struct ops_ctx *c, const char *id, const char *type,
+    const char *room, const char *name, bool confirm, struct json_object **out, char *err);
+struct ops_device_edit {
+	const char *name;	/* NULL: unchanged */
+	const char *room;	/* NULL: unchanged */
+	bool no_room;		/* make it house-wide */
+};
+int ops_device_edit(const struct ops_ctx *c, const char *id, const struct ops_device_edit *e,
+    bool confirm, struct json_object **out, char *err);
+/* The scenes that named it lose that step: *out {"removed": id,
+ * "scenes": [mode names]}. */
+int ops_device_remove(const struct ops_ctx *c, const char *id, bool confirm, struct json_object **out,
+    char *err);
+/* *out: the mode as ops_modes lists it. */
+int ops_mode_add(const struct ops_ctx *c, const char *name, const char *description,
+    bool confirm, struct json_object **out, char *err);
+/* Creates or updates a mode; description NULL keeps it; scene (borrowed, may
+ * be NULL to keep it) replaces the scene: [{"device","action","properties"}]. */
+int ops_mode_put(const struct ops_ctx *c, const char *name, const char *description,
+    struct json_object *scene, bool confirm, struct json_object **out, char *err);
+/* Not the active mode (-ETXTBSY).  *out {"removed": name}. */
+int ops_mode_remove(const struct ops_ctx *c, const char *name, bool confirm, struct json_object **out,
+    char *err);
+/* Sets the device's step in the mode's scene, checked against the device's
+ * type; props borrowed, may be NULL.  *out: the mode. */
+int ops_scene_set(const struct ops_ctx *c, const char *mode, const char *device_id,
+    const char *action, struct json_object *props, bool confirm, struct json_object **out, char *err);
+int ops_scene_remove(const struct ops_ctx *c, const char *mode, const char *device_id,
+    bool confirm, struct json_object **out, char *err);
+
+/* ---- the home as one document (ops_export.c, docs/home-document.md) ---- */
+/* {"format": 1, "mode", "rooms", "devices", "modes"}. */
+int ops_export(const struct ops_ctx *c, struct json_object **out, char *err);
+/* Makes the home match doc (borrowed) in one transaction: creates and
+ * updates; prune also removes what doc lacks; dry_run rolls back.
+ * *out {"changes": ["+ room kitchen", "~ device x", "- mode y"], "created",
+ * "updated", "removed", "dry_run"}. */
+int ops_import(const struct ops_ctx *c, struct json_object *doc, bool prune, bool dry_run,
+    bool confirm, struct json_object **out, char *err);
 
 #endif

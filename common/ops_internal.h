@@ -66,4 +66,12 @@ void ops_skip(struct json_object *skipped, const char *id, const char *reason);
  * *skipped are borrowed from it. */
 struct json_object *ops_result_new(struct json_object **devices, struct json_object **skipped);
 
+/* ops_home.c */
+
+/* Replaces the scene of mode (which exists) with scene (borrowed array of
+ * {"device" or "device_id", "action", "properties"}), each step checked
+ * against its device's type, inside the caller's transaction. */
+int ops_mode_steps(const struct ops_ctx *c, const char *mode, struct json_object *scene,
+    char *err);
+
 #endif

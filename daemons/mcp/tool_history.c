@@ -36,8 +36,11 @@ output(void)
 	    "\"seq\":{\"type\":\"integer\"},\"at\":{\"type\":\"string\"},"
 	    "\"source\":{\"type\":\"string\",\"description\":\"mcp, api, cli or unknown "
 	    "(someone outside homectl)\"},"
-	    "\"kind\":{\"type\":\"string\",\"enum\":[\"device\",\"device_removed\",\"mode\"]},"
+	    "\"kind\":{\"type\":\"string\",\"enum\":[\"device\",\"device_removed\",\"mode\","
+	    "\"home\"]},"
 	    "\"device_id\":{\"type\":\"string\",\"description\":\"device_removed: which\"},"
+	    "\"subject\":{\"type\":\"string\",\"description\":\"home: what was edited, "
+	    "room:ID or mode:NAME (restore: the whole home)\"},"
 	    "\"mode\":{\"type\":\"string\",\"description\":\"mode: the new mode\"}}}");
 	schema_add(change, "device", schema_device(), false);
 	schema_add(s, "changes", schema_array(change, NULL), true);

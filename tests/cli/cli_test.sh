@@ -77,7 +77,7 @@ bad "bad enum" "one of" set thermostat_main set --mode turbo
 bad "unknown mode" "unknown mode 'party'" mode party
 bad "unknown room" "unknown room" set off --room attic
 bad "unknown type" "unknown device type" list --type toaster
-bad "unknown sensor" "unknown sensor type" sensors humidity
+bad "unknown sensor" "unknown sensor type" sensors air_quality
 bad "bad duration" "--duration" water --duration 500
 bad "bad since" "--since" history --since yesterday
 bad "unknown option" "unknown option" list --colour red

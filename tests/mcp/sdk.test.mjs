@@ -95,7 +95,7 @@ test('tools/list: every seed tool and ours, described, schemas from the model', 
 	const sm = tools.find((t) => t.name === 'set_home_mode');
 	assert.deepEqual(sm.inputSchema.properties.mode.enum, ['home', 'away', 'sleep', 'vacation']);
 	const sr = tools.find((t) => t.name === 'get_sensor_reading');
-	assert.deepEqual(sr.inputSchema.properties.sensor_type.enum, ['temperature', 'motion'],
+	assert.deepEqual(sr.inputSchema.properties.sensor_type.enum, ['temperature', 'motion', 'humidity'],
 		'only what homectl can serve');
 	const wp = tools.find((t) => t.name === 'water_plants');
 	assert.equal(wp.inputSchema.properties.duration.default, 15);
@@ -265,7 +265,7 @@ test('get_sensor_reading: temperature and motion, by room', async () => {
 	assert.ok(r.readings.every((x) => typeof x.properties.value === 'number'));
 	r = await ok('get_sensor_reading', { sensor_type: 'motion', room: 'living_room' });
 	assert.ok(r.readings.every((x) => x.room === 'living_room'));
-	await fails('get_sensor_reading', { sensor_type: 'humidity' }, /sensor_type must be one of: temperature, motion/);
+	await fails('get_sensor_reading', { sensor_type: 'air_quality' }, /sensor_type must be one of: temperature, motion, humidity/);
 	await fails('get_sensor_reading', {}, /sensor_type/);
 	await fails('get_sensor_reading', { sensor_type: 'motion', room: 'garage' }, /garage/);
 });

@@ -28,6 +28,28 @@ test_table_consistent(void **state)
 				fail_msg("%s: action %s is not in model_actions", t->name, *a);
 		/* A type with actions can be changed; one without is a sensor. */
 		assert_true((t->actions[0] != NULL) == (t->apply != NULL));
+		/* What `homectl device add` starts it with is valid for it. */
+		if (!model_has_state(t, t->initial_state))
+			fail_msg("%s: initial state %s is not one of its states", t->name,
+			    t->initial_state);
+		{
+			struct json_object *init = json_tokener_parse(t->initial_props);
+			char why[256];
+
+			assert_non_null(init);
+			assert_true(json_object_is_type(init, json_type_object));
+			json_object_object_foreach(init, key, val) {
+				struct model_prop w;
+
+				if ((p = model_prop_find(t, key)) == NULL)
+					fail_msg("%s: initial property %s is not its own", t->name, key);
+				w = *p;
+				w.read_only = false;
+				if (model_prop_check(&w, val, why, sizeof(why)) < 0)
+					fail_msg("%s: initial %s: %s", t->name, key, why);
+			}
+			json_object_put(init);
+		}
 		for (p = t->props; p->name != NULL; p++) {
 			assert_ptr_equal(model_prop_find(t, p->name), p);
 			if (p->kind == MODEL_INT || p->kind == MODEL_NUMBER)
@@ -36,12 +58,19 @@ test_table_consistent(void **state)
 				assert_non_null(p->choices);
 		}
 	}
-	/* Every seed type, plus switch and plug. */
-	assert_int_equal(n, 13);
+	/* Every seed type, plus switch, plug and humidity_sensor. */
+	assert_int_equal(n, 14);
 	assert_null(model_type_find("toaster"));
 	assert_null(model_type_find(NULL));
-	/* Only sensors homectl can serve. */
-	assert_false(str_in("humidity", model_sensor_kinds));
+	/* Only sensors homectl can serve: each kind has a type that reports it. */
+	for (const char *const *k = model_sensor_kinds; *k != NULL; k++) {
+		for (t = model_types; t->name != NULL; t++)
+			if (t->sensor != NULL && strcmp(t->sensor, *k) == 0)
+				break;
+		if (t->name == NULL)
+			fail_msg("no device type serves sensor kind %s", *k);
+	}
+	assert_false(str_in("air_quality", model_sensor_kinds));
 }
 
 static int
@@ -118,7 +147,7 @@ test_schemas(void **state)
 	assert_int_equal(json_object_array_length(json_object_object_get(s, "enum")), 4);
 	json_object_put(s);
 	all = model_describe();
-	assert_int_equal(json_object_object_length(all), 13);
+	assert_int_equal(json_object_object_length(all), 14);
 	assert_true(json_object_get_boolean(json_object_object_get(json_object_object_get(
 	    json_object_object_get(json_object_object_get(all, "thermostat"), "properties"),
 	    "current_temp"), "readOnly")));

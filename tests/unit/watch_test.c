@@ -78,7 +78,7 @@ test_sees_foreign_write(void **state)
 	char wal[128];
 
 	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
-	assert_int_equal(watch_seq(w), 24);
+	assert_int_equal(watch_seq(w), DEMO_SEQ);
 	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET state = 'off' WHERE id ="
 	    " 'kitchen_light_main'"), 0);
 	/* The writer saw our connections (their POSIX locks held), so it did
@@ -89,7 +89,7 @@ test_sees_foreign_write(void **state)
 	assert_non_null(rows);
 	assert_int_equal(json_object_array_length(rows), 1);
 	assert_string_equal(state_of(rows, 0), "off");
-	assert_int_equal(watch_seq(w), 25);
+	assert_int_equal(watch_seq(w), DEMO_SEQ + 1);
 	json_object_put(rows);
 	watch_close(w);
 }
@@ -230,7 +230,7 @@ test_burst_in_order_and_batched(void **state)
 	struct watch_options o = { .interval_ms = 0, .batch = 10 };
 	struct watch *w = NULL;
 	struct json_object *rows = NULL;
-	int64_t last = 24, got = 0;
+	int64_t last = DEMO_SEQ, got = 0;
 	int r;
 
 	assert_int_equal(watch_open(h->path, &o, -1, &w), 0);
@@ -340,8 +340,8 @@ test_since_replays(void **state)
 	struct watch *w = NULL;
 	struct json_object *rows;
 
-	/* Started from seq 20: rows 21-24 come at once, without a write. */
-	assert_int_equal(watch_open(h->path, NULL, 20, &w), 0);
+	/* Started four rows back: those four come at once, without a write. */
+	assert_int_equal(watch_open(h->path, NULL, DEMO_SEQ - 4, &w), 0);
 	rows = wait_rows(w, 2000);
 	assert_non_null(rows);
 	assert_int_equal(json_object_array_length(rows), 4);
