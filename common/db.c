@@ -342,7 +342,7 @@ enum query {
 	Q_DEVICE_ADD, Q_DEVICE_GET, Q_DEVICES, Q_DEVICE_UPDATE, Q_DEVICE_IDS,
 	Q_MODE_ADD, Q_SCENE_ADD, Q_MODE_GET, Q_MODE_SET, Q_MODE_INIT, Q_MODES, Q_MODE_ONE,
 	Q_SCENE,
-	Q_CHANGES, Q_CHANGES_NEWEST, Q_CHANGES_OLDEST, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
+	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_NEWEST, Q_CHANGES_OLDEST, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
 	Q_PRUNE_AGE,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND,
 	/* editing the home */
@@ -396,6 +396,13 @@ static const char *const SQL[Q_COUNT] = {
 		      " LEFT JOIN rooms r ON r.id = d.room"
 		      " WHERE c.seq > ?1 AND (?2 IS NULL OR c.device_id = ?2)"
 		      " ORDER BY c.seq LIMIT ?3",
+	/* The same on a schema before 3 (opened read-only, not migrated). */
+	[Q_CHANGES_2] = "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
+		      " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid, NULL"
+		      " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
+		      " LEFT JOIN rooms r ON r.id = d.room"
+		      " WHERE c.seq > ?1 AND (?2 IS NULL OR c.device_id = ?2)"
+		      " ORDER BY c.seq LIMIT ?3",
 	[Q_CHANGES_NEWEST] = "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
 	[Q_CHANGES_OLDEST] = "SELECT min(seq) FROM changes",
 	[Q_CHANGES_CLAIM] = "UPDATE changes SET source = ?2 WHERE seq > ?1",
@@ -437,6 +444,7 @@ struct db {
 	uint64_t bad_logged;		/* mono_usec of the last "bad row" line */
 	unsigned long bad_quiet;	/* bad rows skipped since, not logged */
 	int64_t change_seq;		/* the last feed row read, good or bad */
+	bool feed_without_subject;	/* a schema before 3, opened read-only */
 };
 
 /* Returns the cached statement for q, reset and with its bindings cleared,
@@ -869,6 +877,11 @@ migrate_2(struct db *db)
 static int
 migrate_3(struct db *db)
 {
+	int r;
+
+	/* The copy reads every column of the new table from the old one. */
+	if ((r = exec_sql(db, "ALTER TABLE changes ADD COLUMN subject TEXT")) < 0)
+		return r;
 	return schema_rebuild(db, TABLES_3, NELEMS(TABLES_3), INDEXES_3);
 }
 
@@ -975,6 +988,7 @@ db_open(const char *path, int flags, struct db **out)
 	}
 	if (flags & DB_NOWAIT)
 		sqlite3_busy_timeout(db->h, 0);
+	db->feed_without_subject = db_schema_version(db) < 3;
 	*out = db;
 	return 0;
 fail_msg:
@@ -1504,7 +1518,7 @@ int
 db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
     struct json_object **out, int64_t *last)
 {
-	sqlite3_stmt *st = prep(db, Q_CHANGES);
+	sqlite3_stmt *st = prep(db, db->feed_without_subject ? Q_CHANGES_2 : Q_CHANGES);
 	int64_t n = 0;
 	int r;
 

@@ -108,6 +108,8 @@ shape_change(struct json_object *c)
 		return text(c, "mode") ? NULL : "mode change without a mode";
 	if (strcmp(kind, "device_removed") == 0)
 		return text(c, "device_id") ? NULL : "removal without a device_id";
+	if (strcmp(kind, "home") == 0)
+		return text(c, "subject") ? NULL : "home edit without a subject";
 	if (strcmp(kind, "device") != 0)
 		return "change kind is unknown";
 	if (!json_object_object_get_ex(c, "device", &d) || !json_object_is_type(d, json_type_object))
