@@ -182,19 +182,21 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 UNITS := $(wildcard units/*.socket units/*.service)
 MANS  := $(wildcard man/*.[158])
-# The documentation for users (docs/lintian.md is for the package's developers).
-DOCS  := README.md docs/architecture.md docs/install.md docs/mcp.md docs/protocol.md
+# The documentation for users (docs/lintian.md is for the package's
+# developers), laid out as in the tree so that the README's links hold.
+DOCS  := docs/architecture.md docs/install.md docs/mcp.md docs/protocol.md
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/web \
-		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/homectl \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/homectl $(DESTDIR)$(BINDIR)/homectl
 	install -m 0755 $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(DESTDIR)$(SBINDIR)/
 	cp -R web/. $(DESTDIR)$(DATADIR)/web/
 	for m in $(MANS); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
-	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/docs/
 	install -m 0644 packaging/homectl.bash-completion $(DESTDIR)$(BASHCOMPDIR)/homectl
 	[ -f $(DESTDIR)$(SYSCONFDIR)/homectl/homectl.conf ] || \
 		install -m 0644 packaging/homectl.conf $(DESTDIR)$(SYSCONFDIR)/homectl/homectl.conf
@@ -215,9 +217,9 @@ uninstall:
 		$(DESTDIR)$(SYSUSERSDIR)/homectl.conf $(DESTDIR)$(TMPFILESDIR)/homectl.conf \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
 		$(foreach m,$(MANS),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
-		$(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOCS)))
+		$(DESTDIR)$(DOCDIR)/README.md $(addprefix $(DESTDIR)$(DOCDIR)/,$(DOCS))
 	rm -rf $(DESTDIR)$(DATADIR)/web
-	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR) 2>/dev/null
 	if cmp -s packaging/homectl.conf $(DESTDIR)$(SYSCONFDIR)/homectl/homectl.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/homectl/homectl.conf; \
 		rmdir $(DESTDIR)$(SYSCONFDIR)/homectl 2>/dev/null || true; \

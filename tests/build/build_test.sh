@@ -71,7 +71,7 @@ for f in usr/local/bin/homectl usr/local/sbin/homectl-api usr/local/sbin/homectl
     usr/local/lib/systemd/system/homectl-mcp.socket usr/local/lib/systemd/system/homectl-mcp.service \
     usr/local/lib/sysusers.d/homectl.conf usr/local/lib/tmpfiles.d/homectl.conf \
     usr/local/share/bash-completion/completions/homectl usr/local/share/doc/homectl/README.md \
-    usr/local/share/doc/homectl/architecture.md usr/local/share/man/man1/homectl.1 \
+    usr/local/share/doc/homectl/docs/architecture.md usr/local/share/man/man1/homectl.1 \
     usr/local/share/man/man8/homectl-api.8 usr/local/share/homectl/web/index.html \
     etc/homectl/homectl.conf; do
 	[ -f "$D/$f" ] || missing="${missing:-} /$f"
