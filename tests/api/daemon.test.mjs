@@ -135,13 +135,13 @@ test('socket activation, READY=1, WATCHDOG=1, STOPPING=1 and a clean SIGTERM exi
 	assert.ok((out.match(/notify WATCHDOG=1/g) || []).length >= 2, out);
 	// systemctl status: the dashboards, the seq and the last change, sent
 	// within a watchdog interval however soon after the previous line.
-	assert.match(out, /notify READY=1 STATUS=0 dashboards, seq 24$/m);
+	assert.match(out, /notify READY=1 STATUS=0 dashboards, seq 68$/m);
 	const post = await fetch(`http://127.0.0.1:${port}/api/devices/kitchen_light_main/actions`, {
 		method: 'POST', headers: { Authorization: `Bearer ${home.token}`, 'Content-Type': 'application/json' },
 		body: JSON.stringify({ action: 'toggle' }),
 	});
 	assert.equal(post.status, 200);
-	await waitFor(/STATUS=1 dashboard, seq 25, last change \d\d:\d\d:\d\d kitchen_light_main by api$/m);
+	await waitFor(/STATUS=1 dashboard, seq 69, last change \d\d:\d\d:\d\d kitchen_light_main by api$/m);
 	process.kill(pid, 'SIGTERM');
 	const code = Number((await waitFor(/exit (-?\d+)/, 5000))[1]);
 	assert.equal(code, 0);
