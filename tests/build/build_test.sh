@@ -132,8 +132,12 @@ got=$(complete_words "$HOMECTL" --db "$DB" get "")
 want=$(sqlite3 "$DB" "SELECT id FROM devices" | sort)
 [ "$got" = "$want" ] && pass "get <TAB> offers the home's devices" || fail "device ids" "$got"
 got=$(complete_words "$HOMECTL" --db "$DB" mode "")
-want=$(sqlite3 "$DB" "SELECT name FROM modes" | sort)
-[ "$got" = "$want" ] && pass "mode <TAB> offers the home's modes" || fail "modes" "$got"
+want=$( (sqlite3 "$DB" "SELECT name FROM modes"; echo add; echo remove) | sort)
+[ "$got" = "$want" ] && pass "mode <TAB> offers the home's modes (and add, remove)" ||
+	fail "modes" "$got"
+got=$(complete_words "$HOMECTL" device edit x --)
+[ "$(echo $got)" = "--name --no-room --room" ] && pass "device edit ID --<TAB>: edit's options only" ||
+	fail "device edit options" "$got"
 got=$(complete_words "$HOMECTL" --db "$DB" set --room "")
 want=$(sqlite3 "$DB" "SELECT id FROM rooms" | sort)
 [ "$got" = "$want" ] && pass "--room <TAB> offers the rooms" || fail "rooms" "$got"
@@ -149,6 +153,18 @@ got=$(complete_words "$HOMECTL" --db "$DB" history --limit 5 --)
 got=$(complete_words "$HOMECTL" token "")
 [ "$(echo $got)" = "create list revoke" ] && pass "token <TAB>: its subcommands" ||
 	fail "token" "$got"
+got=$(complete_words "$HOMECTL" --db "$DB" sensors "")
+want=$(sqlite3 "$DB" "SELECT DISTINCT replace(type, '_sensor', '') FROM devices
+	WHERE type LIKE '%_sensor'" | sort)
+bad=""
+for s in $got; do
+	"$HOMECTL" --db "$DB" sensors "$s" 2>&1 | grep -q "unknown sensor type" && bad="$bad $s"
+done
+"$HOMECTL" --db "$DB" sensors toaster 2>&1 | grep -q "unknown sensor type" ||
+	bad="$bad (the check itself: toaster accepted)"
+[ -n "$got" ] && [ -z "$bad" ] && [ -z "$(comm -13 <(echo "$got") <(echo "$want"))" ] &&
+	pass "sensors <TAB>: every sensor type of the home, each one homectl sensors knows" ||
+	fail "sensor types" "got: $(echo $got) refused:$bad"
 got=$(complete_words "$HOMECTL" --db "$T/none.db" get "")
 [ -z "$got" ] && pass "no home, no device words (and no error)" || fail "no home" "$got"
 
@@ -158,8 +174,12 @@ got=$(complete_words "$HOMECTL" --db "$T/none.db" get "")
 rendered=$(MANWIDTH=200 man -l man/homectl.1 2>/dev/null | sed -n '/^COMMANDS/,/^EXIT STATUS/p')
 bad=""
 for c in $(complete_words "$HOMECTL" ""); do
-	tag=$(printf '%s\n' "$rendered" | grep -E "^       (.*[ ,])?$c( |,|$)" | head -1)
-	syn=$("$HOMECTL" --help | awk -v c="$c" '$1 == c {sub(/^  /, ""); sub(/  .*/, ""); print; exit}')
+	# Every tag line that names the command ("feed-fish, water ...",
+	# "mode add NAME ... | mode remove NAME"), and every line of its
+	# synopsis in --help.
+	tag=$(printf '%s\n' "$rendered" | grep -E "^       ([^ ].*[,|] )?$c( |,|$)")
+	syn=$("$HOMECTL" --help | awk -v c="$c" '/^Commands:/ {on = 1; next} /^[^ ]/ {on = 0}
+		on && $1 == c {sub(/^  /, ""); sub(/  .*/, ""); print}')
 	[ -n "$tag" ] || { bad="$bad $c(no tag)"; continue; }
 	for o in $(printf '%s\n' "$syn" | grep -Eo -- '--[a-z][a-z_-]*'); do
 		[[ $tag == *"$o"* ]] || bad="$bad $c($o)"
