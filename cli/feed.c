@@ -30,11 +30,11 @@ cmd_history(struct cli *cli, int argc, char **argv)
 {
 	static const char *const opts[] = { "since", "limit", "device", NULL };
 	struct json_object *res = NULL, *changes;
-	int64_t since = 0, limit = 50, oldest, newest;
-	bool since_given;
+	int64_t since = 0, limit = 50;
 	struct args a;
 	char err[OPS_ERRLEN];
 	size_t i, n;
+	int r;
 
 	if (args_parse(&a, argc, argv, opts, NULL, 0, 0) < 0 ||
 	    parse_seq(args_get(&a, "since"), "--since", &since) < 0 ||
@@ -42,14 +42,12 @@ cmd_history(struct cli *cli, int argc, char **argv)
 		return 2;
 	if (cli_open(cli, false) < 0)
 		return 1;
-	since_given = args_get(&a, "since") != NULL;
-	/* Without --since, show the newest `limit` changes. */
-	if (!since_given && limit > 0) {
-		if (db_changes_bounds(cli->db, &oldest, &newest) < 0)
-			return cli_fail("database error");
-		since = newest > limit ? newest - limit : 0;
-	}
-	if (ops_history(&cli->ops, since, limit, args_get(&a, "device"), &res, err) < 0)
+	/* Without --since, the newest `limit` changes (of --device alone). */
+	if (args_get(&a, "since") == NULL && limit > 0)
+		r = ops_history_latest(&cli->ops, limit, args_get(&a, "device"), &res, err);
+	else
+		r = ops_history(&cli->ops, since, limit, args_get(&a, "device"), &res, err);
+	if (r < 0)
 		return cli_fail(err);
 	if (cli->json) {
 		cli_print_json(res);

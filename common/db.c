@@ -342,7 +342,8 @@ enum query {
 	Q_DEVICE_ADD, Q_DEVICE_GET, Q_DEVICES, Q_DEVICE_UPDATE, Q_DEVICE_IDS,
 	Q_MODE_ADD, Q_SCENE_ADD, Q_MODE_GET, Q_MODE_SET, Q_MODE_INIT, Q_MODES, Q_MODE_ONE,
 	Q_SCENE,
-	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_NEWEST, Q_CHANGES_OLDEST, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
+	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_LATEST, Q_CHANGES_LATEST_2, Q_CHANGES_NEWEST,
+	Q_CHANGES_OLDEST, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
 	Q_PRUNE_AGE,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND,
 	/* editing the home */
@@ -403,6 +404,24 @@ static const char *const SQL[Q_COUNT] = {
 		      " LEFT JOIN rooms r ON r.id = d.room"
 		      " WHERE c.seq > ?1 AND (?2 IS NULL OR c.device_id = ?2)"
 		      " ORDER BY c.seq LIMIT ?3",
+	/* The newest ?2 rows (of device ?1), oldest first: the index
+	 * changes_device(device_id, seq) walks one device's rows backwards. */
+	[Q_CHANGES_LATEST] = "SELECT * FROM ("
+			     "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
+			     " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid,"
+			     " c.subject"
+			     " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
+			     " LEFT JOIN rooms r ON r.id = d.room"
+			     " WHERE ?1 IS NULL OR c.device_id = ?1"
+			     " ORDER BY c.seq DESC LIMIT ?2) ORDER BY 1",
+	[Q_CHANGES_LATEST_2] = "SELECT * FROM ("
+			       "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
+			       " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid,"
+			       " NULL"
+			       " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
+			       " LEFT JOIN rooms r ON r.id = d.room"
+			       " WHERE ?1 IS NULL OR c.device_id = ?1"
+			       " ORDER BY c.seq DESC LIMIT ?2) ORDER BY 1",
 	[Q_CHANGES_NEWEST] = "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
 	[Q_CHANGES_OLDEST] = "SELECT min(seq) FROM changes",
 	[Q_CHANGES_CLAIM] = "UPDATE changes SET source = ?2 WHERE seq > ?1",
@@ -1533,6 +1552,21 @@ db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
 	if (last != NULL)
 		*last = db->change_seq;
 	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+int
+db_changes_latest(struct db *db, int64_t limit, const char *device_id, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, db->feed_without_subject ? Q_CHANGES_LATEST_2 :
+	    Q_CHANGES_LATEST);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, device_id) ||
+	    sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1))
+		return -EIO;
+	db->change_seq = 0;
+	/* A bad row is left out, as in db_changes. */
+	return (r = collect(db, st, change_from_row, "changes", out, NULL)) < 0 ? r : 0;
 }
 
 static int

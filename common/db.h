@@ -103,6 +103,11 @@ int db_mode_describe(struct db *db, const char *mode, struct json_object **out);
  * read starts.  Returns the number of rows read, or -errno. */
 int db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
     struct json_object **out, int64_t *last);
+/* The newest limit rows (0: every row), of device_id alone unless NULL,
+ * oldest first; a bad row is left out (but counts against limit).  0 or
+ * -errno. */
+int db_changes_latest(struct db *db, int64_t limit, const char *device_id,
+    struct json_object **out);
 /* The newest seq ever written (0 for a new database) and the oldest still
  * held (newest + 1 when the feed is empty). */
 int db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest);

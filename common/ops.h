@@ -144,8 +144,13 @@ bool ops_changes_timed(struct json_object *changes);
 
 /* ops_history.c */
 
-/* The change feed: {"changes":[...], "oldest", "newest"}. */
+/* The change feed: {"changes":[...], "oldest", "newest"}, changes oldest
+ * first; device_id NULL or one device's changes only.  ops_history: after
+ * seq since, at most limit (0: all).  ops_history_latest: the newest limit
+ * (at least 1). */
 int ops_history(const struct ops_ctx *c, int64_t since, int64_t limit, const char *device_id,
+    struct json_object **out, char *err);
+int ops_history_latest(const struct ops_ctx *c, int64_t limit, const char *device_id,
     struct json_object **out, char *err);
 
 /* ops_init.c */

@@ -53,15 +53,14 @@ output(void)
 }
 
 /* Drops null members of each change, which the schema does not allow and
- * a model does not need; returns the rows from index first on, at most
- * limit of them, as a new array. */
+ * a model does not need; returns at most limit rows as a new array. */
 static struct json_object *
-clean(struct json_object *rows, size_t first, size_t limit)
+clean(struct json_object *rows, size_t limit)
 {
 	struct json_object *a = json_object_new_array();
 	size_t n = json_object_array_length(rows);
 
-	for (size_t i = first; i < n && i - first < limit; i++) {
+	for (size_t i = 0; i < n && i < limit; i++) {
 		struct json_object *c = json_object_array_get_idx(rows, i), *o;
 
 		o = json_object_new_object();
@@ -81,7 +80,7 @@ call(struct tool_call *t)
 	const char *dev = NULL;
 	int64_t since = -1, limit = HISTORY_DEFAULT, oldest, newest;
 	bool latest;
-	size_t n, first = 0, count;
+	size_t count;
 	int r;
 
 	json_get_int(t->args, "since", &since, true, -1);
@@ -95,26 +94,14 @@ call(struct tool_call *t)
 			return r;
 		json_object_put(d);
 	}
-	if (latest && dev == NULL) {
-		/* Seqs are consecutive, so the last `limit` start here. */
-		if ((r = ops_history(t->ops, 0, 1, NULL, &out, t->err)) < 0)
-			return r;
-		json_get_int(out, "newest", &newest, true, 0);
-		json_object_put(out);
-		out = NULL;
-		since = newest > limit ? newest - limit : 0;
-	}
-	/* For one device's latest changes read its whole (pruned, so
-	 * bounded) feed and keep the tail. */
-	r = ops_history(t->ops, latest ? (dev ? 0 : since) : since,
-	    latest && dev ? 0 : limit, dev, &out, t->err);
+	if (latest)
+		r = ops_history_latest(t->ops, limit, dev, &out, t->err);
+	else
+		r = ops_history(t->ops, since, limit, dev, &out, t->err);
 	if (r < 0)
 		return r;
 	rows = json_object_object_get(out, "changes");
-	n = json_object_array_length(rows);
-	if (latest && n > (size_t)limit)
-		first = n - (size_t)limit;
-	changes = clean(rows, first, (size_t)limit);
+	changes = clean(rows, (size_t)limit);
 	count = json_object_array_length(changes);
 	json_get_int(out, "oldest", &oldest, true, 0);
 	json_get_int(out, "newest", &newest, true, 0);

@@ -124,6 +124,25 @@ d=json.load(sys.stdin); print(",".join(str(c["seq"]) for c in d["changes"]))')" 
 [ "$(hc --json history --device garage_door --since 0 | python3 -c 'import json,sys
 print(len(json.load(sys.stdin)["changes"]))')" = 1 ] && pass "history --device" ||
 	fail "history --device"
+# A device's last N changes, however many of the house's came after them:
+# three of the lamp's, then 60 of another light's.
+for b in 11 12 13; do hc set living_room_light_lamp set --brightness $b >/dev/null; done
+for i in $(seq 1 30); do hc set kitchen_light_counter toggle >/dev/null; done
+hc set kitchen_light_counter toggle >/dev/null; hc set kitchen_light_counter toggle >/dev/null
+for i in $(seq 1 28); do hc set kitchen_light_counter toggle >/dev/null; done
+out=$(hc --json history --device living_room_light_lamp --limit 2 | python3 -c 'import json,sys
+d=json.load(sys.stdin)["changes"]
+print(" ".join(str(c["device"]["properties"]["brightness"]) for c in d),
+      all(c["device"]["id"] == "living_room_light_lamp" for c in d),
+      d[0]["seq"] < d[1]["seq"])')
+[ "$out" = "12 13 True True" ] && pass "history --device X --limit N: X's last N, oldest first" ||
+	fail "history --device --limit" "$out"
+out=$(hc history --device living_room_light_lamp --limit 2)
+[ "$(printf '%s\n' "$out" | wc -l)" = 3 ] && [[ $out == *living_room_light_lamp* ]] &&
+	pass "history --device --limit in a table" || fail "history --device --limit table" "$out"
+[ "$(hc --json history --limit 4 | python3 -c 'import json,sys
+print(len(json.load(sys.stdin)["changes"]))')" = 4 ] && pass "history --limit of the house" ||
+	fail "history --limit of the house"
 
 # ---- watch: every writer, live ----
 "$HOMECTL" --db "$DB" --json watch >"$T/watch.out" 2>"$T/watch.err" &

@@ -484,6 +484,43 @@ test_confirm_scene_that_opens(void **state)
 	assert_field(h, "front_door_lock", "state", "unlocked");
 }
 
+/* The newest changes of one device, however many of the house's followed:
+ * one query, not a filter over the house's newest. */
+static void
+test_history_latest_of_a_device(void **state)
+{
+	struct home *h = *state;
+	struct json_object *out = NULL, *changes;
+	char err[OPS_ERRLEN];
+	int i;
+
+	json_object_put(control(h, "living_room_light_lamp", "set", "{\"brightness\": 21}", false));
+	json_object_put(control(h, "living_room_light_lamp", "set", "{\"brightness\": 22}", false));
+	for (i = 0; i < 40; i++)
+		json_object_put(control(h, "kitchen_light_counter", "toggle", NULL, false));
+	assert_int_equal(ops_history_latest(&h->ops, 2, "living_room_light_lamp", &out, err), 0);
+	changes = json_object_object_get(out, "changes");
+	assert_int_equal(json_object_array_length(changes), 2);
+	for (i = 0; i < 2; i++) {
+		struct json_object *d = json_object_object_get(json_object_array_get_idx(changes,
+		    (size_t)i), "device");
+
+		assert_string_equal(json_object_get_string(json_object_object_get(d, "id")),
+		    "living_room_light_lamp");
+		assert_int_equal(json_object_get_int(json_object_object_get(json_object_object_get(d,
+		    "properties"), "brightness")), 21 + i);
+	}
+	json_object_put(out);
+	/* The house's newest, oldest first, end at the newest seq. */
+	assert_int_equal(ops_history_latest(&h->ops, 3, NULL, &out, err), 0);
+	changes = json_object_object_get(out, "changes");
+	assert_int_equal(json_object_array_length(changes), 3);
+	assert_int_equal(json_object_get_int64(json_object_object_get(json_object_array_get_idx(
+	    changes, 2), "seq")), json_object_get_int64(json_object_object_get(out, "newest")));
+	json_object_put(out);
+	assert_int_equal(ops_history_latest(&h->ops, 0, NULL, &out, err), -EINVAL);
+}
+
 /* One errno, one HTTP status, for every front end that speaks HTTP. */
 static void
 test_status(void **state)
@@ -535,6 +572,7 @@ main(void)
 		HOME_TEST(test_confirm_all),
 		HOME_TEST(test_confirm_scene_that_opens),
 		cmocka_unit_test(test_status),
+		HOME_TEST(test_history_latest_of_a_device),
 		HOME_TEST(test_pruning),
 	};
 
