@@ -123,7 +123,7 @@ test_migration_quarantines(void **state)
 	free(s);
 
 	assert_int_equal(db_open(h.path, 0, &h.db), 0);
-	h.ops = (struct ops_ctx){ .db = h.db, .source = OPS_SRC_API };
+	ops_ctx_init(&h.ops, h.db, NULL, OPS_SRC_API);
 	assert_int_equal(db_schema_version(h.db), db_schema_latest());
 	/* Two devices, the feed rows of the NULL id and of the unknown kind,
 	 * the token, the scene step. */
@@ -185,7 +185,7 @@ test_read_only_old_schema(void **state)
 	    "INSERT INTO devices(id, name, type, state) VALUES ('nameless', x'00', 'light', 'on');"
 	    "INSERT INTO tokens(name, hash) VALUES (NULL, '" HASH "');"), 0);
 	assert_int_equal(db_open(h.path, DB_READONLY, &h.db), 0);
-	h.ops = (struct ops_ctx){ .db = h.db, .source = OPS_SRC_API };
+	ops_ctx_init(&h.ops, h.db, NULL, OPS_SRC_API);
 	assert_int_equal(db_schema_version(h.db), 1);
 	assert_int_equal(read_everything(&h), 2);
 	assert_int_equal(ops_device_get(&h.ops, "nameless", &o, err), -ENOENT);
