@@ -19,21 +19,26 @@ after(async () => {
 	home.cleanup();
 });
 
+// How long the daemon is watched idling: HOMECTL_TEST_IDLE_MS (5 s by
+// default; longer makes the numbers steadier, e.g. for a benchmark run).
+const IDLE_MS = Number(process.env.HOMECTL_TEST_IDLE_MS) || 5000;
+
 test('an idle daemon does no busy work', async () => {
 	// One connected, authenticated client, as with a dashboard open.
 	const [c] = await connect(d);
 	await sleep(500);
 	const a = procStats(d.proc.pid);
-	await sleep(10000);
+	await sleep(IDLE_MS);
 	const b = procStats(d.proc.pid);
+	const secs = IDLE_MS / 1000;
 	const wakeups = (b.vcs - a.vcs) + (b.nvcs - a.nvcs);
 	const cpuTicks = b.cpu - a.cpu;	// clock ticks, normally 10 ms each
-	console.log(`# idle 10 s: ${wakeups} context switches, ${cpuTicks} CPU ticks, RSS ${b.rss} kB`);
+	console.log(`# idle ${secs} s: ${wakeups} context switches, ${cpuTicks} CPU ticks, RSS ${b.rss} kB`);
 	// The 100 ms fallback timer is 10 wake-ups a second; a busy loop would
 	// be thousands.
-	assert.ok(wakeups < 150, `${wakeups} wake-ups in 10 s`);
-	// Well below a percent of a core: 10 s * 1 % = 10 ticks.
-	assert.ok(cpuTicks <= 5, `${cpuTicks} CPU ticks in 10 s`);
+	assert.ok(wakeups < 15 * secs, `${wakeups} wake-ups in ${secs} s`);
+	// Well below a percent of a core (1 % is one 10 ms tick a second).
+	assert.ok(cpuTicks <= Math.max(2, secs / 2), `${cpuTicks} CPU ticks in ${secs} s`);
 	assert.equal(c.closed, null);
 	c.close();
 });

@@ -2,6 +2,9 @@
 # tests/api -- homectl-api against the real daemon on a temporary home:
 # REST, WebSocket, change detection across processes, the process itself.
 # The benchmark measures push latency, CPU, RSS and REST throughput.
+# The test files run side by side (each starts its own daemons on its own
+# home and ports); HOMECTL_TEST_IDLE_MS sets how long the idle daemon is
+# watched (5000).
 CHECKS += check-api
 check-api: all node-deps
 	$(Q)HOMECTL_BUILD=$(BUILD) $(RUN_SUITE) api node --test --test-concurrency=4 tests/api/
