@@ -5,12 +5,14 @@
  * times). */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -956,6 +958,24 @@ migrate(struct db *db)
 	return r;
 }
 
+/* A database root creates (`sudo homectl init` in /var/lib/homectl) belongs
+ * to whoever owns its directory, the service's user, not to root: the
+ * daemons must write it.  SQLite itself gives the -wal and -shm files the
+ * database's owner when it runs as root. */
+static void
+give_to_directory_owner(int fd, const char *path)
+{
+	struct stat dir;
+	char *copy;
+
+	if (geteuid() != 0 || (copy = strdup(path)) == NULL)
+		return;
+	if (stat(dirname(copy), &dir) == 0 && dir.st_uid != 0 &&
+	    fchown(fd, dir.st_uid, dir.st_gid) < 0)
+		log_warn("db: %s: chown", path);
+	free(copy);
+}
+
 int
 db_open(const char *path, int flags, struct db **out)
 {
@@ -978,10 +998,12 @@ db_open(const char *path, int flags, struct db **out)
 	if ((flags & DB_CREATE) && !(flags & DB_READONLY)) {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-		if (fd >= 0)
+		if (fd >= 0) {
+			give_to_directory_owner(fd, path);
 			close(fd);
-		else if (errno != EEXIST)
+		} else if (errno != EEXIST) {
 			log_debug("db: %s: %s", path, strerror(errno));
+		}
 	}
 	if (sqlite3_open_v2(path, &db->h, oflags, NULL) != SQLITE_OK) {
 		r = -EIO;

@@ -156,7 +156,8 @@ int ops_history_latest(const struct ops_ctx *c, int64_t limit, const char *devic
 /* ops_init.c */
 
 /* Creates the schema and, with demo, the seed's 24 devices, rooms and the
- * four mode scenes.  -EEXIST when the home already has devices. */
+ * four mode scenes.  -EEXIST when the home holds anything; the demo may
+ * replace an empty home (modes with empty scenes, no room, no device). */
 int ops_init_home(const struct ops_ctx *c, bool demo, char *err);
 
 /* ---- editing the home (ops_home.c) ----
