@@ -575,6 +575,16 @@ ops_import(const struct ops_ctx *c, struct json_object *doc, bool prune, bool dr
 	if (json_object_get_int64(v) != HOME_FORMAT)
 		return ops_errf(err, -EINVAL, "document format %s is not one this homectl reads "
 		    "(%d)", json_object_to_json_string(v), HOME_FORMAT);
+	/* A typo ("device") would otherwise import nothing without a word. */
+	json_object_object_foreach(doc, key, val) {
+		static const char *const known[] = { "format", "mode", "rooms", "devices", "modes",
+			NULL };
+
+		(void)val;
+		if (!str_in(key, known))
+			return ops_errf(err, -EINVAL, "the document has an unknown member \"%.64s\"; "
+			    "format 1 has format, mode, rooms, devices and modes", key);
+	}
 	/* A dry run changes nothing: nothing to confirm. */
 	if (!dry_run && (r = ops_confirm_check(c, confirm, NULL, NULL, NULL, err)) < 0)
 		return r;

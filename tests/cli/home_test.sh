@@ -190,6 +190,7 @@ badimport "a value out of range" "brightness 300 is out of range" \
 badimport "a scene naming an unknown device" "unknown device 'ghost'" \
 	'{"format":1,"modes":[{"name":"m1","scene":[{"device":"ghost","action":"on"}]}]}'
 badimport "a bad id" "not a valid room id" '{"format":1,"rooms":[{"id":"A B"}]}'
+badimport "an unknown member (a typo)" 'unknown member "device"' '{"format":1,"device":[]}'
 
 # ---- backup and restore ----
 # A writer goes on while the backup runs; the copy is a consistent database.
