@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: MIT
-# tests/fuzz -- libFuzzer targets (clang) for the parsers and the one write
-# path: `make fuzz` builds them, `make check` runs each for FUZZ_SECONDS from
+# tests/fuzz -- libFuzzer targets (clang) for the parsers, the one write
+# path and the readers facing rows someone else wrote: `make fuzz` builds them, `make check` runs each for FUZZ_SECONDS from
 # the seed corpus in tests/fuzz/corpus/.
 FUZZ_SECONDS ?= 15
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
-FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_control $(FUZZ_DIR)/fuzz_jsonrpc
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_control $(FUZZ_DIR)/fuzz_jsonrpc $(FUZZ_DIR)/fuzz_rows
 
 $(FUZZ_DIR)/fuzz_control: tests/fuzz/fuzz_control.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
@@ -13,6 +13,14 @@ $(FUZZ_DIR)/fuzz_control: tests/fuzz/fuzz_control.c $(COMMON_SRCS)
 $(FUZZ_DIR)/fuzz_jsonrpc: tests/fuzz/fuzz_jsonrpc.c daemons/mcp/jsonrpc.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
 	$(QLD)clang $(ALL_CPPFLAGS) -Idaemons/mcp -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
+# Rows written by another program, then every read path: ops, the watcher,
+# tokens, the CLI's formatting and homectl-mcp's tools (all of homectl-mcp
+# but its main).
+$(FUZZ_DIR)/fuzz_rows: tests/fuzz/fuzz_rows.c tests/lib/shape.c cli/output.c \
+    $(filter-out daemons/mcp/main.c,$(MCP_SRCS)) $(COMMON_SRCS)
+	@mkdir -p $(dir $@)
+	$(QLD)clang $(ALL_CPPFLAGS) -Icli -Idaemons/mcp -Itests/lib -std=gnu11 $(FUZZ_FLAGS) -o $@ \
+		$^ $(ALL_LDLIBS)
 
 fuzz: $(FUZZ_TARGETS)
 CHECKS += check-fuzz
