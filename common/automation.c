@@ -33,8 +33,7 @@ errf(char *err, int r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	/* clang 14's analyzer misses the va_start above. */
-	vsnprintf(err, OPS_ERRLEN, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vfmt(err, OPS_ERRLEN, fmt, ap);
 	va_end(ap);
 	return r;
 }

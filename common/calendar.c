@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "calendar.h"
+#include "util.h"
 
 #define USEC_PER_SEC	1000000
 #define YEAR_MIN	1970
@@ -884,7 +885,7 @@ sb_printf(struct sbuf *b, const char *fmt, ...)
 	if (b->overflow)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->used, b->len - b->used, fmt, ap);
+	n = vfmt(b->p + b->used, b->len - b->used, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= b->len - b->used) {
 		b->overflow = true;

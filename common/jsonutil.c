@@ -67,7 +67,7 @@ json_get_bool(struct json_object *obj, const char *key, bool *out, bool optional
 }
 
 int
-json_get_object(struct json_object *obj, const char *key, struct json_object **out,
+json_get_object_borrow(struct json_object *obj, const char *key, struct json_object **out,
     bool optional)
 {
 	struct json_object *v;

@@ -4,7 +4,18 @@
  * -EINVAL when the value has the wrong type.  Optional keys that are
  * missing leave *out = def and return 0.
  *
- * Strings come back borrowed: valid while the parent object lives. */
+ * Ownership, one rule for every helper here (and json-c's own
+ * json_object_object_add works the same way):
+ *   - a json_object reference that changes hands is consumed: one a helper
+ *     keeps is the caller's reference passing to it, one a helper returns
+ *     (as its result or through an out parameter) is the caller's to put;
+ *   - the exceptions hand back an object still owned by its parent and say
+ *     so in their name, _borrow: valid while the parent lives unchanged;
+ *     never put it (json-c#747);
+ *   - an object a helper only reads during the call (the obj of the
+ *     getters) stays the caller's;
+ *   - a C string (const char *) is never owned by the caller: it is
+ *     borrowed from the object it came from, with the lifetime stated. */
 #ifndef HOMECTL_JSONUTIL_H
 #define HOMECTL_JSONUTIL_H
 
@@ -12,14 +23,16 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+/* *out borrowed from obj. */
 int json_get_string(struct json_object *obj, const char *key, const char **out,
     bool optional, const char *def);
 int json_get_int(struct json_object *obj, const char *key, int64_t *out,
     bool optional, int64_t def);
 int json_get_bool(struct json_object *obj, const char *key, bool *out,
     bool optional, bool def);
-/* Borrowed object child; type must be json_type_object. */
-int json_get_object(struct json_object *obj, const char *key, struct json_object **out,
+/* *out: obj's child object, borrowed from obj; the value must be an
+ * object. */
+int json_get_object_borrow(struct json_object *obj, const char *key, struct json_object **out,
     bool optional);
 
 /* Compact serialisation without escaping '/': borrowed, valid until obj is

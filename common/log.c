@@ -16,6 +16,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "util.h"
 
 static const char *log_ident = "homectl";
 static int log_level = LOG_INFO;
@@ -139,9 +140,7 @@ log_vlog(int pri, const char *const *fields, bool with_errno, const char *fmt, v
 
 	if (pri > log_level)
 		return;
-	/* clang 14's analyzer does not see that ap comes initialised from the
-	 * caller's va_start. */
-	vsnprintf(msg, sizeof(msg), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vfmt(msg, sizeof(msg), fmt, ap);
 	if (with_errno) {
 		len = strlen(msg);
 		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(saved));

@@ -125,8 +125,7 @@ ops_errf(char *err, int r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	/* clang 14's analyzer misses the va_start above. */
-	vsnprintf(err, OPS_ERRLEN, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vfmt(err, OPS_ERRLEN, fmt, ap);
 	va_end(ap);
 	return r;
 }

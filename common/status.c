@@ -68,7 +68,7 @@ status_changes(struct json_object *changes)
 	json_get_string(c, "at", &at, true, "");
 	json_get_string(c, "source", &src, true, "unknown");
 	json_get_string(c, "mode", &mode, true, NULL);
-	if (json_get_object(c, "device", &d, true) == 0 && d != NULL)
+	if (json_get_object_borrow(c, "device", &d, true) == 0 && d != NULL)
 		json_get_string(d, "id", &dev, true, NULL);
 	else
 		json_get_string(c, "device_id", &dev, true, NULL);

@@ -4,12 +4,22 @@
 #ifndef HOMECTL_UTIL_H
 #define HOMECTL_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define FREE(p) do { free(p); (p) = NULL; } while (0)
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The one vsnprintf wrapper: every "format a message into this buffer"
+ * helper of homectl (error sentences, log lines, replies) calls it between
+ * its own va_start and va_end.  Writes fmt with ap into buf (len > 0
+ * bytes), always NUL-terminated, cut short when longer.  Returns the length
+ * the whole text needs (>= len: it was cut), or -1 after a format error,
+ * with buf "". */
+int vfmt(char *buf, size_t len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Strict integer parse: the whole string, base 10, within [min, max].
  * 0 on success, -EINVAL otherwise (out is untouched on failure). */

@@ -235,8 +235,7 @@ http_reply_error(struct http_req *r, unsigned status, const char *code, const ch
 	va_list ap;
 
 	va_start(ap, fmt);
-	/* clang 14's analyzer misses the va_start above. */
-	vsnprintf(msg, sizeof(msg), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vfmt(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	return queue(r, status, error_response(status, code, msg));
 }
@@ -601,7 +600,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	char msg[512];
 	size_t n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfmt(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';

@@ -45,7 +45,7 @@ action_fields(struct http_req *r, struct ops_control *req, enum MHD_Result *ret)
 		    "\"action\" must be a string, one of the device's actions");
 		return false;
 	}
-	if (json_get_object(r->json, "properties", &req->props, true) < 0) {
+	if (json_get_object_borrow(r->json, "properties", &req->props, true) < 0) {
 		*ret = http_reply_error(r, 400, "bad_request", "\"properties\" must be an object");
 		return false;
 	}

@@ -100,8 +100,7 @@ send_error(struct ws_client *c, const char *code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	/* clang 14's analyzer misses the va_start above. */
-	vsnprintf(text, sizeof(text), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vfmt(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	msg = json_object_new_object();
 	json_object_object_add(msg, "type", json_object_new_string("error"));

@@ -26,9 +26,7 @@ rpc_fail(struct rpc_error *err, int code, const char *fmt, ...)
 
 	err->code = code;
 	va_start(ap, fmt);
-	/* clang 14's analyzer misses the va_start above. */
-	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	vfmt(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
 	return -1;
 }

@@ -68,7 +68,7 @@ m_initialize(struct session *s, struct json_object *params, struct json_object *
 	    json_get_string(params, "protocolVersion", &want, false, NULL) < 0)
 		return rpc_fail(err, RPC_INVALID_PARAMS,
 		    "Invalid params: initialize needs a string \"protocolVersion\"");
-	if (json_get_object(params, "clientInfo", &info, true) == 0 && info != NULL) {
+	if (json_get_object_borrow(params, "clientInfo", &info, true) == 0 && info != NULL) {
 		json_get_string(info, "name", &name, true, "?");
 		json_get_string(info, "version", &ver, true, "?");
 	}
@@ -228,7 +228,7 @@ server_changes(struct server *srv, struct json_object *changes)
 
 		json_get_string(c, "kind", &kind, true, "");
 		/* A device change carries the device; a removal its id. */
-		if (json_get_object(c, "device", &d, true) == 0 && d != NULL)
+		if (json_get_object_borrow(c, "device", &d, true) == 0 && d != NULL)
 			json_get_string(d, "id", &dev, true, NULL);
 		else
 			json_get_string(c, "device_id", &dev, true, NULL);

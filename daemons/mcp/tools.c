@@ -35,7 +35,7 @@ tool_summary(struct tool_call *t, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(t->summary, sizeof(t->summary), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): a clang 14 false positive */
+	vfmt(t->summary, sizeof(t->summary), fmt, ap);
 	va_end(ap);
 }
 
@@ -45,7 +45,7 @@ tool_error(struct tool_call *t, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(t->err, sizeof(t->err), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized): as above */
+	vfmt(t->err, sizeof(t->err), fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }
