@@ -78,11 +78,12 @@ COMMON_SRCS := $(wildcard common/*.c)
 CLI_SRCS    := $(wildcard cli/*.c)
 API_SRCS    := $(wildcard daemons/api/*.c)
 MCP_SRCS    := $(wildcard daemons/mcp/*.c)
+AUTO_SRCS   := $(wildcard daemons/automations/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 LIB  := $(BUILD)/libhomectl.a
-BINS := $(BUILD)/homectl $(BUILD)/homectl-api $(BUILD)/homectl-mcp
+BINS := $(BUILD)/homectl $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(BUILD)/homectl-automations
 
 .PHONY: all check run bench install uninstall clean deb lint deps test-deps
 # Keep intermediate objects (the unit tests are built through pattern rules).
@@ -113,6 +114,8 @@ $(BUILD)/homectl: $(call obj,$(CLI_SRCS)) $(LIB)
 $(BUILD)/homectl-api: $(call obj,$(API_SRCS)) $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 $(BUILD)/homectl-mcp: $(call obj,$(MCP_SRCS)) $(LIB)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+$(BUILD)/homectl-automations: $(call obj,$(AUTO_SRCS)) $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 deps:
@@ -192,7 +195,8 @@ install: all
 		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSCONFDIR)/homectl \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/homectl $(DESTDIR)$(BINDIR)/homectl
-	install -m 0755 $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(BUILD)/homectl-automations \
+		$(DESTDIR)$(SBINDIR)/
 	cp -R web/. $(DESTDIR)$(DATADIR)/web/
 	for m in $(MANS); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
@@ -213,7 +217,8 @@ install: all
 # (/var/lib/homectl) always stays.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/homectl $(DESTDIR)$(SBINDIR)/homectl-api \
-		$(DESTDIR)$(SBINDIR)/homectl-mcp $(DESTDIR)$(BASHCOMPDIR)/homectl \
+		$(DESTDIR)$(SBINDIR)/homectl-mcp $(DESTDIR)$(SBINDIR)/homectl-automations \
+		$(DESTDIR)$(BASHCOMPDIR)/homectl \
 		$(DESTDIR)$(SYSUSERSDIR)/homectl.conf $(DESTDIR)$(TMPFILESDIR)/homectl.conf \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
 		$(foreach m,$(MANS),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -234,8 +239,8 @@ deb:
 # clang-tidy sees what the compiler sees: $(ALL_CPPFLAGS) carries -D_GNU_SOURCE,
 # the HOMECTL_* defines and the pkg-config cflags (json-c, libwebsockets,
 # libmicrohttpd, libsystemd, ...); the -I add each program's own headers.
-LINT_CPPFLAGS = $(ALL_CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp
-LINT_SRCS     = $(COMMON_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS)
+LINT_CPPFLAGS = $(ALL_CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp -Idaemons/automations
+LINT_SRCS     = $(COMMON_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS) $(AUTO_SRCS)
 LINT_TIDY     = $(addprefix lint-tidy/,$(LINT_SRCS))
 
 # clang-tidy, one file per job (`make -j2 lint`; make check runs it so), and

@@ -73,5 +73,6 @@ int cmd_history(struct cli *cli, int argc, char **argv);	/* feed.c */
 int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);		/* token.c */
 int cmd_mcp(struct cli *cli, int argc, char **argv);		/* mcp_bridge.c */
+int cmd_automation(struct cli *cli, int argc, char **argv);	/* automation.c */
 
 #endif

@@ -44,6 +44,8 @@ static const struct command {
 	{ "history", cmd_history, "history [--since SEQ] [--limit N] [--device ID]   the change feed" },
 	{ "watch", cmd_watch, "watch [--since SEQ]      print every change live, by any writer" },
 	{ "types", cmd_types, "types                    device types: states, actions, properties" },
+	{ "automation", cmd_automation, "automation add [--replace] FILE|- | list | show NAME |\n"
+	    "                           enable|disable|remove|run|test NAME   automations" },
 	{ "token", cmd_token, "token create NAME | list | revoke NAME   API tokens" },
 	{ "mcp", cmd_mcp, "mcp [--socket PATH]      bridge stdio to homectl-mcp (for AI clients)" },
 };

@@ -1134,6 +1134,61 @@ automation_trigger_holds(struct json_object *t, struct json_object *device)
 	return get(t, "to") == NULL || same_value(v, get(t, "to"));
 }
 
+/* ---- running: time ---- */
+
+int
+automation_trigger_next(struct json_object *t, const struct ops_ctx *c, int64_t after,
+    int64_t *next)
+{
+	enum automation_trigger_kind k = automation_trigger_kind(t);
+	struct calendar *cal = NULL;
+	char e[OPS_ERRLEN];
+	int64_t us;
+	int r;
+
+	if (k == AUTOMATION_T_TIME) {
+		if ((r = calendar_parse(get_str(t, "at"), &cal, e, sizeof(e))) < 0)
+			return r;
+		r = calendar_next(cal, after * 1000000 + 999999, &us);
+		calendar_free(cal);
+		if (r == 0)
+			*next = us / 1000000;
+		return r;
+	}
+	if (k == AUTOMATION_T_SUN) {
+		enum sun_event ev;
+		int64_t off = json_object_get_int64(get(t, "offset_min")) * 60;
+
+		if (!c->have_location || sun_event_parse(get_str(t, "sun"), &ev) < 0)
+			return -ENOENT;
+		return sun_next(c->latitude, c->longitude, ev, off, after, next);
+	}
+	return -ENOENT;
+}
+
+int
+automation_next(struct json_object *doc, const struct ops_ctx *c, int64_t after, int64_t *next,
+    struct json_object **trigger)
+{
+	struct json_object *triggers = get(doc, "triggers");
+	size_t n = json_object_is_type(triggers, json_type_array) ?
+	    json_object_array_length(triggers) : 0;
+	bool found = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(triggers, i);
+		int64_t at;
+
+		if (automation_trigger_next(t, c, after, &at) < 0 || (found && at >= *next))
+			continue;
+		*next = at;
+		found = true;
+		if (trigger != NULL)
+			*trigger = t;
+	}
+	return found ? 0 : -ENOENT;
+}
+
 /* ---- running: conditions ---- */
 
 static int eval_condition(const struct ops_ctx *c, struct json_object *cond, const struct tm *tm,

@@ -83,6 +83,16 @@ bool automation_trigger_fires(struct json_object *t, struct json_object *before,
  * trigger t's target, for a trigger waiting out its for_s. */
 bool automation_trigger_holds(struct json_object *t, struct json_object *device);
 
+/* The earliest time one of doc's time or sun triggers elapses strictly
+ * after `after` (seconds since the epoch); sun triggers need a place.
+ * *trigger (may be NULL) gets which one (borrowed from doc).  0, or -ENOENT
+ * when it has none that will elapse. */
+int automation_next(struct json_object *doc, const struct ops_ctx *c, int64_t after,
+    int64_t *next, struct json_object **trigger);
+/* The same for one trigger. */
+int automation_trigger_next(struct json_object *t, const struct ops_ctx *c, int64_t after,
+    int64_t *next);
+
 /* Evaluates the conditions of a checked doc against the home now (now:
  * seconds since the epoch; time conditions use the host's time zone).
  * *holds: all of them hold.  *report (may be NULL; caller puts):

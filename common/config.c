@@ -106,6 +106,16 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 	} else if (!strcmp(key, "max_clients")) {
 		if ((r = parse_int64(value, 1, 1000000, &n)) == 0)
 			c->max_clients = (unsigned)n;
+	} else if (!strcmp(key, "latitude") || !strcmp(key, "longitude")) {
+		bool lat = key[1] == 'a';
+		double d;
+
+		/* Both or neither: have_location once the second arrives. */
+		if ((r = parse_double(value, lat ? -90 : -180, lat ? 90 : 180, &d)) == 0) {
+			*(lat ? &c->latitude : &c->longitude) = d;
+			c->location_set |= lat ? 1 : 2;
+			c->have_location = c->location_set == 3;
+		}
 	} else {
 		snprintf(err, errlen, "unknown setting '%s'", key);
 		return -EINVAL;

@@ -35,6 +35,9 @@ struct config {
 	int64_t feed_max_age_days;
 	unsigned ws_queue_max;		/* frames queued per WebSocket client */
 	unsigned max_clients;		/* WebSocket + HTTP connections */
+	bool have_location;		/* latitude and longitude are set */
+	double latitude, longitude;	/* the home, for sunrise and sunset */
+	unsigned location_set;		/* bit 0: latitude read, bit 1: longitude */
 };
 
 /* Fills c with the defaults. */

@@ -344,7 +344,8 @@ enum query {
 	Q_DEVICE_ADD, Q_DEVICE_GET, Q_DEVICES, Q_DEVICE_UPDATE, Q_DEVICE_IDS,
 	Q_MODE_ADD, Q_SCENE_ADD, Q_MODE_GET, Q_MODE_SET, Q_MODE_INIT, Q_MODES, Q_MODE_ONE,
 	Q_SCENE,
-	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_LATEST, Q_CHANGES_LATEST_2, Q_CHANGES_NEWEST,
+	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_3, Q_CHANGES_LATEST, Q_CHANGES_LATEST_2,
+	Q_CHANGES_LATEST_3, Q_CHANGES_NEWEST,
 	Q_CHANGES_OLDEST, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
 	Q_PRUNE_AGE,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND,
@@ -352,6 +353,10 @@ enum query {
 	Q_ROOM_UPDATE, Q_ROOM_REMOVE, Q_ROOM_NEXT, Q_DEVICE_EDIT, Q_DEVICE_REPLACE,
 	Q_DEVICE_REMOVE, Q_DEVICE_SCENES, Q_MODE_UPDATE, Q_MODE_REMOVE, Q_MODE_NEXT,
 	Q_SCENE_UPDATE, Q_SCENE_REMOVE, Q_SCENE_CLEAR,
+	/* automations */
+	Q_AUTO_ADD, Q_AUTO_REPLACE, Q_AUTO_REMOVE, Q_AUTO_ENABLE, Q_AUTO_GET, Q_AUTOS,
+	Q_AUTO_GEN, Q_AUTO_MARK, Q_RUN_ADD, Q_RUN_PRUNE, Q_RUN_END, Q_RUNS, Q_RUN_GET,
+	Q_RUNS_REQUESTED,
 	Q_COUNT
 };
 
@@ -361,6 +366,13 @@ enum query {
 #define DEVICE_FROM \
 	" FROM devices d LEFT JOIN rooms r ON r.id = d.room"
 #define DEVICE_ORDER " ORDER BY r.position IS NULL, r.position, d.room, d.type, d.id"
+
+#define RUN_COLS \
+	"id, automation, started_at, finished_at, trigger, conditions, outcome, actions"
+/* An automation and its newest run (the subquery is one index probe). */
+#define AUTO_COLS \
+	"a.name, a.document, a.created_at, a.updated_at, a.last_elapse," \
+	" (SELECT max(id) FROM automation_runs WHERE automation = a.name)"
 
 static const char *const SQL[Q_COUNT] = {
 	[Q_BEGIN_READ] = "BEGIN",
@@ -394,6 +406,14 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_SCENE] = "SELECT device_id, action, properties, rowid FROM scenes WHERE mode = ?1"
 		    " ORDER BY step",
 	[Q_CHANGES] = "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
+		      " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid, c.subject,"
+		      " c.automation"
+		      " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
+		      " LEFT JOIN rooms r ON r.id = d.room"
+		      " WHERE c.seq > ?1 AND (?2 IS NULL OR c.device_id = ?2)"
+		      " ORDER BY c.seq LIMIT ?3",
+	/* The same on schema 3 (opened read-only, not migrated): no automation. */
+	[Q_CHANGES_3] = "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
 		      " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid, c.subject"
 		      " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
 		      " LEFT JOIN rooms r ON r.id = d.room"
@@ -411,6 +431,14 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_CHANGES_LATEST] = "SELECT * FROM ("
 			     "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
 			     " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid,"
+			     " c.subject, c.automation"
+			     " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
+			     " LEFT JOIN rooms r ON r.id = d.room"
+			     " WHERE ?1 IS NULL OR c.device_id = ?1"
+			     " ORDER BY c.seq DESC LIMIT ?2) ORDER BY 1",
+	[Q_CHANGES_LATEST_3] = "SELECT * FROM ("
+			     "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
+			     " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid,"
 			     " c.subject"
 			     " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
 			     " LEFT JOIN rooms r ON r.id = d.room"
@@ -426,7 +454,7 @@ static const char *const SQL[Q_COUNT] = {
 			       " ORDER BY c.seq DESC LIMIT ?2) ORDER BY 1",
 	[Q_CHANGES_NEWEST] = "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
 	[Q_CHANGES_OLDEST] = "SELECT min(seq) FROM changes",
-	[Q_CHANGES_CLAIM] = "UPDATE changes SET source = ?2 WHERE seq > ?1",
+	[Q_CHANGES_CLAIM] = "UPDATE changes SET source = ?2, automation = ?3 WHERE seq > ?1",
 	[Q_PRUNE_COUNT] = "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?1",
 	[Q_PRUNE_AGE] = "DELETE FROM changes WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
 			" '-' || ?1 || ' seconds')",
@@ -455,6 +483,27 @@ static const char *const SQL[Q_COUNT] = {
 			   " WHERE mode = ?1 AND device_id = ?2",
 	[Q_SCENE_REMOVE] = "DELETE FROM scenes WHERE mode = ?1 AND device_id = ?2",
 	[Q_SCENE_CLEAR] = "DELETE FROM scenes WHERE mode = ?1",
+	[Q_AUTO_ADD] = "INSERT INTO automations(name, document, last_elapse) VALUES (?1, ?2, ?3)",
+	[Q_AUTO_REPLACE] = "UPDATE automations SET document = ?2, updated_at = " NOW_SQL
+			   " WHERE name = ?1",
+	[Q_AUTO_REMOVE] = "DELETE FROM automations WHERE name = ?1",
+	[Q_AUTO_ENABLE] = "UPDATE automations SET document = json_set(document, '$.enabled',"
+			  " json(?2)), updated_at = " NOW_SQL " WHERE name = ?1",
+	[Q_AUTO_GET] = "SELECT " AUTO_COLS " FROM automations a WHERE a.name = ?1",
+	[Q_AUTOS] = "SELECT " AUTO_COLS " FROM automations a ORDER BY a.name",
+	[Q_AUTO_GEN] = "SELECT generation FROM automation_generation WHERE id = 1",
+	[Q_AUTO_MARK] = "UPDATE automations SET last_elapse = ?2 WHERE name = ?1",
+	[Q_RUN_ADD] = "INSERT INTO automation_runs(automation, trigger, outcome)"
+		      " VALUES (?1, ?2, ?3)",
+	[Q_RUN_PRUNE] = "DELETE FROM automation_runs WHERE automation = ?1 AND id <="
+			" (SELECT max(id) FROM automation_runs WHERE automation = ?1) - ?2",
+	[Q_RUN_END] = "UPDATE automation_runs SET outcome = ?2, conditions = ?3, actions = ?4,"
+		      " finished_at = CASE WHEN ?5 THEN " NOW_SQL " END WHERE id = ?1",
+	[Q_RUNS] = "SELECT " RUN_COLS " FROM automation_runs WHERE automation = ?1"
+		   " ORDER BY id DESC LIMIT ?2",
+	[Q_RUN_GET] = "SELECT " RUN_COLS " FROM automation_runs WHERE id = ?1",
+	[Q_RUNS_REQUESTED] = "SELECT " RUN_COLS " FROM automation_runs"
+			     " WHERE outcome = 'requested' ORDER BY id",
 };
 
 struct db {
@@ -466,6 +515,7 @@ struct db {
 	unsigned long bad_quiet;	/* bad rows skipped since, not logged */
 	int64_t change_seq;		/* the last feed row read, good or bad */
 	bool feed_without_subject;	/* a schema before 3, opened read-only */
+	bool feed_without_automation;	/* a schema before 4, opened read-only */
 };
 
 /* Returns the cached statement for q, reset and with its bindings cleared,
@@ -906,10 +956,61 @@ migrate_3(struct db *db)
 	return schema_rebuild(db, TABLES_3, NELEMS(TABLES_3), INDEXES_3);
 }
 
+/* 3 -> 4: automations, their runs, and which automation made a change.  (A
+ * later rebuild of changes must carry the automation column along.) */
+static const char SCHEMA_4[] =
+	"ALTER TABLE changes ADD COLUMN automation TEXT;"
+	"CREATE TABLE automations ("
+	"  name TEXT PRIMARY KEY NOT NULL CHECK (typeof(name) = 'text' AND length(name) > 0),"
+	"  document TEXT NOT NULL CHECK (json_valid(document)"
+	"    AND json_type(document) = 'object'),"
+	"  created_at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	"  updated_at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	/* Seconds since the epoch of the last time or sun event handled: what
+	 * a persistent automation catches up from after the host was off. */
+	"  last_elapse INTEGER);"
+	/* Bumped by every change of a document, so homectl-automations learns
+	 * of edits from any writer with one cheap read per wake-up. */
+	"CREATE TABLE automation_generation ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  generation INTEGER NOT NULL);"
+	"INSERT INTO automation_generation(id, generation) VALUES (1, 0);"
+	"CREATE TRIGGER automations_gen_insert AFTER INSERT ON automations BEGIN"
+	"  UPDATE automation_generation SET generation = generation + 1;"
+	"END;"
+	"CREATE TRIGGER automations_gen_update AFTER UPDATE OF name, document ON automations"
+	"  BEGIN UPDATE automation_generation SET generation = generation + 1;"
+	"END;"
+	"CREATE TRIGGER automations_gen_delete AFTER DELETE ON automations BEGIN"
+	"  UPDATE automation_generation SET generation = generation + 1;"
+	"END;"
+	"CREATE TABLE automation_runs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  automation TEXT NOT NULL REFERENCES automations(name)"
+	"    ON DELETE CASCADE ON UPDATE CASCADE,"
+	"  started_at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	"  finished_at TEXT,"
+	"  trigger TEXT NOT NULL CHECK (json_valid(trigger)),"
+	"  conditions TEXT CHECK (conditions IS NULL OR json_valid(conditions)),"
+	"  outcome TEXT NOT NULL,"
+	"  actions TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(actions)));"
+	"CREATE INDEX automation_runs_by ON automation_runs(automation, id);"
+	"CREATE INDEX automation_runs_requested ON automation_runs(outcome)"
+	"  WHERE outcome = 'requested';";
+
+static int
+migrate_4(struct db *db)
+{
+	return exec_sql(db, SCHEMA_4);
+}
+
 /* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
  * i + 1, in the transaction that also sets user_version.  Never edit a
  * released step; add one. */
-static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3 };
+/* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
+ * i + 1, in the transaction that also sets user_version.  Never edit a
+ * released step; add one. */
+static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3, migrate_4 };
 
 static int
 migrate(struct db *db)
@@ -1030,6 +1131,7 @@ db_open(const char *path, int flags, struct db **out)
 	if (flags & DB_NOWAIT)
 		sqlite3_busy_timeout(db->h, 0);
 	db->feed_without_subject = db_schema_version(db) < 3;
+	db->feed_without_automation = db_schema_version(db) < 4;
 	*out = db;
 	return 0;
 fail_msg:
@@ -1489,7 +1591,7 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 {
 	struct json_object *c, *d, *props = NULL;
 	int64_t seq = sqlite3_column_int64(st, 0);
-	const char *f[12], *subject, *kind, *why = NULL;
+	const char *f[12], *subject, *automation = NULL, *kind, *why = NULL;
 	const struct model_type *t = NULL;
 	bool bad = false, gone = sqlite3_column_type(st, 12) == SQLITE_NULL;
 	int i;
@@ -1498,6 +1600,9 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 	for (i = 1; i < 12; i++)
 		f[i] = col_text(st, i, &bad);
 	subject = col_text(st, 13, &bad);
+	/* Only the queries of schema 4 on have the column. */
+	if (sqlite3_column_count(st) > 14)
+		automation = col_text(st, 14, &bad);
 	kind = f[3];
 	if (bad)
 		why = "a field that is not UTF-8 text";
@@ -1532,6 +1637,8 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 	json_object_object_add(c, "at", jstring(f[1]));
 	json_object_object_add(c, "source", jstring(f[2]));
 	json_object_object_add(c, "kind", jstring(kind));
+	if (automation != NULL)
+		json_object_object_add(c, "automation", jstring(automation));
 	if (strcmp(kind, "mode") == 0) {
 		json_object_object_add(c, "mode", jstring(f[7]));
 	} else if (strcmp(kind, "home") == 0) {
@@ -1559,7 +1666,8 @@ int
 db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
     struct json_object **out, int64_t *last)
 {
-	sqlite3_stmt *st = prep(db, db->feed_without_subject ? Q_CHANGES_2 : Q_CHANGES);
+	sqlite3_stmt *st = prep(db, db->feed_without_subject ? Q_CHANGES_2 :
+	    db->feed_without_automation ? Q_CHANGES_3 : Q_CHANGES);
 	int64_t n = 0;
 	int r;
 
@@ -1580,7 +1688,7 @@ int
 db_changes_latest(struct db *db, int64_t limit, const char *device_id, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, db->feed_without_subject ? Q_CHANGES_LATEST_2 :
-	    Q_CHANGES_LATEST);
+	    db->feed_without_automation ? Q_CHANGES_LATEST_3 : Q_CHANGES_LATEST);
 	int r;
 
 	if (st == NULL || bind_text(st, 1, device_id) ||
@@ -1617,11 +1725,12 @@ db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest)
 }
 
 int
-db_changes_claim(struct db *db, int64_t after_seq, const char *source)
+db_changes_claim(struct db *db, int64_t after_seq, const char *source, const char *automation)
 {
 	sqlite3_stmt *st = prep(db, Q_CHANGES_CLAIM);
 
-	if (st == NULL || sqlite3_bind_int64(st, 1, after_seq) || bind_text(st, 2, source))
+	if (st == NULL || sqlite3_bind_int64(st, 1, after_seq) || bind_text(st, 2, source) ||
+	    bind_text(st, 3, automation))
 		return -EIO;
 	return exec_done(db, st, "feed claim");
 }
@@ -2043,4 +2152,210 @@ db_restore(struct db *db, const char *path)
 fail:
 	db_rollback(db);
 	return r;
+}
+
+/* ---- automations ---- */
+
+/* A JSON column, or NULL for SQL NULL or (from a foreign writer) bad JSON. */
+static struct json_object *
+col_json(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	char err[64];
+
+	return s == NULL ? NULL : json_parse_strict(s, strlen(s), err, sizeof(err));
+}
+
+static struct json_object *
+col_str(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s == NULL ? NULL : json_object_new_string(s);
+}
+
+static struct json_object *
+automation_from_row(struct db *db, sqlite3_stmt *st)
+{
+	struct json_object *a = json_object_new_object();
+
+	json_object_object_add(a, "name", col_str(st, 0));
+	json_object_object_add(a, "document", col_json(st, 1));
+	json_object_object_add(a, "created_at", col_str(st, 2));
+	json_object_object_add(a, "updated_at", col_str(st, 3));
+	json_object_object_add(a, "last_elapse", sqlite3_column_type(st, 4) == SQLITE_NULL ?
+	    NULL : json_object_new_int64(sqlite3_column_int64(st, 4)));
+	json_object_object_add(a, "last_run", sqlite3_column_type(st, 5) == SQLITE_NULL ?
+	    NULL : json_object_new_int64(sqlite3_column_int64(st, 5)));
+	return a;
+}
+
+static int
+automation_write(struct db *db, enum query q, const char *name, const char *document,
+    int64_t last_elapse, const char *what)
+{
+	sqlite3_stmt *st = prep(db, q);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, name) ||
+	    (q != Q_AUTO_REMOVE && bind_text(st, 2, document)) ||
+	    (q == Q_AUTO_ADD && sqlite3_bind_int64(st, 3, last_elapse)))
+		return -EIO;
+	if ((r = exec_done(db, st, what)) < 0)
+		return r;
+	return q != Q_AUTO_ADD && sqlite3_changes(db->h) == 0 ? -ENOENT : 0;
+}
+
+int
+db_automation_add(struct db *db, const char *name, const char *document, int64_t now)
+{
+	return automation_write(db, Q_AUTO_ADD, name, document, now, "automation add");
+}
+
+int
+db_automation_replace(struct db *db, const char *name, const char *document)
+{
+	return automation_write(db, Q_AUTO_REPLACE, name, document, 0, "automation replace");
+}
+
+int
+db_automation_remove(struct db *db, const char *name)
+{
+	return automation_write(db, Q_AUTO_REMOVE, name, NULL, 0, "automation remove");
+}
+
+int
+db_automation_enable(struct db *db, const char *name, bool enabled)
+{
+	return automation_write(db, Q_AUTO_ENABLE, name, enabled ? "true" : "false", 0,
+	    "automation enable");
+}
+
+/* One row of a query that returns at most one, by row(); -ENOENT when none. */
+static int
+one_row(struct db *db, sqlite3_stmt *st, struct json_object *(*row)(struct db *,
+    sqlite3_stmt *), const char *what, struct json_object **out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		*out = row(db, st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : fail(db, what, rc);
+}
+
+int
+db_automation_get(struct db *db, const char *name, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_AUTO_GET);
+
+	if (st == NULL || bind_text(st, 1, name))
+		return -EIO;
+	return one_row(db, st, automation_from_row, "automation get", out);
+}
+
+int
+db_automations(struct db *db, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_AUTOS);
+
+	return st ? collect(db, st, automation_from_row, "automations", out, NULL) : -EIO;
+}
+
+int
+db_automation_generation(struct db *db, int64_t *out)
+{
+	return query_int64(db, Q_AUTO_GEN, out, 0);
+}
+
+int
+db_automation_mark(struct db *db, const char *name, int64_t last_elapse)
+{
+	sqlite3_stmt *st = prep(db, Q_AUTO_MARK);
+
+	if (st == NULL || bind_text(st, 1, name) || sqlite3_bind_int64(st, 2, last_elapse))
+		return -EIO;
+	return exec_done(db, st, "automation mark");
+}
+
+int
+db_run_add(struct db *db, const char *name, struct json_object *trigger, const char *outcome,
+    int64_t keep, int64_t *id)
+{
+	sqlite3_stmt *st = prep(db, Q_RUN_ADD);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, name) || bind_text(st, 2, json_object_to_json_string_ext(
+	    trigger, JSON_C_TO_STRING_PLAIN)) || bind_text(st, 3, outcome))
+		return -EIO;
+	if ((r = exec_done(db, st, "run add")) < 0)
+		return r;
+	*id = sqlite3_last_insert_rowid(db->h);
+	if ((st = prep(db, Q_RUN_PRUNE)) == NULL || bind_text(st, 1, name) ||
+	    sqlite3_bind_int64(st, 2, keep))
+		return -EIO;
+	return exec_done(db, st, "run prune");
+}
+
+int
+db_run_update(struct db *db, int64_t id, const char *outcome, struct json_object *conditions,
+    struct json_object *actions, bool finished)
+{
+	sqlite3_stmt *st = prep(db, Q_RUN_END);
+
+	if (st == NULL || sqlite3_bind_int64(st, 1, id) || bind_text(st, 2, outcome) ||
+	    bind_text(st, 3, conditions ? json_object_to_json_string_ext(conditions,
+	    JSON_C_TO_STRING_PLAIN) : NULL) ||
+	    bind_text(st, 4, actions ? json_object_to_json_string_ext(actions,
+	    JSON_C_TO_STRING_PLAIN) : "[]") ||
+	    sqlite3_bind_int(st, 5, finished))
+		return -EIO;
+	return exec_done(db, st, "run update");
+}
+
+static struct json_object *
+run_from_row(struct db *db, sqlite3_stmt *st)
+{
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(r, "id", json_object_new_int64(sqlite3_column_int64(st, 0)));
+	json_object_object_add(r, "automation", col_str(st, 1));
+	json_object_object_add(r, "started_at", col_str(st, 2));
+	json_object_object_add(r, "finished_at", col_str(st, 3));
+	json_object_object_add(r, "trigger", col_json(st, 4));
+	json_object_object_add(r, "conditions", col_json(st, 5));
+	json_object_object_add(r, "outcome", col_str(st, 6));
+	json_object_object_add(r, "actions", col_json(st, 7));
+	return r;
+}
+
+int
+db_runs(struct db *db, const char *name, int64_t limit, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_RUNS);
+
+	if (st == NULL || bind_text(st, 1, name) || sqlite3_bind_int64(st, 2, limit > 0 ? limit :
+	    -1))
+		return -EIO;
+	return collect(db, st, run_from_row, "runs", out, NULL);
+}
+
+int
+db_run_get(struct db *db, int64_t id, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_RUN_GET);
+
+	if (st == NULL || sqlite3_bind_int64(st, 1, id))
+		return -EIO;
+	return one_row(db, st, run_from_row, "run get", out);
+}
+
+int
+db_runs_requested(struct db *db, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_RUNS_REQUESTED);
+
+	return st ? collect(db, st, run_from_row, "runs requested", out, NULL) : -EIO;
 }

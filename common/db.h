@@ -112,8 +112,11 @@ int db_changes_latest(struct db *db, int64_t limit, const char *device_id,
  * held (newest + 1 when the feed is empty). */
 int db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest);
 /* Marks the rows after seq as written by source (triggers write "unknown";
- * homectl's own writers claim their rows before committing). */
-int db_changes_claim(struct db *db, int64_t after_seq, const char *source);
+ * homectl's own writers claim their rows before committing) and, for
+ * source "automation", by which automation (else NULL).  Rows carrying one
+ * have "automation": name. */
+int db_changes_claim(struct db *db, int64_t after_seq, const char *source,
+    const char *automation);
 /* Keeps at most max_rows rows and none older than max_age_s seconds (0:
  * no limit).  *removed may be NULL. */
 int db_changes_prune(struct db *db, int64_t max_rows, int64_t max_age_s, int64_t *removed);
@@ -165,5 +168,47 @@ int db_token_remove(struct db *db, const char *name);
 int db_tokens(struct db *db, struct json_object **out);
 /* The token name for hash_hex (caller frees), or -ENOENT. */
 int db_token_find(struct db *db, const char *hash_hex, char **name);
+
+/* ---- automations ----
+ * An automation is {"name", "document": {...} (as automation_check made
+ * it), "created_at", "updated_at", "last_elapse": seconds or null,
+ * "last_run": run id or null}.  Documents are stored as given: callers
+ * check them first (ops_automation_*). */
+/* -EEXIST when the name is taken.  now (seconds since the epoch) starts
+ * last_elapse, so a persistent automation does not catch up on times
+ * before it existed. */
+int db_automation_add(struct db *db, const char *name, const char *document, int64_t now);
+/* -ENOENT when there is no such automation. */
+int db_automation_replace(struct db *db, const char *name, const char *document);
+int db_automation_remove(struct db *db, const char *name);
+/* Sets the document's "enabled". */
+int db_automation_enable(struct db *db, const char *name, bool enabled);
+int db_automation_get(struct db *db, const char *name, struct json_object **out);
+/* All of them, by name. */
+int db_automations(struct db *db, struct json_object **out);
+/* A number that changes whenever any automation's document does. */
+int db_automation_generation(struct db *db, int64_t *out);
+/* Records the last time or sun event handled (seconds since the epoch). */
+int db_automation_mark(struct db *db, const char *name, int64_t last_elapse);
+
+/* A run is {"id", "automation", "started_at", "finished_at" (null while
+ * running), "trigger": {...}, "conditions": [report] or null, "outcome":
+ * "requested" | "queued" | "waiting" (a delay) | "running" | "done" | "skipped" | "failed" |
+ * "cancelled" | "expired", "actions": [{"action": {...}, "ok": bool,
+ * "error"?: "...", "changed"?: N}]}. */
+/* Adds a run with outcome ("requested" by a front end, "running" by
+ * homectl-automations), keeping only the keep newest runs of that
+ * automation; *id gets its id. */
+int db_run_add(struct db *db, const char *name, struct json_object *trigger, const char *outcome,
+    int64_t keep, int64_t *id);
+int db_run_get(struct db *db, int64_t id, struct json_object **out);
+/* Runs a front end asked for and homectl-automations has not started, oldest
+ * first. */
+int db_runs_requested(struct db *db, struct json_object **out);
+/* conditions and actions may be NULL; finished sets finished_at. */
+int db_run_update(struct db *db, int64_t id, const char *outcome, struct json_object *conditions,
+    struct json_object *actions, bool finished);
+/* Newest first, at most limit (0: all). */
+int db_runs(struct db *db, const char *name, int64_t limit, struct json_object **out);
 
 #endif

@@ -36,6 +36,9 @@ ops_ctx_init(struct ops_ctx *c, struct db *db, const struct config *cfg, enum op
 		.confirm = cfg->confirm,
 		.feed_max_rows = cfg->feed_max_rows,
 		.feed_max_age_s = cfg->feed_max_age_days * 86400,
+		.have_location = cfg->have_location,
+		.latitude = cfg->latitude,
+		.longitude = cfg->longitude,
 	};
 	if (cfg == &def)
 		config_free(&def);
@@ -51,6 +54,8 @@ ops_source_name(enum ops_source s)
 		return "api";
 	case OPS_SRC_CLI:
 		return "cli";
+	case OPS_SRC_AUTOMATION:
+		return "automation";
 	case OPS_SRC_UNKNOWN:
 		break;
 	}
@@ -286,7 +291,8 @@ ops_txn_commit(struct ops_txn *t, char *err)
 	int64_t oldest, newest;
 	int r;
 
-	if ((r = db_changes_claim(c->db, t->first_seq, ops_source_name(c->source))) < 0)
+	if ((r = db_changes_claim(c->db, t->first_seq, ops_source_name(c->source),
+	    c->source == OPS_SRC_AUTOMATION ? c->automation : NULL)) < 0)
 		goto fail;
 	if ((r = db_changes_bounds(c->db, &oldest, &newest)) < 0)
 		goto fail;

@@ -36,7 +36,7 @@
 
 #define OPS_ERRLEN 512
 
-enum ops_source { OPS_SRC_UNKNOWN, OPS_SRC_MCP, OPS_SRC_API, OPS_SRC_CLI };
+enum ops_source { OPS_SRC_UNKNOWN, OPS_SRC_MCP, OPS_SRC_API, OPS_SRC_CLI, OPS_SRC_AUTOMATION };
 
 /* Which actions need confirm = true. */
 enum ops_confirm {
@@ -53,6 +53,9 @@ struct ops_ctx {
 	enum ops_confirm confirm;
 	int64_t feed_max_rows;		/* pruning; 0 = keep all */
 	int64_t feed_max_age_s;
+	const char *automation;		/* OPS_SRC_AUTOMATION: which one (borrowed) */
+	bool have_location;		/* the home's place, for sun triggers */
+	double latitude, longitude;
 };
 
 struct config;
@@ -63,7 +66,7 @@ struct config;
  * from the configuration cfg (NULL: the defaults). */
 void ops_ctx_init(struct ops_ctx *c, struct db *db, const struct config *cfg,
     enum ops_source source);
-/* "mcp", "api", "cli", "unknown". */
+/* "mcp", "api", "cli", "automation", "unknown". */
 const char *ops_source_name(enum ops_source s);
 /* Parses "opening", "none", "all"; -EINVAL otherwise. */
 int ops_confirm_parse(const char *s, enum ops_confirm *out);
@@ -133,11 +136,13 @@ int ops_water_plants(const struct ops_ctx *c, const char *zone, int64_t duration
     struct json_object **out, char *err);
 
 /* Ends what runs for a set time: every sprinkler that is on and whose
- * started_at + duration has passed is turned off, in one transaction.
- * *next_ms gets the milliseconds until the next such end (-1: nothing is
- * running), *ended how many were turned off.  A daemon calls it at start,
- * after every change and when its timer for *next_ms fires. */
-int ops_expire(const struct ops_ctx *c, int64_t *next_ms, int *ended, char *err);
+ * started_at + duration has passed at now_ms (milliseconds since the epoch;
+ * negative: the real clock) is turned off, in one transaction.  *next_ms
+ * gets the milliseconds from now_ms until the next such end (-1: nothing
+ * is running), *ended how many were turned off.  homectl-automations calls
+ * it at start, after every change and when its timer for *next_ms fires. */
+int ops_expire(const struct ops_ctx *c, int64_t now_ms, int64_t *next_ms, int *ended,
+    char *err);
 /* true when a batch of feed rows (watch_read) changed a device that runs
  * for a set time, so ops_expire has something new to plan. */
 bool ops_changes_timed(struct json_object *changes);
@@ -154,6 +159,34 @@ int ops_history_latest(const struct ops_ctx *c, int64_t limit, const char *devic
     struct json_object **out, char *err);
 
 /* ops_init.c */
+
+/* ---- automations (ops_automation.c) ----
+ * As the interfaces show one: {"name", "enabled", "document": {...} (see
+ * automation.h), "created_at", "updated_at", "next_run": UTC time of the
+ * next time or sun trigger or null, "last_run": the newest run (db.h) or
+ * null}. */
+/* Checks doc (automation_check: the model, the home, loops) and stores it,
+ * as a new automation or (replace) in place of the one of its name.
+ * -EEXIST / -ENOENT when that is not so; *out: the stored automation. */
+int ops_automation_put(const struct ops_ctx *c, struct json_object *doc, bool replace,
+    struct json_object **out, char *err);
+int ops_automation_remove(const struct ops_ctx *c, const char *name, char *err);
+int ops_automation_enable(const struct ops_ctx *c, const char *name, bool enabled,
+    struct json_object **out, char *err);
+/* One automation with its runs newest first (at most runs of them; 0:
+ * none) under "runs". */
+int ops_automation_get(const struct ops_ctx *c, const char *name, int64_t runs,
+    struct json_object **out, char *err);
+int ops_automations(const struct ops_ctx *c, struct json_object **out, char *err);
+/* Which conditions hold at now (seconds since the epoch), changing nothing:
+ * {"name", "enabled", "holds", "conditions": [{"condition", "holds",
+ * "detail"}]}. */
+int ops_automation_test(const struct ops_ctx *c, const char *name, int64_t now,
+    struct json_object **out, char *err);
+/* Asks homectl-automations to run the actions now, whatever the triggers
+ * and conditions say: {"name", "run": id}; the run's row tells how it went. */
+int ops_automation_run(const struct ops_ctx *c, const char *name, struct json_object **out,
+    char *err);
 
 /* Creates the schema and, with demo, the seed's 24 devices, rooms and the
  * four mode scenes.  -EEXIST when the home holds anything; the demo may

@@ -100,7 +100,7 @@ parse_utc_ms(const char *s)
 }
 
 int
-ops_expire(const struct ops_ctx *c, int64_t *next_ms, int *ended, char *err)
+ops_expire(const struct ops_ctx *c, int64_t now_ms, int64_t *next_ms, int *ended, char *err)
 {
 	struct json_object *list = NULL, *due = json_object_new_array();
 	struct timespec now_ts;
@@ -112,7 +112,7 @@ ops_expire(const struct ops_ctx *c, int64_t *next_ms, int *ended, char *err)
 	*next_ms = -1;
 	*ended = 0;
 	clock_gettime(CLOCK_REALTIME, &now_ts);
-	now = (int64_t)now_ts.tv_sec * 1000 + now_ts.tv_nsec / 1000000;
+	now = now_ms >= 0 ? now_ms : (int64_t)now_ts.tv_sec * 1000 + now_ts.tv_nsec / 1000000;
 	/* A plain read first: the write lock only when something is due, so a
 	 * daemon's loop never waits on another writer for nothing. */
 	if ((r = db_devices(c->db, NULL, "sprinkler", &list)) < 0) {

@@ -136,7 +136,7 @@ expire_arm(struct api *api)
 	int64_t next;
 	int ended;
 
-	if (ops_expire(&api->ops, &next, &ended, err) < 0) {
+	if (ops_expire(&api->ops, -1, &next, &ended, err) < 0) {
 		log_warnx("mirror: ending timed devices: %s", err);
 		next = 1000;	/* the database was busy: try again soon */
 	}

@@ -86,7 +86,7 @@ expire(struct server *srv)
 
 	if (srv->read_only)
 		return;
-	if (ops_expire(&srv->ops, &next, &ended, err) < 0) {
+	if (ops_expire(&srv->ops, -1, &next, &ended, err) < 0) {
 		log_warnx("ending timed devices: %s", err);
 		next = 1000;	/* busy, or not ours to write: try again later */
 	}

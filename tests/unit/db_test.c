@@ -236,7 +236,7 @@ test_claim_and_filters(void **state)
 	int64_t oldest, top;
 
 	assert_int_equal(db_changes_bounds(h->db, &oldest, &top), 0);
-	assert_int_equal(db_changes_claim(h->db, top - 4, "mcp"), 0);
+	assert_int_equal(db_changes_claim(h->db, top - 4, "mcp", NULL), 0);
 	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET state = 'off' WHERE id ="
 	    " 'kitchen_light_main'"), 0);
 	assert_true(db_changes(h->db, top, 0, NULL, &rows, NULL) >= 0);

@@ -17,7 +17,7 @@ unit-tests: $(UNIT_TESTS)
 SAN_BUILD = $(if $(filter 1,$(SANITIZE)),$(BUILD),$(BUILD)/san)
 san-build:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) SANITIZE=1 unit-tests \
-		$(SAN_BUILD)/homectl
+		$(SAN_BUILD)/homectl $(SAN_BUILD)/homectl-automations
 CHECKS += check-unit
 check-unit: san-build
 	$(Q)$(RUN_SUITE) unit sh -c 'rc=0; for t in $(SAN_BUILD)/tests/unit/*_test; do \

@@ -378,20 +378,20 @@ test_sprinklers_stop_on_time(void **state)
 	int ended;
 
 	/* Nothing runs: nothing to end, no timer needed. */
-	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
+	assert_int_equal(ops_expire(&h->ops, -1, &next, &ended, err), 0);
 	assert_int_equal(next, -1);
 	assert_int_equal(ended, 0);
 	assert_int_equal(ops_water_plants(&h->ops, NULL, 10, false, &out, err), 0);
 	json_object_put(out);
 	/* Both run for 10 minutes from now. */
-	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
+	assert_int_equal(ops_expire(&h->ops, -1, &next, &ended, err), 0);
 	assert_int_equal(ended, 0);
 	assert_true(next > 9 * 60000 && next <= 10 * 60000);
 	/* One started 11 minutes ago (as if the daemon had been down). */
 	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET properties = json_set("
 	    "properties, '$.started_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-11 minutes'))"
 	    " WHERE id = 'outdoor_sprinkler_back_yard'"), 0);
-	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
+	assert_int_equal(ops_expire(&h->ops, -1, &next, &ended, err), 0);
 	assert_int_equal(ended, 1);
 	assert_field(h, "outdoor_sprinkler_back_yard", "state", "off");
 	assert_field(h, "outdoor_sprinkler_front_yard", "state", "on");
@@ -450,7 +450,7 @@ test_confirm_all(void **state)
 	assert_int_equal(foreign_sql(h->path, "UPDATE devices SET properties = json_set("
 	    "properties, '$.started_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-6 minutes'))"
 	    " WHERE id = 'outdoor_sprinkler_back_yard'"), 0);
-	assert_int_equal(ops_expire(&h->ops, &next, &ended, err), 0);
+	assert_int_equal(ops_expire(&h->ops, -1, &next, &ended, err), 0);
 	assert_int_equal(ended, 1);
 	assert_field(h, "outdoor_sprinkler_back_yard", "state", "off");
 }
