@@ -194,12 +194,12 @@ cmd_automation(struct cli *cli, int argc, char **argv)
 		return 2;
 	verb = a.pos[0];
 	name = a.npos > 1 ? a.pos[1] : NULL;
-	if (strcmp(verb, "list") == 0 ? a.npos != 1 : a.npos != 2)
+	if (strcmp(verb, "list") == 0 ? name != NULL : name == NULL)
 		return usage();
 	if ((args_flag(&a, "replace") && strcmp(verb, "add") != 0) ||
 	    (args_flag(&a, "wait") && strcmp(verb, "run") != 0))
 		return usage();
-	if (strcmp(verb, "add") == 0) {
+	if (strcmp(verb, "add") == 0 && name != NULL) {
 		if ((doc = read_doc(name, err, sizeof(err))) == NULL)
 			return cli_fail(err);
 		if (cli_open(cli, false) < 0) {

@@ -152,7 +152,7 @@ engine_reload(struct daemon *d, bool force)
 	if ((r = db_automations(d->db, &rows)) < 0)
 		return r;
 	n = json_object_array_length(rows);
-	if ((keep = calloc(n + 1, sizeof(*keep))) == NULL) {
+	if ((keep = calloc(n + 1, sizeof(struct rule *))) == NULL) {
 		json_object_put(rows);
 		return -ENOMEM;
 	}
