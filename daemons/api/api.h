@@ -108,7 +108,6 @@ struct api {
 	lws_sorted_usec_list_t peek_sul;
 	lws_sorted_usec_list_t drain_sul;
 	lws_sorted_usec_list_t accept_sul;	/* EMFILE back-off */
-	lws_sorted_usec_list_t expire_sul;	/* mirror.c: the next sprinkler to stop */
 
 	struct ws_client_list clients;	/* authenticated, live */
 	unsigned nclients;		/* live */

@@ -125,37 +125,6 @@ mirror_invalidate(struct api *api)
 	api->mirror.snapshot = NULL;
 }
 
-static void expire_timer(lws_sorted_usec_list_t *sul);
-
-/* Sprinklers run for a set time, whoever started them: this daemon ends
- * them (ops_expire) and sleeps until the next one is due. */
-static void
-expire_arm(struct api *api)
-{
-	char err[OPS_ERRLEN];
-	int64_t next;
-	int ended;
-
-	if (ops_expire(&api->ops, -1, &next, &ended, err) < 0) {
-		log_warnx("mirror: ending timed devices: %s", err);
-		next = 1000;	/* the database was busy: try again soon */
-	}
-	if (ended > 0)
-		log_info("mirror: stopped %d sprinkler%s whose time was up", ended,
-		    ended == 1 ? "" : "s");
-	if (next < 0)
-		lws_sul_cancel(&api->expire_sul);
-	else
-		lws_sul_schedule(api->lws, 0, &api->expire_sul, expire_timer,
-		    (lws_usec_t)(next + 1) * LWS_US_PER_MS);
-}
-
-static void
-expire_timer(lws_sorted_usec_list_t *sul)
-{
-	expire_arm(lws_container_of(sul, struct api, expire_sul));
-}
-
 size_t
 mirror_poll(struct api *api)
 {
@@ -164,7 +133,6 @@ mirror_poll(struct api *api)
 	int64_t seq;
 	size_t i, n, total = 0;
 	int r, batches;
-	bool timed = false;
 
 	if (api->watch == NULL)
 		return 0;
@@ -181,7 +149,6 @@ mirror_poll(struct api *api)
 			for (i = 0; i < n; i++)
 				mirror_apply(api, json_object_array_get_idx(changes, i));
 			mirror_invalidate(api);
-			timed = timed || ops_changes_timed(changes);
 			status_changes(changes);
 			last = NULL;
 			json_object_object_get_ex(json_object_array_get_idx(changes, n - 1), "seq",
@@ -202,8 +169,6 @@ mirror_poll(struct api *api)
 		if (r == 0)
 			break;
 	}
-	if (timed)
-		expire_arm(api);
 	return total;
 }
 
@@ -325,7 +290,6 @@ mirror_start(struct api *api)
 	api->watch_fd.rx = mirror_rx;
 	if ((r = loop_adopt(api, fd, &api->watch_fd, "watch")) < 0)
 		return r;
-	expire_arm(api);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* main.c -- homectl-mcp: arguments, configuration, and the fds of the
  * one loop (loop.c) that serves every session (session.c, listen.c), the
- * change watcher, the timed devices and the watchdog. */
+ * change watcher and the watchdog.  (Timed devices, such as a sprinkler's
+ * end, belong to homectl-automations: this daemon may not be running.) */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -73,36 +74,6 @@ sig_rx(struct loop_fd *h, uint32_t events)
 	}
 }
 
-/* Sprinklers run for a set time, whoever started them: stop those whose
- * time is up and sleep on a timerfd until the next one is due (homectl-api
- * does the same; ops_expire re-reads under the write lock, so the two
- * never clash). */
-static void
-expire(struct server *srv)
-{
-	char err[OPS_ERRLEN];
-	int64_t next;
-	int ended;
-
-	if (srv->read_only)
-		return;
-	if (ops_expire(&srv->ops, -1, &next, &ended, err) < 0) {
-		log_warnx("ending timed devices: %s", err);
-		next = 1000;	/* busy, or not ours to write: try again later */
-	}
-	if (ended > 0)
-		log_info("stopped %d sprinkler%s whose time was up", ended, ended == 1 ? "" : "s");
-	/* 0 disarms a timerfd: -1 (nothing running) does, a due one gets 1 us. */
-	loop_timer_set(&srv->expire_h, next < 0 ? 0 : (uint64_t)next * 1000 + 1000, 0);
-}
-
-static void
-expire_rx(struct loop_fd *h, uint32_t events)
-{
-	loop_timer_drain(h);
-	expire(h->arg);
-}
-
 static void
 wdog_rx(struct loop_fd *h, uint32_t events)
 {
@@ -127,8 +98,6 @@ watch_rx(struct loop_fd *h, uint32_t events)
 			log_debug("watcher: %zu change(s), up to seq %lld",
 			    json_object_array_length(changes), (long long)watch_seq(srv->watch));
 			server_changes(srv, changes);
-			if (ops_changes_timed(changes))
-				expire(srv);
 			json_object_put(changes);
 		}
 		if (r <= 0) {
@@ -320,11 +289,6 @@ main(int argc, char **argv)
 		if (loop_add(&srv.loop, &srv.watch_h, watch_fd(srv.watch), EPOLLIN, "watcher") < 0)
 			fatalx("cannot poll the change watcher");
 	}
-	srv.expire_h.cb = expire_rx;
-	srv.expire_h.arg = &srv;
-	if (loop_timer(&srv.loop, &srv.expire_h, "timed devices", 0, 0) < 0)
-		fatalx("cannot arm a timer");
-	expire(&srv);
 	srv.retry_h.cb = sessions_retry;
 	srv.retry_h.arg = &srv;
 	if (loop_timer(&srv.loop, &srv.retry_h, "busy retry", 0, 0) < 0)
@@ -360,7 +324,6 @@ main(int argc, char **argv)
 	}
 	listen_stop(&srv);
 	loop_timer_close(&srv.wdog_h);
-	loop_timer_close(&srv.expire_h);
 	loop_timer_close(&srv.retry_h);
 	loop_del(&srv.watch_h);
 	loop_del(&srv.sig_h);

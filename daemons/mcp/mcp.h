@@ -101,7 +101,6 @@ struct server {
 	struct loop_fd		 watch_h;	/* the watcher's fd (owned by it) */
 	struct loop_fd		 listen_h;	/* the listening socket, fd -1 in --stdio */
 	struct loop_fd		 wdog_h;	/* watchdog timer */
-	struct loop_fd		 expire_h;	/* the next timed device to stop */
 	struct loop_fd		 idle_h;	/* the next session deadline (listen.c) */
 	struct loop_fd		 retry_h;	/* parked sessions (session.c) */
 	bool			 retry_armed;
