@@ -560,8 +560,23 @@ fail(struct db *db, const char *what, int rc)
 		return -EBUSY;
 	}
 	log_warnx("db: %s: %s", what, sqlite3_errmsg(db->h));
+	/* A full disk and a read-only database are the admin's to fix, not
+	 * bugs: they get errnos of their own, so every front end can say
+	 * which.  SQLite reports either as such, or as an I/O error whose
+	 * errno says it (a write into the -wal on a full disk). */
+	if (rc == SQLITE_FULL)
+		return -ENOSPC;
 	if (rc == SQLITE_READONLY)
 		return -EROFS;
+	if (rc == SQLITE_IOERR || rc == SQLITE_CANTOPEN) {
+		switch (sqlite3_system_errno(db->h)) {
+		case ENOSPC:
+		case EDQUOT:
+			return -ENOSPC;
+		case EROFS:
+			return -EROFS;
+		}
+	}
 	return -EIO;
 }
 

@@ -3,8 +3,9 @@
  * feed, and every query homectl makes.  Nothing outside db.c writes SQL.
  *
  * All functions return 0 or a negative errno (-ENOENT: no such row,
- * -EEXIST: duplicate, -EBUSY: locked past busy_timeout, -EIO: anything
- * else, logged once here).  JSON results are new objects the caller puts.
+ * -EEXIST: duplicate, -EBUSY: locked past busy_timeout, -ENOSPC: the disk
+ * (or the quota) is full, -EROFS: the database or its file system is
+ * read-only, -EIO: anything else; logged once here).  JSON results are new objects the caller puts.
  *
  * Bad rows: the schema (version 2) forbids what homectl cannot read, and
  * opening an older database moves the rows that break it to a `quarantine`

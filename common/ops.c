@@ -99,6 +99,12 @@ ops_status(int r, const char **code)
 	case -EBUSY:
 		*code = "busy";
 		return 503;
+	case -ENOSPC:
+		*code = "storage_full";
+		return 507;
+	case -EROFS:
+		*code = "read_only";
+		return 503;
 	default:
 		*code = "internal";
 		return 500;
@@ -141,7 +147,11 @@ ops_db_err(char *err, int r)
 	if (r == -EBUSY)
 		return ops_errf(err, r, "the database is busy; try again");
 	if (r == -EROFS)
-		return ops_errf(err, r, "the database is read-only");
+		return ops_errf(err, r, "the database is read-only (its file or file system); "
+		    "nothing was changed");
+	if (r == -ENOSPC)
+		return ops_errf(err, r, "the disk holding the database is full; nothing was "
+		    "changed: free some space and try again");
 	return ops_errf(err, r, "database error");
 }
 

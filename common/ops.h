@@ -15,6 +15,8 @@
  *   -EEXIST  a room, device or mode of that id exists    409 exists
  *   -ETXTBSY in use (the active mode)                    409 in_use
  *   -EBUSY   the database is busy                        503 busy
+ *   -ENOSPC  the disk holding the database is full       507 storage_full
+ *   -EROFS   the database is read-only                   503 read_only
  *   -EIO ... database trouble                            500 internal
  * JSON results are new objects the caller puts.
  *

@@ -114,6 +114,7 @@ status_code(unsigned status)
 	case 413: return "payload_too_large";
 	case 422: return "invalid_value";
 	case 503: return "unavailable";
+	case 507: return "storage_full";
 	default: return "internal";
 	}
 }
@@ -297,7 +298,9 @@ http_reply_ops(struct http_req *r, int rc, const char *err)
 	status = ops_status(rc, &code);
 	if (status == 503 && *err == '\0')
 		err = "the database is busy, try again";
-	if (status >= 500 && status != 503) {
+	/* A 500 is ours: its details go to the log.  503 and 507 say what
+	 * the admin can fix. */
+	if (status == 500) {
 		log_warnx("http: %s %s: %s", r->method, r->url, *err ? err : strerror(-rc));
 		err = "internal error";
 	}

@@ -93,7 +93,7 @@ static const char skeleton[] =
 	"  },\n"
 	"  \"schemas\": {\n"
 	"   \"Error\": {\"type\": \"object\", \"required\": [\"error\"], \"properties\": {\"error\": {\"type\": \"object\", \"required\": [\"code\", \"message\"],\n"
-	"     \"properties\": {\"code\": {\"type\": \"string\", \"enum\": [\"bad_request\", \"unauthorized\", \"confirmation_required\", \"forbidden\", \"not_found\", \"method_not_allowed\", \"payload_too_large\", \"invalid_value\", \"internal\", \"busy\", \"unavailable\"]},\n"
+	"     \"properties\": {\"code\": {\"type\": \"string\", \"enum\": [\"bad_request\", \"unauthorized\", \"confirmation_required\", \"forbidden\", \"not_found\", \"method_not_allowed\", \"payload_too_large\", \"invalid_value\", \"internal\", \"busy\", \"read_only\", \"storage_full\", \"unavailable\"]},\n"
 	"      \"message\": {\"type\": \"string\"}}}}},\n"
 	"   \"DeviceType\": {\"type\": \"string\", \"enum\": \"@TYPES@\"},\n"
 	"   \"DeviceState\": {\"type\": \"string\", \"enum\": \"@STATES@\"},\n"

@@ -44,10 +44,12 @@ export function sqlite(home, sql) {
 }
 
 // Starts homectl-api; resolves when it logs the port it listens on.
-export async function startApi(home, extra = [], env = {}) {
+// spawnOpts: more options for spawn (uid and gid to run it as another user).
+export async function startApi(home, extra = [], env = {}, spawnOpts = {}) {
 	const args = ['--db', home.db, '--config', '/dev/null', '--listen', '127.0.0.1:0',
 		'--web-root', home.web, ...extra];
-	const proc = spawn(API, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+	const proc = spawn(API, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
+		...spawnOpts });
 	running.add(proc);
 	proc.on('exit', () => running.delete(proc));
 	let log = '';

@@ -278,6 +278,21 @@ test_tokens(void **state)
 	assert_int_equal(db_token_remove(h->db, "phone"), -ENOENT);
 }
 
+/* A write through a read-only connection says so (-EROFS), rather than
+ * "database error". */
+static void
+test_read_only_write(void **state)
+{
+	struct home *h = *state;
+	struct json_object *props = json_tokener_parse("{\"brightness\": 3}");
+	struct db *ro = NULL;
+
+	assert_int_equal(db_open(h->path, DB_READONLY, &ro), 0);
+	assert_int_equal(db_device_update(ro, "bathroom_light", "on", props), -EROFS);
+	db_close(ro);
+	json_object_put(props);
+}
+
 int
 main(void)
 {
@@ -292,6 +307,7 @@ main(void)
 		HOME_TEST(test_seq_never_repeats),
 		HOME_TEST(test_claim_and_filters),
 		HOME_TEST(test_tokens),
+		HOME_TEST(test_read_only_write),
 	};
 
 	log_init("db_test", LOG_CRIT);
