@@ -38,6 +38,14 @@
 #define API_HTTP_TIMEOUT_SEC	60		/* idle keep-alive connections */
 #define API_BUSY_WAIT_MS	5000		/* a locked database: 503 busy after */
 #define API_BUSY_RETRY_MS	20		/* parked requests are retried this often */
+#define API_REQUEST_SEC		10		/* a request, headers and body, must
+						 * arrive within this */
+#define API_HTTP_UNAUTH_MAX	256		/* HTTP connections that have not yet
+						 * carried an authorized request */
+#define API_WS_HELLO_MAX	256		/* WebSockets that have not said hello */
+
+#define API_STR_(x)		#x
+#define API_STR(x)		API_STR_(x)
 
 struct api;
 
@@ -68,6 +76,19 @@ struct pending;
 TAILQ_HEAD(pending_list, pending);
 struct http_req;
 TAILQ_HEAD(http_req_list, http_req);
+
+/* One per libmicrohttpd connection (its socket context): http_conn.c. */
+struct http_conn {
+	TAILQ_ENTRY(http_conn) entry;	/* in api->hconns, oldest first */
+	struct api *api;
+	int fd;				/* MHD's: never closed here */
+	uint64_t deadline;		/* mono_usec() for the request to arrive; 0: none */
+	unsigned requests;		/* answered so far */
+	bool authed;			/* has carried an authorized request */
+	bool gone;			/* shut down, MHD is closing it */
+	bool nul;			/* the URL or a query argument decodes to a NUL */
+};
+TAILQ_HEAD(http_conn_list, http_conn);
 
 /* The device mirror: exactly the state the change feed has delivered up to
  * watch_seq(), so snapshots never race the deltas that follow them. */
@@ -109,9 +130,16 @@ struct api {
 	lws_sorted_usec_list_t drain_sul;
 	lws_sorted_usec_list_t accept_sul;	/* EMFILE back-off */
 
+	struct http_conn_list hconns;	/* MHD's connections */
+	unsigned nunauth;		/* ... without an authorized request yet */
+	lws_sorted_usec_list_t hconn_sul;	/* their deadlines */
+	uint64_t hconn_at;		/* when hconn_sul fires; 0: not armed */
+
 	struct ws_client_list clients;	/* authenticated, live */
 	unsigned nclients;		/* live */
 	unsigned nws;			/* every WebSocket connection */
+	struct ws_client_list hello;	/* still to say hello, oldest first */
+	unsigned nhello;
 
 	uint64_t watchdog_usec;
 	volatile int stop;
@@ -174,6 +202,9 @@ struct http_req {
 	bool parked;			/* suspended, in api->parked */
 	bool resumed;			/* run the handler again */
 	TAILQ_ENTRY(http_req) park_entry;
+	struct http_conn *hc;		/* NULL when untracked */
+	bool authorized;		/* a valid token (checked before any body) */
+	bool want_body;			/* an authorized route that takes one */
 };
 
 int http_start(struct api *api);
@@ -200,6 +231,25 @@ bool http_body_object(struct http_req *r, enum MHD_Result *ret);
 /* Checks that obj has no keys outside allowed (NULL-ended); replies 400
  * and returns false otherwise. */
 bool http_body_keys(struct http_req *r, const char *const *allowed, enum MHD_Result *ret);
+
+/* Runs MHD at once (after connections were shut down under it). */
+void http_kick(struct api *api);
+
+/* ---- http_conn.c ---- */
+/* MHD_OPTION_NOTIFY_CONNECTION: tracks each connection (cls is the api). */
+void hconn_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe);
+/* The connection's http_conn, or NULL when it is not tracked. */
+struct http_conn *hconn_of(struct MHD_Connection *conn);
+/* A request on hc carried a valid token: hc leaves the capped class. */
+void hconn_authorized(struct http_conn *hc);
+/* hc's request is all here (or answered early): no deadline while the
+ * answer goes out. */
+void hconn_received(struct http_conn *hc);
+/* hc's answer is sent: the next request must come within the keep-alive
+ * time. */
+void hconn_completed(struct http_conn *hc);
+void hconn_stop(struct api *api);
 
 /* ---- http_devices.c ---- */
 enum MHD_Result http_devices(struct http_req *r);

@@ -54,11 +54,6 @@ static const struct route routes[] = {
 	{ "/api/openapi.json", "GET", http_openapi, false },
 };
 
-/* One per MHD connection: its socket context. */
-struct http_conn {
-	bool nul;		/* the URL or a query argument decodes to a NUL */
-};
-
 static void mhd_timer(lws_sorted_usec_list_t *sul);
 static void retry_timer(lws_sorted_usec_list_t *sul);
 
@@ -91,6 +86,15 @@ mhd_rx(struct api_fd *h)
 	MHD_run(h->api->mhd);
 	http_arm(h->api);
 	return 0;
+}
+
+void
+http_kick(struct api *api)
+{
+	if (api->mhd == NULL)
+		return;
+	MHD_run(api->mhd);
+	http_arm(api);
 }
 
 void
@@ -411,31 +415,45 @@ authorized(struct http_req *r)
 	return false;
 }
 
-static enum MHD_Result
-dispatch_api(struct http_req *r)
+/* The route for r's URL and method, or NULL; allow then lists the
+ * methods the URL takes ("" when none). */
+static const struct route *
+route_find(struct http_req *r, char *allow, size_t allowlen)
 {
-	const struct route *rt, *found = NULL;
+	const struct route *rt;
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
-	char allow[64] = "";
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
 	size_t i, al;
 
-	if (!authorized(r))
-		return http_reply_error(r, 401, "unauthorized",
-		    "a valid token is required: Authorization: Bearer TOKEN");
+	allow[0] = '\0';
 	for (i = 0; i < NELEMS(routes); i++) {
 		rt = &routes[i];
 		if (!route_match(r, rt->pattern, r->url))
 			continue;
 		if (strcmp(rt->method, method) == 0) {
-			found = rt;
-			break;
+			/* Route the {id} again: a later non-matching
+			 * pattern may have clobbered it. */
+			route_match(r, rt->pattern, r->url);
+			return rt;
 		}
 		al = strlen(allow);
-		snprintf(allow + al, sizeof(allow) - al, "%s%s%s", al > 0 ? ", " : "",
+		snprintf(allow + al, allowlen - al, "%s%s%s", al > 0 ? ", " : "",
 		    rt->method, strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
 	}
+	return NULL;
+}
+
+static enum MHD_Result
+dispatch_api(struct http_req *r)
+{
+	const struct route *found;
+	char allow[64];
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (!r->authorized)
+		return http_reply_error(r, 401, "unauthorized",
+		    "a valid token is required: Authorization: Bearer TOKEN");
+	found = route_find(r, allow, sizeof(allow));
 	if (found == NULL && allow[0] == '\0')
 		return http_reply_error(r, 404, "not_found", "no such resource: %s", r->url);
 	if (found == NULL) {
@@ -447,16 +465,19 @@ dispatch_api(struct http_req *r)
 	}
 	if (found->body && !http_body_object(r, &ret))
 		return ret;
-	/* Route the {id} again: a later non-matching pattern may have
-	 * clobbered it. */
-	route_match(r, found->pattern, r->url);
 	return found->fn(r);
+}
+
+static bool
+is_api(const char *url)
+{
+	return strcmp(url, "/api") == 0 || strncmp(url, "/api/", 5) == 0;
 }
 
 static enum MHD_Result
 dispatch(struct http_req *r)
 {
-	if (strcmp(r->url, "/api") == 0 || strncmp(r->url, "/api/", 5) == 0)
+	if (is_api(r->url))
 		return dispatch_api(r);
 	if (strcmp(r->url, "/ws") == 0 || strncmp(r->url, "/ws/", 4) == 0) {
 		/* A WebSocket upgrade on a keep-alive connection MHD already
@@ -471,15 +492,6 @@ dispatch(struct http_req *r)
 	return http_static(r);
 }
 
-static struct http_conn *
-conn_of(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci;
-
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	return ci != NULL ? ci->socket_context : NULL;
-}
-
 /* MHD's own percent-decoding, plus a note when it yields a NUL: handlers
  * see C strings, and "/api/devices/a%00b" would reach them as
  * "/api/devices/a".  The request is refused with 400 instead. */
@@ -490,23 +502,72 @@ unescape(void *cls, struct MHD_Connection *conn, char *s)
 	struct http_conn *hc;
 
 	(void)cls;
-	if (memchr(s, '\0', n) != NULL && (hc = conn_of(conn)) != NULL)
+	if (memchr(s, '\0', n) != NULL && (hc = hconn_of(conn)) != NULL)
 		hc->nul = true;
 	return n;
 }
 
-static void
-notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-    enum MHD_ConnectionNotificationCode toe)
+/* Answers on MHD's first call, before any body is read.  MHD then reads
+ * no body and closes the connection after the answer. */
+static enum MHD_Result
+early(struct http_req *r, enum MHD_Result ret)
 {
-	(void)cls;
-	(void)conn;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = calloc(1, sizeof(struct http_conn));
-	} else {
-		free(*socket_context);
-		*socket_context = NULL;
+	r->started = true;
+	hconn_received(r->hc);
+	return ret;
+}
+
+/* Does the request announce a body? */
+static bool
+has_body(struct http_req *r)
+{
+	const char *cl, *te;
+
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	return te != NULL || (cl != NULL && strspn(cl, "0") != strlen(cl));
+}
+
+/* MHD's first call, with the headers and before the body: everything that
+ * can be decided without the body is decided here, the token first, so
+ * that nobody without one gets a byte of body buffered.  Only an
+ * authorized route that takes a body goes on to read it; the others are
+ * answered on the last call (bodiless, to keep the connection alive) or at
+ * once (when a body they do not take is coming). */
+static enum MHD_Result
+first_call(struct http_req *r)
+{
+	const struct route *rt;
+	const char *cl;
+	char allow[64];
+	int64_t clen;
+
+	if (r->hc != NULL && r->hc->nul) {
+		r->hc->nul = false;
+		return early(r, http_reply_error(r, 400, "bad_request",
+		    "the URL holds a NUL character (%%00)"));
 	}
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && (parse_int64(cl, 0, INT64_MAX, &clen) < 0 ||
+	    clen > (int64_t)API_BODY_MAX))
+		return early(r, http_reply_error(r, 413, "payload_too_large",
+		    "bodies are limited to %d bytes", API_BODY_MAX));
+	if (is_api(r->url)) {
+		r->authorized = authorized(r);
+		if (!r->authorized)
+			return early(r, dispatch_api(r));
+		hconn_authorized(r->hc);
+		rt = route_find(r, allow, sizeof(allow));
+		if (rt != NULL && rt->body) {
+			r->want_body = true;
+			return MHD_YES;
+		}
+	}
+	if (has_body(r))
+		return early(r, dispatch(r));
+	return MHD_YES;
 }
 
 static enum MHD_Result
@@ -515,9 +576,6 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 {
 	struct api *api = cls;
 	struct http_req *r = *con_cls;
-	struct http_conn *hc;
-	const char *cl;
-	int64_t clen;
 	char *nb;
 
 	if (r == NULL) {
@@ -528,24 +586,15 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		r->method = method;
 		r->url = url;
 		log_kv_init(&r->changed);
+		r->hc = hconn_of(conn);
 		*con_cls = r;
-		if ((hc = conn_of(conn)) != NULL && hc->nul) {
-			hc->nul = false;
-			r->started = true;
-			return http_reply_error(r, 400, "bad_request",
-			    "the URL holds a NUL character (%%00)");
-		}
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && (parse_int64(cl, 0, INT64_MAX, &clen) < 0 ||
-		    clen > (int64_t)API_BODY_MAX)) {
-			r->too_large = true;
-			return http_reply_error(r, 413, "payload_too_large",
-			    "bodies are limited to %d bytes", API_BODY_MAX);
-		}
-		return MHD_YES;
+		return first_call(r);
 	}
 	if (*upload_size > 0) {
+		if (!r->want_body) {
+			*upload_size = 0;	/* not reached: such requests were answered early */
+			return MHD_YES;
+		}
 		if (!r->too_large && r->len + *upload_size > (size_t)API_BODY_MAX) {
 			r->too_large = true;
 			FREE(r->body);
@@ -572,6 +621,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	if (r->started)
 		return MHD_YES;
 	r->started = true;
+	hconn_received(r->hc);
 	if (r->too_large)
 		return http_reply_error(r, 413, "payload_too_large",
 		    "bodies are limited to %d bytes", API_BODY_MAX);
@@ -584,6 +634,9 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http_req *r = *con_cls;
 
+	(void)cls;
+	(void)toe;
+	hconn_completed(hconn_of(conn));
 	if (r == NULL)
 		return;
 	if (r->parked)
@@ -618,13 +671,14 @@ http_start(struct api *api)
 	int fd;
 
 	TAILQ_INIT(&api->parked);
+	TAILQ_INIT(&api->hconns);
 	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
 	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, access_handler, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)API_HTTP_TIMEOUT_SEC,
 	    MHD_OPTION_CONNECTION_LIMIT, limit,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_completed, api,
-	    MHD_OPTION_NOTIFY_CONNECTION, notify_connection, api,
+	    MHD_OPTION_NOTIFY_CONNECTION, hconn_notify, api,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, api,
 	    MHD_OPTION_END);
 	if (api->mhd == NULL) {
@@ -653,6 +707,7 @@ http_stop(struct api *api)
 		lws_sul_cancel(&api->mhd_sul);
 		lws_sul_cancel(&api->retry_sul);
 	}
+	hconn_stop(api);
 	/* MHD aborts when stopped with a connection still suspended: answer
 	 * the parked requests first (api->stop is set: 503). */
 	if (api->mhd != NULL) {

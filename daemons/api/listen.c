@@ -23,8 +23,6 @@
 #include "util.h"
 
 #define ACCEPT_BATCH	64	/* accepts per wake-up, so a flood starves no one */
-#define STR_(x)		#x
-#define STR(x)		STR_(x)
 
 struct pending {
 	TAILQ_ENTRY(pending) entry;
@@ -92,7 +90,7 @@ peek(int fd, struct peek_result *res)
 			res->v = PEEK_REFUSE;
 			res->status = 414;
 			res->code = "uri_too_long";
-			res->msg = "the request line is over " STR(API_PEEK_BYTES) " bytes";
+			res->msg = "the request line is over " API_STR(API_PEEK_BYTES) " bytes";
 		}
 		return;
 	}
@@ -121,7 +119,7 @@ peek(int fd, struct peek_result *res)
 		res->v = PEEK_REFUSE;
 		res->status = 431;
 		res->code = "headers_too_large";
-		res->msg = "the WebSocket handshake is over " STR(API_PEEK_BYTES) " bytes";
+		res->msg = "the WebSocket handshake is over " API_STR(API_PEEK_BYTES) " bytes";
 	} else {
 		res->v = PEEK_WAIT;
 	}
@@ -406,6 +404,17 @@ accept_resume(lws_sorted_usec_list_t *sul)
 			lws_rx_flow_control(api->listeners[i].wsi, 1);
 }
 
+/* Every answer and frame is written whole, so Nagle's algorithm has
+ * nothing to merge: it would only hold the tail of a large frame back
+ * until the client's delayed ACK (40 ms on Linux). */
+static void
+set_nodelay(int fd)
+{
+	int on = 1;
+
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
 static int
 listen_rx(struct api_fd *h)
 {
@@ -420,6 +429,7 @@ listen_rx(struct api_fd *h)
 		salen = sizeof(sa);
 		fd = accept4(h->fd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0) {
+			set_nodelay(fd);
 			route(api, fd, &sa, salen);
 			continue;
 		}

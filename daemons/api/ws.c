@@ -19,16 +19,19 @@
 
 enum ws_state { WS_HELLO, WS_LIVE, WS_CLOSING };
 
+#define WS_CLOSE_TRY_AGAIN_LATER	1013	/* IANA registry; lws 4.1 has no name */
+
 struct ws_client {
 	struct lws *wsi;
 	struct api *api;
-	TAILQ_ENTRY(ws_client) entry;	/* in api->clients while live */
+	TAILQ_ENTRY(ws_client) entry;	/* in api->hello, then in api->clients */
 	lws_sorted_usec_list_t hello_sul;
 	lws_sorted_usec_list_t unmasked_sul;
 	bool unmasked;			/* sent an unmasked frame: closing */
 	int fd;				/* for wsguard */
 	enum ws_state state;
-	bool listed;
+	bool listed;			/* in api->clients */
+	bool waiting;			/* in api->hello */
 	int64_t seq;			/* the client is up to date to here */
 	struct frame **q;		/* ring of queued frames */
 	unsigned qhead, qlen, qcap;
@@ -109,10 +112,21 @@ send_error(struct ws_client *c, const char *code, const char *fmt, ...)
 	send_json(c, msg);
 }
 
+static void
+unwait(struct ws_client *c)
+{
+	if (!c->waiting)
+		return;
+	TAILQ_REMOVE(&c->api->hello, c, entry);
+	c->api->nhello--;
+	c->waiting = false;
+}
+
 /* Closes after whatever is queued (the error saying why) has been sent. */
 static void
 ws_close(struct ws_client *c, int code, const char *reason)
 {
+	unwait(c);
 	if (c->state == WS_CLOSING)
 		return;
 	c->state = WS_CLOSING;
@@ -193,6 +207,7 @@ on_hello(struct ws_client *c, struct json_object *msg)
 		}
 	}
 	lws_sul_cancel(&c->hello_sul);
+	unwait(c);
 	c->state = WS_LIVE;
 	TAILQ_INSERT_TAIL(&api->clients, c, entry);
 	c->listed = true;
@@ -214,6 +229,31 @@ on_hello(struct ws_client *c, struct json_object *msg)
 	}
 	enqueue(c, f);
 	frame_put(f);
+}
+
+/* A new connection joins those that have not said hello yet.  They are
+ * few (hello is the first thing a client sends), so their number is capped
+ * apart from the authenticated ones: past the cap the oldest is closed
+ * (1013, try again later), and a flood of silent connections never keeps
+ * a dashboard from connecting. */
+static void
+wait_for_hello(struct ws_client *c)
+{
+	struct api *api = c->api;
+	unsigned max = api->cfg.max_clients > 0 && api->cfg.max_clients / 2 < API_WS_HELLO_MAX ?
+	    api->cfg.max_clients / 2 : API_WS_HELLO_MAX;
+	struct ws_client *old;
+
+	if (max < 1)
+		max = 1;
+	if (api->nhello >= max && (old = TAILQ_FIRST(&api->hello)) != NULL) {
+		log_debug("ws: too many connections without hello, closing the oldest");
+		send_error(old, "unavailable", "too many connections waiting to say hello");
+		ws_close(old, WS_CLOSE_TRY_AGAIN_LATER, "try again later");
+	}
+	TAILQ_INSERT_TAIL(&api->hello, c, entry);
+	api->nhello++;
+	c->waiting = true;
 }
 
 static void
@@ -423,7 +463,9 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 			lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "origin not allowed");
 			return 1;
 		}
-		if (api->cfg.max_clients > 0 && api->nws >= api->cfg.max_clients) {
+		/* Connections still to say hello do not count: they are
+		 * capped on their own (wait_for_hello()). */
+		if (api->cfg.max_clients > 0 && api->nclients >= api->cfg.max_clients) {
 			log_warnx("ws: max_clients (%u) reached", api->cfg.max_clients);
 			lws_return_http_status(wsi, HTTP_STATUS_SERVICE_UNAVAILABLE,
 			    "too many clients");
@@ -451,6 +493,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 		lws_sul_schedule(api->lws, 0, &c->hello_sul, hello_timeout,
 		    (lws_usec_t)API_WS_HELLO_SEC * LWS_US_PER_SEC);
 		c->fd = lws_get_socket_fd(wsi);
+		wait_for_hello(c);
 		wsguard_attach(c->fd, unmasked, c);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
@@ -465,6 +508,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void 
 			wsguard_detach(c->fd);
 		lws_sul_cancel(&c->hello_sul);
 		lws_sul_cancel(&c->unmasked_sul);
+		unwait(c);
 		if (c->listed) {
 			TAILQ_REMOVE(&api->clients, c, entry);
 			api->nclients--;
@@ -527,6 +571,7 @@ int
 ws_start(struct api *api)
 {
 	TAILQ_INIT(&api->clients);
+	TAILQ_INIT(&api->hello);
 	api->ping_fd.rx = ping_rx;
 	return loop_timer(api, &api->ping_fd, "ping", (uint64_t)api->ping_sec * 1000000);
 }
