@@ -243,27 +243,44 @@ room_list(const struct ops_ctx *c, char *buf, size_t len)
 }
 
 int
-ops_check_room(const struct ops_ctx *c, const char *room, char *err)
+ops_unknown_room(const struct ops_ctx *c, const char *room, char *err)
 {
 	char names[256];
+
+	return ops_errf(err, -ENOENT, "unknown room '%s': the rooms are %s", room,
+	    room_list(c, names, sizeof(names)));
+}
+
+int
+ops_check_room(const struct ops_ctx *c, const char *room, char *err)
+{
 	int r;
 
 	if (room == NULL)
 		return 0;
 	if ((r = db_room_exists(c->db, room)) < 0)
 		return ops_db_err(err, r);
-	if (r)
-		return 0;
-	return ops_errf(err, -ENOENT, "unknown room '%s': the rooms are %s", room,
-	    room_list(c, names, sizeof(names)));
+	return r ? 0 : ops_unknown_room(c, room, err);
 }
 
 int
 ops_check_type(const char *type, char *err)
 {
-	if (type == NULL || model_type_find(type) != NULL)
+	char names[512];
+	size_t i, off = 0;
+
+	if (type != NULL && model_type_find(type) != NULL)
 		return 0;
-	return ops_errf(err, -EINVAL, "unknown device type '%s'", type);
+	names[0] = '\0';
+	for (i = 0; model_type_names[i] != NULL && off < sizeof(names); i++) {
+		int k = snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
+		    model_type_names[i]);
+
+		off += k > 0 ? (size_t)k : 0;
+	}
+	if (type == NULL)
+		return ops_errf(err, -EINVAL, "a device type is required: one of %s", names);
+	return ops_errf(err, -EINVAL, "unknown device type '%s': the types are %s", type, names);
 }
 
 

@@ -195,7 +195,7 @@ control_precheck(const struct ops_control *req, char *err)
 			return model_check_request(&model_types[0], req->action, NULL, err,
 			    OPS_ERRLEN);
 		if ((r = check_values_anywhere(req->props, err)) < 0 ||
-		    (r = ops_check_type(req->type, err)) < 0)
+		    (req->type != NULL && (r = ops_check_type(req->type, err)) < 0))
 			return r;
 	}
 	return 0;

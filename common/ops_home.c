@@ -105,12 +105,6 @@ room_describe(const struct ops_ctx *c, const char *id, struct json_object **out)
 	return r;
 }
 
-static int
-unknown_room(const char *id, char *err)
-{
-	return ops_errf(err, -ENOENT, "unknown room '%s' (homectl rooms lists them)", id);
-}
-
 int
 ops_room_add(const struct ops_ctx *c, const char *id, const char *name,
     bool confirm, struct json_object **out, char *err)
@@ -167,7 +161,7 @@ ops_room_edit(const struct ops_ctx *c, const char *id, const char *name, const i
 	if ((r = db_room_update(c->db, id, name, position)) < 0 ||
 	    (r = room_describe(c, id, &res)) < 0) {
 		if (r == -ENOENT)
-			unknown_room(id, err);
+			ops_unknown_room(c, id, err);
 		else
 			ops_db_err(err, r);
 	}
@@ -211,7 +205,7 @@ ops_room_remove(const struct ops_ctx *c, const char *id, bool confirm, struct js
 	}
 	if ((r = device_ids_in(c, id, &moved)) < 0 || (r = db_room_remove(c->db, id)) < 0) {
 		if (r == -ENOENT)
-			unknown_room(id, err);
+			ops_unknown_room(c, id, err);
 		else
 			ops_db_err(err, r);
 	} else {
@@ -239,12 +233,9 @@ ops_device_add(const struct ops_ctx *c, const char *id, const char *type, const 
 		return r;
 	if ((r = ops_check_id("device", id, err)) < 0)
 		return r;
-	if (type == NULL)
-		return ops_errf(err, -EINVAL, "a device type is required (homectl types lists "
-		    "them)");
-	if ((mt = model_type_find(type)) == NULL)
-		return ops_errf(err, -EINVAL, "unknown device type '%s' (homectl types lists "
-		    "them)", type);
+	if ((r = ops_check_type(type, err)) < 0)
+		return r;
+	mt = model_type_find(type);
 	if (name == NULL) {
 		name_from_id(id, fallback, sizeof(fallback));
 		name = fallback;

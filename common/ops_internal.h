@@ -20,6 +20,8 @@ const char *ops_jstr(struct json_object *o, const char *key);
 bool ops_is(struct json_object *o, const char *key, const char *value);
 /* -ENOENT with "unknown device 'x'; did you mean ...?" in err. */
 int ops_unknown_device(const struct ops_ctx *c, const char *id, char *err);
+/* -ENOENT with "unknown room 'x': the rooms are ..." in err. */
+int ops_unknown_room(const struct ops_ctx *c, const char *room, char *err);
 /* 0 when room is NULL or exists, -ENOENT (or a database error) otherwise. */
 int ops_check_room(const struct ops_ctx *c, const char *room, char *err);
 /* The one confirmation rule.  confirmed: the caller's answer.  dev NULL
@@ -28,7 +30,9 @@ int ops_check_room(const struct ops_ctx *c, const char *room, char *err);
  * Returns 0 when the write may go ahead, else -EPERM with the sentence. */
 int ops_confirm_check(const struct ops_ctx *c, bool confirmed, struct json_object *dev,
     const char *action, struct json_object *req, char *err);
-/* 0 when type is NULL or a model type, -EINVAL otherwise. */
+/* 0 when type is a model type, -EINVAL naming the types otherwise (type
+ * NULL: "a device type is required"); callers with an optional type test
+ * NULL first. */
 int ops_check_type(const char *type, char *err);
 
 /* One write: ops_txn_begin takes the write lock; ops_txn_commit claims the

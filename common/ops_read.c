@@ -30,7 +30,8 @@ ops_devices(const struct ops_ctx *c, const char *room, const char *type, const c
 	int r;
 
 	*out = NULL;
-	if ((r = ops_check_type(type, err)) < 0 || (r = ops_check_room(c, room, err)) < 0)
+	if ((type != NULL && (r = ops_check_type(type, err)) < 0) ||
+	    (r = ops_check_room(c, room, err)) < 0)
 		return r;
 	if (state != NULL && !str_in(state, model_states))
 		return ops_errf(err, -EINVAL, "unknown state '%s'", state);

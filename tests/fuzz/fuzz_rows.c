@@ -310,7 +310,7 @@ home_init(struct home *h, int v)
 	if (v == 2) {
 		if (db_open(h->tmpl, DB_CREATE, &h->db) < 0)
 			abort();
-		h->ops = (struct ops_ctx){ .db = h->db, .source = OPS_SRC_CLI };
+		ops_ctx_init(&h->ops, h->db, NULL, OPS_SRC_CLI);
 		if (ops_init_home(&h->ops, true, err) < 0 ||
 		    auth_token_create(h->db, "fuzz", token, sizeof(token)) < 0)
 			abort();
@@ -352,7 +352,9 @@ home_init(struct home *h, int v)
 	}
 	if (db_open(h->path, v == 2 ? 0 : DB_READONLY, &h->db) < 0)
 		abort();
-	h->ops = (struct ops_ctx){ .db = h->db, .source = OPS_SRC_CLI, .feed_max_rows = 1000 };
+	ops_ctx_init(&h->ops, h->db, NULL, OPS_SRC_CLI);
+	h->ops.feed_max_rows = 1000;
+	h->ops.feed_max_age_s = 0;	/* rows may carry any time */
 	if (db_changes_bounds(h->db, &oldest, &h->base_seq) < 0)
 		abort();
 }
@@ -407,7 +409,9 @@ migrate_check(struct home *h)
 	}
 	if (moved != db_quarantined(db))
 		abort();
-	ops = (struct ops_ctx){ .db = db, .source = OPS_SRC_CLI, .feed_max_rows = 1000 };
+	ops_ctx_init(&ops, db, NULL, OPS_SRC_CLI);
+	ops.feed_max_rows = 1000;
+	ops.feed_max_age_s = 0;
 	read_everything(h, &ops, true, true);
 	db_close(db);
 }
