@@ -27,8 +27,7 @@ log_rule(int priority, const struct rule *rule, const char *fmt, ...)
 	if (priority > log_getlevel())
 		return;
 	va_start(ap, fmt);
-	/* clang 14's analyzer misses the va_start above. */
-	vsnprintf(msg, sizeof(msg), fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	vfmt(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(f, sizeof(f), "HOMECTL_AUTOMATION=%s", rule->name);
 	fields[0] = f;
