@@ -233,10 +233,11 @@ int ops_device_remove(const struct ops_ctx *c, const char *id, bool confirm, str
 /* *out: the mode as ops_modes lists it. */
 int ops_mode_add(const struct ops_ctx *c, const char *name, const char *description,
     bool confirm, struct json_object **out, char *err);
-/* Creates or updates a mode; description NULL keeps it; scene (borrowed, may
- * be NULL to keep it) replaces the scene: [{"device","action","properties"}]. */
+/* Creates or updates a mode (create: only creates, -EEXIST when it exists);
+ * description NULL keeps it; scene (borrowed, may be NULL to keep it)
+ * replaces the scene: [{"device","action","properties"}]. */
 int ops_mode_put(const struct ops_ctx *c, const char *name, const char *description,
-    struct json_object *scene, bool confirm, struct json_object **out, char *err);
+    struct json_object *scene, bool create, bool confirm, struct json_object **out, char *err);
 /* Not the active mode (-ETXTBSY).  *out {"removed": name}. */
 int ops_mode_remove(const struct ops_ctx *c, const char *name, bool confirm, struct json_object **out,
     char *err);

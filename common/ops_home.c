@@ -437,7 +437,7 @@ ops_mode_steps(const struct ops_ctx *c, const char *mode, struct json_object *sc
 
 int
 ops_mode_put(const struct ops_ctx *c, const char *name, const char *description,
-    struct json_object *scene, bool confirm, struct json_object **out, char *err)
+    struct json_object *scene, bool create, bool confirm, struct json_object **out, char *err)
 {
 	struct json_object *res = NULL;
 	struct ops_txn t;
@@ -457,13 +457,18 @@ ops_mode_put(const struct ops_ctx *c, const char *name, const char *description,
 	if ((r = db_mode_describe(c->db, name, &res)) == -ENOENT) {
 		if ((r = db_mode_next_position(c->db, &position)) == 0)
 			r = db_mode_add(c->db, name, description ? description : "", position);
+	} else if (r == 0 && create) {
+		r = -EEXIST;
 	} else if (r == 0 && description != NULL) {
 		r = db_mode_update(c->db, name, description);
 	}
 	json_object_put(res);
 	res = NULL;
 	if (r < 0) {
-		ops_db_err(err, r);
+		if (r == -EEXIST)
+			ops_errf(err, r, "mode '%s' already exists", name);
+		else
+			ops_db_err(err, r);
 		goto done;
 	}
 	if (scene != NULL && (r = ops_mode_steps(c, name, scene, err)) < 0)

@@ -267,6 +267,19 @@ enum MHD_Result http_changes(struct http_req *r);
 enum MHD_Result http_types(struct http_req *r);
 enum MHD_Result http_health(struct http_req *r);
 
+/* ---- http_edit.c ---- */
+enum MHD_Result http_room_add(struct http_req *r);
+enum MHD_Result http_room_edit(struct http_req *r);
+enum MHD_Result http_room_remove(struct http_req *r);
+enum MHD_Result http_device_add(struct http_req *r);
+enum MHD_Result http_device_edit(struct http_req *r);
+enum MHD_Result http_device_remove(struct http_req *r);
+enum MHD_Result http_mode_add(struct http_req *r);
+enum MHD_Result http_mode_replace(struct http_req *r);
+enum MHD_Result http_mode_remove(struct http_req *r);
+enum MHD_Result http_export(struct http_req *r);
+enum MHD_Result http_import(struct http_req *r);
+
 /* ---- http_openapi.c ---- */
 enum MHD_Result http_openapi(struct http_req *r);
 /* The OpenAPI 3.1 document; caller puts. */
