@@ -100,6 +100,12 @@ mirror_apply(struct api *api, struct json_object *row)
 		mirror_remove(api, id);
 		return;
 	}
+	/* A room, mode or scene was edited: the snapshot's rooms follow; the
+	 * row itself tells clients to re-read what its subject names. */
+	if (strcmp(kind, "home") == 0) {
+		mirror_refresh_rooms(api);
+		return;
+	}
 	if (strcmp(kind, "device") != 0)
 		return;
 	/* db_changes gives every device row the full device as of that

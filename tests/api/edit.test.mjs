@@ -153,3 +153,12 @@ test('openapi lists every edit route', async () => {
 		['/api/export', 'get'], ['/api/import', 'post']])
 		assert.ok(o.paths[p]?.[m], `${m.toUpperCase()} ${p} in openapi.json`);
 });
+
+test('a new dashboard sees edited rooms in its snapshot', async () => {
+	await call('POST', '/api/rooms', { id: 'loft', name: 'Loft' });
+	const [c, first] = await connect(d);
+	c.close();
+	assert.equal(first.type, 'snapshot');
+	assert.ok(first.rooms.some((r) => r.id === 'loft' && r.name === 'Loft'), JSON.stringify(first.rooms));
+	await call('DELETE', '/api/rooms/loft');
+});
