@@ -372,7 +372,7 @@ enum query {
 /* An automation and its newest run (the subquery is one index probe). */
 #define AUTO_COLS \
 	"a.name, a.document, a.created_at, a.updated_at, a.last_elapse," \
-	" (SELECT max(id) FROM automation_runs WHERE automation = a.name)"
+	" (SELECT max(id) FROM automation_runs WHERE automation = a.name), a.rowid"
 
 static const char *const SQL[Q_COUNT] = {
 	[Q_BEGIN_READ] = "BEGIN",
@@ -2171,33 +2171,45 @@ fail:
 
 /* ---- automations ---- */
 
-/* A JSON column, or NULL for SQL NULL or (from a foreign writer) bad JSON. */
+/* A JSON column, or NULL for SQL NULL; *bad is set when it holds anything
+ * but UTF-8 text of one JSON value (a foreign writer's). */
 static struct json_object *
-col_json(sqlite3_stmt *st, int i)
+col_json(sqlite3_stmt *st, int i, bool *bad)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = col_text(st, i, bad);
+	struct json_object *o;
 	char err[64];
 
-	return s == NULL ? NULL : json_parse_strict(s, strlen(s), err, sizeof(err));
+	if (s == NULL)
+		return NULL;
+	if ((o = json_parse_strict(s, strlen(s), err, sizeof(err))) == NULL)
+		*bad = true;
+	return o;
 }
 
-static struct json_object *
-col_str(sqlite3_stmt *st, int i)
-{
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	return s == NULL ? NULL : json_object_new_string(s);
-}
-
+/* An automation, or NULL (logged) for a row without a name, a document
+ * that is not a JSON object, or dates that are not text. */
 static struct json_object *
 automation_from_row(struct db *db, sqlite3_stmt *st)
 {
-	struct json_object *a = json_object_new_object();
+	struct json_object *a, *doc;
+	bool bad = false;
+	const char *name = col_text(st, 0, &bad), *created = col_text(st, 2, &bad);
+	const char *updated = col_text(st, 3, &bad);
 
-	json_object_object_add(a, "name", col_str(st, 0));
-	json_object_object_add(a, "document", col_json(st, 1));
-	json_object_object_add(a, "created_at", col_str(st, 2));
-	json_object_object_add(a, "updated_at", col_str(st, 3));
+	doc = col_json(st, 1, &bad);
+	if (bad || name == NULL || name[0] == '\0' || created == NULL || updated == NULL ||
+	    !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		bad_data(db, "automations", sqlite3_column_int64(st, 6),
+		    "a name, document or date it cannot have");
+		return NULL;
+	}
+	a = json_object_new_object();
+	json_object_object_add(a, "name", jstring(name));
+	json_object_object_add(a, "document", doc);
+	json_object_object_add(a, "created_at", jstring(created));
+	json_object_object_add(a, "updated_at", jstring(updated));
 	json_object_object_add(a, "last_elapse", sqlite3_column_type(st, 4) == SQLITE_NULL ?
 	    NULL : json_object_new_int64(sqlite3_column_int64(st, 4)));
 	json_object_object_add(a, "last_run", sqlite3_column_type(st, 5) == SQLITE_NULL ?
@@ -2257,7 +2269,7 @@ one_row(struct db *db, sqlite3_stmt *st, struct json_object *(*row)(struct db *,
 		*out = row(db, st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
-		return 0;
+		return *out != NULL ? 0 : -ENOENT;	/* a bad row is not there */
 	return rc == SQLITE_DONE ? -ENOENT : fail(db, what, rc);
 }
 
@@ -2330,19 +2342,37 @@ db_run_update(struct db *db, int64_t id, const char *outcome, struct json_object
 	return exec_done(db, st, "run update");
 }
 
+/* A run, or NULL (logged) for a row whose texts or JSON are not what the
+ * schema says. */
 static struct json_object *
 run_from_row(struct db *db, sqlite3_stmt *st)
 {
-	struct json_object *r = json_object_new_object();
+	struct json_object *r, *trigger, *conditions, *actions;
+	bool bad = false;
+	const char *automation = col_text(st, 1, &bad), *started = col_text(st, 2, &bad);
+	const char *finished = col_text(st, 3, &bad), *outcome = col_text(st, 6, &bad);
 
+	trigger = col_json(st, 4, &bad);
+	conditions = col_json(st, 5, &bad);
+	actions = col_json(st, 7, &bad);
+	if (bad || automation == NULL || started == NULL || outcome == NULL || trigger == NULL ||
+	    actions == NULL) {
+		json_object_put(trigger);
+		json_object_put(conditions);
+		json_object_put(actions);
+		bad_data(db, "automation_runs", sqlite3_column_int64(st, 0),
+		    "a field that is missing or not what the schema says");
+		return NULL;
+	}
+	r = json_object_new_object();
 	json_object_object_add(r, "id", json_object_new_int64(sqlite3_column_int64(st, 0)));
-	json_object_object_add(r, "automation", col_str(st, 1));
-	json_object_object_add(r, "started_at", col_str(st, 2));
-	json_object_object_add(r, "finished_at", col_str(st, 3));
-	json_object_object_add(r, "trigger", col_json(st, 4));
-	json_object_object_add(r, "conditions", col_json(st, 5));
-	json_object_object_add(r, "outcome", col_str(st, 6));
-	json_object_object_add(r, "actions", col_json(st, 7));
+	json_object_object_add(r, "automation", jstring(automation));
+	json_object_object_add(r, "started_at", jstring(started));
+	json_object_object_add(r, "finished_at", jstring(finished));
+	json_object_object_add(r, "trigger", trigger);
+	json_object_object_add(r, "conditions", conditions);
+	json_object_object_add(r, "outcome", jstring(outcome));
+	json_object_object_add(r, "actions", actions);
 	return r;
 }
 

@@ -173,6 +173,33 @@ shape_token(struct json_object *t)
 }
 
 const char *
+shape_automation(struct json_object *a)
+{
+	struct json_object *doc;
+
+	if (!text(a, "name") || !text(a, "created_at") || !text(a, "updated_at"))
+		return "automation name or dates are not strings";
+	if (!json_object_object_get_ex(a, "document", &doc) ||
+	    !json_object_is_type(doc, json_type_object))
+		return "automation document is not an object";
+	return NULL;
+}
+
+const char *
+shape_run(struct json_object *r)
+{
+	struct json_object *v;
+
+	if (!text(r, "automation") || !text(r, "started_at") || !text(r, "outcome") ||
+	    !text_or_null(r, "finished_at"))
+		return "run automation, dates or outcome are not strings";
+	if (!json_object_object_get_ex(r, "trigger", &v) || v == NULL ||
+	    !json_object_object_get_ex(r, "actions", &v) || v == NULL)
+		return "run without a trigger or actions";
+	return NULL;
+}
+
+const char *
 shape_all(struct json_object *a, const char *(*one)(struct json_object *))
 {
 	const char *why;

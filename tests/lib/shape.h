@@ -14,6 +14,8 @@ const char *shape_change(struct json_object *c);
 const char *shape_room(struct json_object *r);
 const char *shape_mode(struct json_object *m);
 const char *shape_token(struct json_object *t);
+const char *shape_automation(struct json_object *a);
+const char *shape_run(struct json_object *r);
 /* Every element of array a with one of the above; NULL for a missing array
  * is an error too. */
 const char *shape_all(struct json_object *a, const char *(*one)(struct json_object *));

@@ -230,6 +230,36 @@ test_readers_skip_bypassed_rows(void **state)
 	assert_int_equal(read_everything(h), 26);
 }
 
+/* Automations and their runs written with the checks off: the readers
+ * skip them too. */
+static void
+test_automation_rows(void **state)
+{
+	struct home *h = *state;
+	struct json_object *o = NULL;
+	size_t n;
+
+	assert_int_equal(db_automation_add(h->db, "good", "{\"name\":\"good\"}", 0), 0);
+	assert_int_equal(foreign_sql(h->path, "PRAGMA ignore_check_constraints = ON;"
+	    "INSERT INTO automations(name, document) VALUES ('array', '[1]'),"
+	    "  ('broken', '{'), (x'01', '{}'), ('latin1', CAST(x'7bc3287d' AS TEXT));"
+	    "INSERT INTO automation_runs(automation, trigger, outcome) VALUES"
+	    "  ('good', '{', 'done'), ('good', '{}', x'00'), ('good', '{}', 'requested');"), 0);
+	assert_int_equal(db_automations(h->db, &o), 0);
+	assert_int_equal(json_object_array_length(o), 1);
+	json_object_put(o);
+	assert_int_equal(db_automation_get(h->db, "array", &o), -ENOENT);
+	assert_int_equal(db_automation_get(h->db, "broken", &o), -ENOENT);
+	assert_int_equal(db_runs(h->db, "good", 10, &o), 0);
+	n = json_object_array_length(o);
+	json_object_put(o);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_run_get(h->db, 1, &o), -ENOENT);
+	assert_int_equal(db_runs_requested(h->db, &o), 0);
+	assert_int_equal(json_object_array_length(o), 1);
+	json_object_put(o);
+}
+
 /* More bad feed rows in a row than a watcher's batch: it goes past them and
  * delivers the good change after. */
 static void
@@ -301,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_migration_quarantines),
 		cmocka_unit_test(test_read_only_old_schema),
 		HOME_TEST(test_readers_skip_bypassed_rows),
+		HOME_TEST(test_automation_rows),
 		HOME_TEST(test_watcher_passes_bad_rows),
 		HOME_TEST(test_schema_follows_model),
 	};
