@@ -1110,8 +1110,10 @@ db_open(const char *path, int flags, struct db **out)
 		oflags |= SQLITE_OPEN_READWRITE | ((flags & DB_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	/* The home (tokens included) is its owner's alone: a new database is
 	 * created 0600 whatever the umask, and SQLite gives the -wal and -shm
-	 * files the database's mode.  An existing file keeps its mode. */
-	if ((flags & DB_CREATE) && !(flags & DB_READONLY)) {
+	 * files the database's mode.  An existing file keeps its mode.  ":memory:"
+	 * and "" (a temporary database) are no files at all. */
+	if ((flags & DB_CREATE) && !(flags & DB_READONLY) && strcmp(path, ":memory:") != 0 &&
+	    path[0] != '\0') {
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
 		if (fd >= 0) {
