@@ -444,6 +444,38 @@ describe('dashboard', () => {
 		assert.notEqual(bg.light, bg.dark, 'light and dark schemes differ');
 	});
 
+	test('confirm = all: the dashboard asks when the server says so, for a device and for a mode', async () => {
+		const conf = fs.readFileSync(api.conf, 'utf8');
+		assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
+		fs.writeFileSync(api.conf, `${conf}confirm = all\n`);
+		try {
+			await api.start();
+			await waitConnected(page);
+			const mode = sqlite(home.db, 'SELECT mode FROM home') === 'sleep' ? 'home' : 'sleep';
+			const was = sqlite(home.db, 'SELECT mode FROM home');
+			await page.click(`.mode-btn[data-mode="${mode}"]`);
+			await page.waitForSelector('dialog#confirm[open]');
+			await page.click('dialog#confirm button[value="cancel"]');
+			await page.waitForSelector('dialog#confirm:not([open])', { state: 'attached' });
+			assert.equal(sqlite(home.db, 'SELECT mode FROM home'), was, 'the cancelled mode was not set');
+			await page.click(`.mode-btn[data-mode="${mode}"]`);
+			await page.click('dialog#confirm button[value="ok"]');
+			await waitFor(async () => sqlite(home.db, 'SELECT mode FROM home') === mode, `the mode ${mode}`);
+
+			const id = 'kitchen_light_main';
+			const want = dbDevice(home.db, id).state === 'on' ? 'off' : 'on';
+			await page.click(`${card(id)} button.switch`);
+			await page.waitForSelector('dialog#confirm[open]');
+			await page.click('dialog#confirm button[value="ok"]');
+			await waitDb(home.db, id, (d) => d.state === want, want);
+		} finally {
+			assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
+			fs.writeFileSync(api.conf, conf);
+			await api.start();
+			await waitConnected(page);
+		}
+	});
+
 	test('a revoked token gets a clear message and the sign-in form', async () => {
 		cli(home.db, 'token', 'revoke', 'test');
 		// The next request with it is refused.
