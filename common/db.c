@@ -2052,7 +2052,7 @@ int
 db_backup(struct db *db, const char *path)
 {
 	sqlite3 *dst = NULL;
-	int fd, rc, r = -EIO;
+	int fd, rc, r;
 
 	/* A new file only, never overwriting what the user may still need;
 	 * readable by its owner only (it holds the token hashes). */
