@@ -105,7 +105,7 @@ sun_next(double lat, double lon, enum sun_event ev, int64_t offset, int64_t afte
 {
 	/* Events come about a day apart, in order; start two days before the
 	 * one that could first qualify. */
-	int64_t day = after - offset - 2 * DAY;
+	int64_t day = after - offset - 2 * (int64_t)DAY;
 
 	if (!sun_location_valid(lat, lon))
 		return -EINVAL;
