@@ -313,7 +313,7 @@ slurp(FILE *f, size_t max, size_t *len)
 	return buf;
 }
 
-#define IMPORT_MAX (16 * 1024 * 1024)
+#define IMPORT_MAX ((size_t)16 * 1024 * 1024)
 
 static void
 say_import(struct json_object *res)
