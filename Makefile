@@ -146,7 +146,9 @@ include $(wildcard tests/*/module.mk bench/module.mk)
 # suite and one with the totals.  tests/run-suite records each suite's
 # outcome and log in $(BUILD)/results/; `make check-api` (and the other
 # check-* targets) runs one suite with its whole output on the terminal.
-CHECK_JOBS ?= $(shell nproc)
+# Twice the CPUs: most suites spend their time waiting on daemons, browsers
+# and timers, and a job slot they hold while waiting is a CPU left idle.
+CHECK_JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 # The longest suites start first, so that none of them is left running alone
 # at the end.
 CHECK_FIRST := check-lint check-clang check-systemd check-unit check-web check-api
@@ -242,10 +244,19 @@ deb:
 LINT_CPPFLAGS = $(ALL_CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp -Idaemons/automations
 LINT_SRCS     = $(COMMON_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS) $(AUTO_SRCS)
 LINT_TIDY     = $(addprefix lint-tidy/,$(LINT_SRCS))
+LINT_OK       = $(patsubst %.c,$(BUILD)/lint/%.ok,$(LINT_SRCS))
 
 # clang-tidy, one file per job (`make -j2 lint`; make check runs it so), and
-# cppcheck over the whole tree as one more job.
-lint: $(LINT_TIDY) lint-cppcheck
+# cppcheck over the whole tree as one more job.  A file passed clang-tidy
+# when its stamp in $(BUILD)/lint/ is newer than its object, which the
+# compiler's dependency files make newer than the source and every header
+# it includes: only what changed since is looked at again.  `make
+# lint-tidy/FILE.c` runs clang-tidy on one file, whatever the stamps say.
+lint: $(LINT_OK) $(BUILD)/lint/cppcheck.ok
+
+$(BUILD)/lint/%.ok: %.c $(BUILD)/%.o .clang-tidy
+	$(Q)$(MAKE) --no-print-directory lint-tidy/$<
+	@mkdir -p $(dir $@) && touch $@
 
 # Besides the checks that are only noise in C (swappable parameters, reserved
 # identifiers, the insecure-API buffer advice), .clang-tidy disables three
@@ -260,6 +271,11 @@ $(LINT_TIDY): lint-tidy/%:
 	$(Q)out=$$(clang-tidy --quiet $* -- $(LINT_CPPFLAGS) -std=gnu11 2>&1); rc=$$?; \
 		printf '%s\n' "$$out" | grep -v '^[0-9]* warnings\{0,1\} generated\.$$' || true; \
 		exit $$rc
+
+# cppcheck looks at the whole tree at once: again when any C file changed.
+$(BUILD)/lint/cppcheck.ok: $(shell find common daemons cli -name '*.[ch]' 2>/dev/null)
+	$(Q)$(MAKE) --no-print-directory lint-cppcheck
+	@mkdir -p $(dir $@) && touch $@
 
 # variableScope: we declare at the top of a function, on purpose
 # (docs/architecture.md, "Code style").
