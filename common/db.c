@@ -1207,6 +1207,44 @@ db_schema_version(struct db *db)
 }
 
 int
+db_schema_current(void)
+{
+	return (int)NELEMS(MIGRATIONS);
+}
+
+int
+db_quick_check(struct db *db, char *problem, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	const char *msg;
+	int rc, r = -EIO;
+
+	/* quick_check: the structure of every page and index, without the
+	 * index-against-table comparison that makes integrity_check slow. */
+	snprintf(problem, len, "%s", "cannot run PRAGMA quick_check");
+	if (sqlite3_prepare_v2(db->h, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(problem, len, "%s", sqlite3_errmsg(db->h));
+		goto done;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		snprintf(problem, len, "%s", sqlite3_errmsg(db->h));
+		goto done;
+	}
+	msg = (const char *)sqlite3_column_text(st, 0);
+	if (msg != NULL && strcmp(msg, "ok") == 0) {
+		problem[0] = '\0';
+		r = 0;
+	} else {
+		snprintf(problem, len, "%s", msg != NULL ? msg : "no answer");
+		r = -EBADMSG;
+	}
+done:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
 db_begin(struct db *db, bool write)
 {
 	sqlite3_stmt *st = prep(db, write ? Q_BEGIN_WRITE : Q_BEGIN_READ);

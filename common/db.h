@@ -42,6 +42,11 @@ void db_close(struct db *db);			/* NULL-safe */
 const char *db_path(const struct db *db);	/* borrowed */
 const char *db_errmsg(struct db *db);		/* borrowed, last SQLite error */
 int db_schema_version(struct db *db);
+/* The schema version this build migrates to. */
+int db_schema_current(void);
+/* PRAGMA quick_check: 0 when the file is sound, -EBADMSG with SQLite's
+ * first complaint in problem otherwise (-EIO: could not check). */
+int db_quick_check(struct db *db, char *problem, size_t len);
 /* How many rows this open's migrations moved to the quarantine table. */
 int db_quarantined(const struct db *db);
 

@@ -22,6 +22,7 @@ static const char *log_ident = "homectl";
 static int log_level = LOG_INFO;
 static bool log_journal;
 static bool log_prefix = true;	/* "<N>" before each stderr line */
+static void (*log_fatal_fn)(const char *msg);
 
 /* journald sets JOURNAL_STREAM to "dev:ino" of the stream it gave us; only
  * when our stderr is that very stream do we talk to the journal natively
@@ -164,25 +165,61 @@ LOG_FN(log_info, LOG_INFO, false)
 LOG_FN(log_debug, LOG_DEBUG, false)
 
 void
+log_fatal_hook(void (*fn)(const char *msg))
+{
+	log_fatal_fn = fn;
+}
+
+static void log_fatal_fmt(char *msg, size_t size, bool with_errno, const char *fmt,
+    va_list ap) __attribute__((format(printf, 4, 0)));
+
+/* Formats and logs a fatal message into msg (size bytes). */
+static void
+log_fatal_fmt(char *msg, size_t size, bool with_errno, const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t len;
+
+	/* clang 14's analyzer does not see that ap comes initialised from the
+	 * caller's va_start. */
+	vsnprintf(msg, size, fmt, ap); /* NOLINT(clang-analyzer-valist.Uninitialized) */
+	if (with_errno) {
+		len = strlen(msg);
+		snprintf(msg + len, size - len, ": %s", strerror(saved));
+	}
+	log_emit(LOG_CRIT, NULL, msg);
+}
+
+static void __attribute__((noreturn))
+log_die(const char *msg)
+{
+	if (log_fatal_fn != NULL)
+		log_fatal_fn(msg);
+	exit(1);
+}
+
+void
 fatal(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vlog(LOG_CRIT, NULL, true, fmt, ap);
+	log_fatal_fmt(msg, sizeof(msg), true, fmt, ap);
 	va_end(ap);
-	exit(1);
+	log_die(msg);
 }
 
 void
 fatalx(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vlog(LOG_CRIT, NULL, false, fmt, ap);
+	log_fatal_fmt(msg, sizeof(msg), false, fmt, ap);
 	va_end(ap);
-	exit(1);
+	log_die(msg);
 }
 
 void

@@ -31,7 +31,8 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* a
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Startup only: log at LOG_CRIT and exit(1). */
+/* Startup only: log at LOG_CRIT and exit(1) (after the fatal hook, when
+ * one is set, has had the message). */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
@@ -40,6 +41,10 @@ void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
  * On stderr only the message is printed. */
 void log_fields(int priority, const char *const *fields, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* fn (NULL: none) gets the message of fatal()/fatalx() before they exit; it
+ * may not return (common/refuse.c serves the reason to clients). */
+void log_fatal_hook(void (*fn)(const char *msg));
 
 /* Structured fields built up for log_fields(): v is NULL-ended and points
  * into buf, so a struct log_kv on the stack needs no freeing.  A field that

@@ -23,7 +23,9 @@
 #include "api.h"
 #include "db.h"
 #include "evfd.h"
+#include "check.h"
 #include "log.h"
+#include "refuse.h"
 #include "status.h"
 #include "util.h"
 
@@ -45,6 +47,8 @@ usage(FILE *f)
 	    "  --no-inotify                 rely on the fallback timer alone\n"
 	    "  --ws-ping-interval SEC       WebSocket ping interval (default %d)\n"
 	    "  --log-level LEVEL            err, warning, info or debug\n"
+	    "  --check-config               check the configuration, the options and the\n"
+	    "                               database, say what is wrong, exit 0 or 1\n"
 	    "  -v, --verbose                the same as --log-level debug\n"
 	    "  -h, --help, -V, --version\n",
 	    CONFIG_DEFAULT_LISTEN, CONFIG_DEFAULT_PATH, API_WS_PING_SEC);
@@ -155,6 +159,7 @@ main(int argc, char **argv)
 		{ "ws-ping-interval", required_argument, NULL, 'p' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -162,13 +167,16 @@ main(int argc, char **argv)
 	static struct api api;
 	const char *cfg_path = NULL, *cli_db = NULL, *listen_arg = NULL, *web_root = NULL;
 	const char *interval = NULL, *ping = NULL, *level = NULL;
-	bool no_inotify = false;
+	bool no_inotify = false, check = false;
 	char err[256], real[PATH_MAX];
 	int64_t v;
 	uint64_t wd_usec;
 	int ch, fd, r, lvl;
 
 	log_init("homectl-api", LOG_INFO);
+	/* Until it serves, a failure under systemd is answered, not exited
+	 * (common/refuse.h says why). */
+	refuse_arm("homectl-api", REFUSE_HTTP);
 	while ((ch = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': listen_arg = optarg; break;
@@ -179,6 +187,7 @@ main(int argc, char **argv)
 		case 'n': no_inotify = true; break;
 		case 'p': ping = optarg; break;
 		case 'L': level = optarg; break;
+		case 'C': check = true; break;
 		case 'v': level = "debug"; break;	/* as homectl-mcp */
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("homectl-api %s\n", HOMECTL_VERSION); return 0;
@@ -189,6 +198,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (check)	/* a person reads this: no <N> prefixes */
+		log_init_command("homectl-api", LOG_INFO);
 
 	config_defaults(&api.cfg);
 	if (config_load(&api.cfg, cfg_path ? cfg_path : config_path(), cfg_path != NULL,
@@ -218,6 +229,12 @@ main(int argc, char **argv)
 	api.db_path = config_database(&api.cfg, cli_db);
 	if (api.db_path == NULL)
 		fatalx("no database configured");
+	/* --check-config: the configuration and the options were read above
+	 * (a mistake there is fatal and named); the database is left, and a
+	 * check changes nothing. */
+	if (check)
+		return check_daemon_config(cfg_path ? cfg_path : config_path(), api.db_path,
+		    true);
 
 	/* Signals become events on an fd (common/evfd.c). */
 	if ((fd = evfd_signals()) < 0)
@@ -262,6 +279,7 @@ main(int argc, char **argv)
 	log_info("serving %s (seq %lld, %s%u ms fallback)", api.db_path,
 	    (long long)watch_seq(api.watch), api.cfg.inotify ? "inotify + " : "",
 	    api.cfg.update_check_interval);
+	refuse_disarm();
 	status_init("dashboard");
 	status_seq(watch_seq(api.watch));
 	status_ready();

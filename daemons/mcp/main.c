@@ -19,7 +19,9 @@
 #include "config.h"
 #include "db.h"
 #include "evfd.h"
+#include "check.h"
 #include "log.h"
+#include "refuse.h"
 #include "mcp.h"
 #include "status.h"
 #include "util.h"
@@ -53,6 +55,8 @@ usage(FILE *f)
 	    "                               does not answer (default %d; 0: never)\n"
 	    "  --log-level LEVEL            err, warning, info or debug\n"
 	    "  -v, --verbose                the same as --log-level debug\n"
+	    "  --check-config               check the configuration, the options and the\n"
+	    "                               database, say what is wrong, exit 0 or 1\n"
 	    "  -h, --help                   this text\n"
 	    "  -V, --version                the version\n",
 	    config_path(), MCP_DEFAULT_SESSIONS, MCP_DEFAULT_PER_PEER, MCP_DEFAULT_IDLE_SEC);
@@ -138,7 +142,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_STDIO = 256, O_LISTEN, O_DB, O_CONFIG, O_RO, O_CONFIRM, O_INTERVAL,
-		O_NOINOTIFY, O_PAGE, O_MAXSESS, O_PERPEER, O_IDLE, O_LEVEL };
+		O_NOINOTIFY, O_PAGE, O_MAXSESS, O_PERPEER, O_IDLE, O_LEVEL, O_CHECK };
 	static const struct option opts[] = {
 		{ "stdio", no_argument, NULL, O_STDIO },
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -154,6 +158,7 @@ main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, O_IDLE },
 		{ "log-level", required_argument, NULL, O_LEVEL },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "check-config", no_argument, NULL, O_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -163,7 +168,7 @@ main(int argc, char **argv)
 		.idle_sec = MCP_DEFAULT_IDLE_SEC };
 	const char *db_opt = NULL, *config_opt = NULL, *listen_opt = NULL, *confirm_opt = NULL;
 	const char *interval_opt = NULL, *level_opt = NULL, *dbpath;
-	bool ro = false, no_inotify = false;
+	bool ro = false, no_inotify = false, check = false;
 	struct watch_options wo = { 0 };
 	uint64_t wd_usec;
 	char err[512];
@@ -176,6 +181,9 @@ main(int argc, char **argv)
 		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
 			return 1;
 	log_init("homectl-mcp", LOG_INFO);
+	/* Until it serves, a failure under systemd is answered, not exited
+	 * (common/refuse.h says why). */
+	refuse_arm("homectl-mcp", REFUSE_JSONRPC);
 	while ((c = getopt_long(argc, argv, "vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case O_STDIO:
@@ -217,6 +225,9 @@ main(int argc, char **argv)
 		case O_LEVEL:
 			level_opt = optarg;
 			break;
+		case O_CHECK:
+			check = true;
+			break;
 		case 'v':
 			/* The old spelling of --log-level debug. */
 			level_opt = "debug";
@@ -236,6 +247,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (check)	/* a person reads this: no <N> prefixes */
+		log_init_command("homectl-mcp", LOG_INFO);
 	if (srv.stdio && listen_opt != NULL)
 		fatalx("--stdio and --listen exclude each other");
 
@@ -259,6 +272,10 @@ main(int argc, char **argv)
 	srv.read_only = srv.cfg.read_only;
 
 	dbpath = config_database(&srv.cfg, db_opt);
+	/* --check-config: the configuration and the options were read above
+	 * (a mistake there is fatal and named); the database is left. */
+	if (check)
+		return check_daemon_config(config_opt ? config_opt : config_path(), dbpath, false);
 	/* DB_NOWAIT: the loop never waits for a lock; a busy tool call is
 	 * retried from the loop (session.c, session_park). */
 	if ((r = db_open(dbpath, (srv.read_only ? DB_READONLY : 0) | DB_NOWAIT, &srv.db)) < 0)
@@ -309,6 +326,7 @@ main(int argc, char **argv)
 	}
 	log_debug("database %s, confirm %d, %s", dbpath, srv.cfg.confirm,
 	    srv.read_only ? "read-only" : "read-write");
+	refuse_disarm();
 	status_init("session");
 	if (srv.watch != NULL)
 		status_seq(watch_seq(srv.watch));

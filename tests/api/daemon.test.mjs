@@ -4,7 +4,8 @@
 // SIGTERM ends it cleanly.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { makeHome, startApi, api, connect, procStats, sleep, API } from './helpers.mjs';
@@ -88,6 +89,7 @@ test('a thousand idle connections do not block a request or a WebSocket', async 
 const SYSTEMD = String.raw`
 import os, socket, sys, time, signal
 api, db, web, notify_path = sys.argv[1:5]
+config = sys.argv[5] if len(sys.argv) > 5 else '/dev/null'
 lsock = socket.socket(); lsock.bind(('127.0.0.1', 0)); lsock.listen(128)
 nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); nsock.bind(notify_path)
 print('port', lsock.getsockname()[1], flush=True)
@@ -96,7 +98,7 @@ if pid == 0:
     os.dup2(lsock.fileno(), 3); os.set_inheritable(3, True)
     env = dict(os.environ, LISTEN_FDS='1', LISTEN_PID=str(os.getpid()), NOTIFY_SOCKET=notify_path,
         WATCHDOG_USEC='400000')
-    os.execve(api, [api, '--db', db, '--config', '/dev/null', '--web-root', web, '--listen', '127.0.0.1:1'], env)
+    os.execve(api, [api, '--db', db, '--config', config, '--web-root', web, '--listen', '127.0.0.1:1'], env)
 lsock.close()
 print('pid', pid, flush=True)
 nsock.settimeout(0.2)
@@ -164,4 +166,58 @@ test('SIGTERM with clients connected: a clean exit', async () => {
 	for (const [c] of cs)
 		assert.notEqual(await c.closedP, null);
 	held.destroy();
+});
+
+test('--check-config: 0 when the configuration, options and database are good, 1 and the reason when not', () => {
+	const run = (...args) => spawnSync(API, args, { encoding: 'utf8' });
+	let r = run('--db', home.db, '--config', '/dev/null', '--check-config');
+	assert.equal(r.status, 0, r.stdout + r.stderr);
+	assert.match(r.stdout, /^ok: .*home\.db opens \(schema \d+\)$/m);
+	const bad = join(home.dir, 'bad.conf');
+	writeFileSync(bad, '# fine\nupdate_check_interval = soon\n');
+	r = run('--db', home.db, '--config', bad, '--check-config');
+	assert.equal(r.status, 1);
+	assert.match(r.stderr, /^homectl-api: .*bad\.conf:2: /m);
+	r = run('--db', home.db, '--config', '/dev/null', '--ws-ping-interval', '0', '--check-config');
+	assert.equal(r.status, 1);
+	assert.match(r.stderr, /--ws-ping-interval: expected seconds/);
+	writeFileSync(join(home.dir, 'junk.db'), 'not a database at all, not even close, no no no\n'.repeat(3));
+	r = run('--db', join(home.dir, 'junk.db'), '--config', '/dev/null', '--check-config');
+	assert.equal(r.status, 1);
+	assert.match(r.stdout, /^problem: .*junk\.db is not an SQLite database$/m);
+});
+
+test('socket-activated with a bad configuration: up, every request answered 503 with the reason', async () => {
+	const bad = join(home.dir, 'bad2.conf');
+	writeFileSync(bad, 'colour = blue\n');
+	const py = spawn('python3', ['-c', SYSTEMD, API, home.db, home.web, join(home.dir, 'notify2.sock'), bad],
+		{ stdio: ['ignore', 'pipe', 'inherit'] });
+	let out = '';
+	py.stdout.on('data', (x) => { out += x; });
+	const waitFor = async (re, ms = 5000) => {
+		for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) {
+			const m = re.exec(out);
+			if (m)
+				return m;
+		}
+		throw new Error(`no ${re} in ${out}`);
+	};
+	const port = Number((await waitFor(/port (\d+)/))[1]);
+	const pid = Number((await waitFor(/pid (\d+)/))[1]);
+	await waitFor(/notify READY=1 STATUS=cannot start: .*bad2\.conf:1: unknown setting 'colour'/);
+	for (let i = 0; i < 10; i++) {
+		const res = await fetch(`http://127.0.0.1:${port}/api/devices`, { method: i % 2 ? 'POST' : 'GET',
+			body: i % 2 ? '{"action": "on"}' : undefined });
+		assert.equal(res.status, 503);
+		const j = await res.json();
+		assert.equal(j.error.code, 'unavailable');
+		assert.match(j.error.message, /^homectl-api cannot start: .*bad2\.conf:1: unknown setting 'colour'\. Fix it, then: systemctl restart homectl-api$/);
+	}
+	// Still the same process: no exit for systemd to restart, no start limit.
+	process.kill(pid, 0);
+	await sleep(1100);
+	assert.ok((out.match(/notify WATCHDOG=1/g) || []).length >= 2, out);
+	assert.doesNotMatch(out, /exit /);
+	process.kill(pid, 'SIGTERM');
+	await waitFor(/exit /);
 });
