@@ -348,6 +348,7 @@ main(int argc, char **argv)
 	close(srv.sig_h.fd);
 	loop_free(&srv.loop);
 	tools_cleanup(&srv);
+	json_object_put(srv.device_ids);
 	watch_close(srv.watch);
 	db_close(srv.db);
 	config_free(&srv.cfg);

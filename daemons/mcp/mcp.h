@@ -111,6 +111,9 @@ struct server {
 	unsigned		 nsessions;
 	unsigned		 next_id;
 
+	/* The home's device ids (an object as a set), to tell a device added
+	 * from one changed; NULL until the first change. */
+	struct json_object	*device_ids;
 	/* tools/list entries per protocol revision, built on first use. */
 	struct json_object	*tool_cache[PROTO_COUNT];
 };
@@ -276,8 +279,9 @@ struct tool_call {
 };
 
 typedef int tool_fn(struct tool_call *t);
-/* Builds a schema; caller puts. */
-typedef struct json_object *schema_fn(void);
+/* Builds a schema for the home ops reads (enums of the modes, types,
+ * zones and sensors it has); caller puts. */
+typedef struct json_object *schema_fn(const struct ops_ctx *ops);
 
 #define TOOL_READ		0x1	/* reads only */
 #define TOOL_DESTRUCTIVE	0x2	/* may open the home or undo state */
@@ -316,6 +320,14 @@ extern const struct tool tool_stop_ev_charging;
 extern const struct tool tool_list_devices;
 extern const struct tool tool_list_rooms;
 extern const struct tool tool_get_history;
+extern const struct tool tool_add_room;		/* tool_edit.c */
+extern const struct tool tool_update_room;
+extern const struct tool tool_remove_room;
+extern const struct tool tool_add_device;
+extern const struct tool tool_update_device;
+extern const struct tool tool_remove_device;
+extern const struct tool tool_save_mode;
+extern const struct tool tool_remove_mode;
 
 /* ---- schema.c ---- */
 /* Small builders for the JSON Schemas the tools advertise; each returns a
@@ -326,6 +338,12 @@ void schema_add(struct json_object *obj, const char *name, struct json_object *p
     bool required);
 struct json_object *schema_type(const char *type, const char *description);
 struct json_object *schema_enum(const char *const *choices, const char *description);
+/* A string enum of what the home has: its modes, the device types it has
+ * devices of, its sprinklers' zones, the sensor kinds its sensors report.
+ * Without an enum when there are none (or ops is NULL). */
+enum home_list { HOME_MODES, HOME_TYPES, HOME_ZONES, HOME_SENSORS };
+struct json_object *schema_home_enum(const struct ops_ctx *ops, enum home_list which,
+    const char *description);
 struct json_object *schema_int(int64_t min, int64_t max, const char *description);
 /* The schema of a device property from the model table, with description
  * replaced when description is not NULL; a plain number if unknown. */

@@ -293,3 +293,81 @@ schema_check(struct json_object *schema, struct json_object *args, char *err, si
 	}
 	return 0;
 }
+
+/* Adds s to the string array a unless it is there already. */
+static void
+add_unique(struct json_object *a, const char *s)
+{
+	size_t i, n = json_object_array_length(a);
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), s) == 0)
+			return;
+	json_object_array_add(a, json_object_new_string(s));
+}
+
+/* What the home has of one kind, in model or display order: an enum that
+ * offers only what the home can serve (no zone without a sprinkler, no
+ * type without a device, the modes the home defines). */
+static struct json_object *
+home_values(const struct ops_ctx *ops, enum home_list which)
+{
+	struct json_object *a = json_object_new_array(), *rows = NULL, *row;
+	const struct model_type *t;
+	char err[OPS_ERRLEN];
+	size_t i, n;
+
+	if (which == HOME_MODES) {
+		if (ops_modes(ops, &rows, err) == 0)
+			for (i = 0, n = json_object_array_length(rows); i < n; i++)
+				add_unique(a, json_object_get_string(json_object_object_get(
+				    json_object_array_get_idx(rows, i), "name")));
+		json_object_put(rows);
+		return a;
+	}
+	if (ops_devices(ops, NULL, NULL, NULL, &rows, err) < 0)
+		return a;
+	n = json_object_array_length(rows);
+	/* Types and sensor kinds in the model's order, zones as they come. */
+	for (t = model_types; which != HOME_ZONES && t->name != NULL; t++)
+		for (i = 0; i < n; i++) {
+			row = json_object_array_get_idx(rows, i);
+			if (strcmp(json_object_get_string(json_object_object_get(row, "type")),
+			    t->name) != 0)
+				continue;
+			if (which == HOME_TYPES)
+				add_unique(a, t->name);
+			else if (t->sensor != NULL)
+				add_unique(a, t->sensor);
+			break;
+		}
+	for (i = 0; which == HOME_ZONES && i < n; i++) {
+		struct json_object *zone = NULL;
+
+		row = json_object_array_get_idx(rows, i);
+		if (json_object_object_get_ex(json_object_object_get(row, "properties"), "zone",
+		    &zone) && json_object_is_type(zone, json_type_string))
+			add_unique(a, json_object_get_string(zone));
+	}
+	json_object_put(rows);
+	return a;
+}
+
+struct json_object *
+schema_home_enum(const struct ops_ctx *ops, enum home_list which, const char *description)
+{
+	struct json_object *o = schema_type("string", description), *values;
+
+	/* No enum at all for a home with none yet: an empty one would make
+	 * the tool unusable rather than say why (the tool's answer does). */
+	if (ops == NULL)
+		return o;
+	values = home_values(ops, which);
+	if (json_object_array_length(values) > 0)
+		json_object_object_add(o, "enum", values);
+	else
+		json_object_put(values);
+	return o;
+}

@@ -88,11 +88,13 @@ m_initialize(struct session *s, struct json_object *params, struct json_object *
 	    json_object_new_string(proto_names[s->proto]));
 	caps = json_object_new_object();
 	o = json_object_new_object();
-	json_object_object_add(o, "listChanged", json_object_new_boolean(false));
+	/* The tools' enums follow the home (its modes, types, zones), and
+	 * each device is a resource: both lists change when the home does. */
+	json_object_object_add(o, "listChanged", json_object_new_boolean(true));
 	json_object_object_add(caps, "tools", o);
 	o = json_object_new_object();
 	json_object_object_add(o, "subscribe", json_object_new_boolean(true));
-	json_object_object_add(o, "listChanged", json_object_new_boolean(false));
+	json_object_object_add(o, "listChanged", json_object_new_boolean(true));
 	json_object_object_add(caps, "resources", o);
 	json_object_object_add(caps, "logging", json_object_new_object());
 	json_object_object_add(r, "capabilities", caps);
@@ -213,6 +215,73 @@ uri_add(struct json_object *set, const char *uri)
 	json_object_array_add(set, json_object_new_string(uri));
 }
 
+/* The ids of the home's devices, as an object used as a set (new). */
+static struct json_object *
+device_set(struct server *srv)
+{
+	struct json_object *set = json_object_new_object(), *devices = NULL;
+	char err[OPS_ERRLEN];
+	size_t i, n;
+
+	if (ops_devices(&srv->ops, NULL, NULL, NULL, &devices, err) == 0)
+		for (i = 0, n = json_object_array_length(devices); i < n; i++)
+			json_object_object_add(set, json_object_get_string(json_object_object_get(
+			    json_object_array_get_idx(devices, i), "id")), NULL);
+	json_object_put(devices);
+	return set;
+}
+
+/* true when changes reshape the home: a device added or removed, a room,
+ * mode or scene edited.  Then the tools' enums and the resource list are
+ * rebuilt and every session is told (notifications/.../list_changed). */
+static bool
+reshaped(struct server *srv, struct json_object *changes)
+{
+	size_t i, n = json_object_array_length(changes);
+	const char *kind, *id;
+	struct json_object *d;
+
+	if (srv->device_ids == NULL)
+		srv->device_ids = device_set(srv);
+	for (i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(changes, i);
+
+		kind = NULL;
+		json_get_string(c, "kind", &kind, true, "");
+		if (strcmp(kind, "home") == 0 || strcmp(kind, "device_removed") == 0)
+			return true;
+		id = NULL;
+		if (strcmp(kind, "device") == 0 &&
+		    json_get_object_borrow(c, "device", &d, true) == 0 && d != NULL &&
+		    json_get_string(d, "id", &id, true, NULL) == 0 && id != NULL &&
+		    !json_object_object_get_ex(srv->device_ids, id, NULL))
+			return true;
+	}
+	return false;
+}
+
+static void
+list_changed(struct server *srv)
+{
+	static const char *const notes[] = { "notifications/tools/list_changed",
+		"notifications/resources/list_changed" };
+	struct json_object *note;
+	struct session *s;
+
+	tools_cleanup(srv);
+	json_object_put(srv->device_ids);
+	srv->device_ids = device_set(srv);
+	for (s = srv->sessions; s != NULL; s = s->next) {
+		if (!s->initialized || s->dead)
+			continue;
+		for (size_t i = 0; i < NELEMS(notes); i++) {
+			note = rpc_notification(notes[i], NULL);
+			session_send(s, note);
+			json_object_put(note);
+		}
+	}
+}
+
 void
 server_changes(struct server *srv, struct json_object *changes)
 {
@@ -221,6 +290,8 @@ server_changes(struct server *srv, struct json_object *changes)
 	struct session *s;
 
 	status_changes(changes);
+	if (reshaped(srv, changes))
+		list_changed(srv);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(changes, i), *d = NULL;
 		const char *kind = NULL, *dev = NULL;

@@ -10,7 +10,7 @@
 #include "model.h"
 
 static struct json_object *
-result_schema(void)
+result_schema(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 
@@ -59,16 +59,12 @@ const struct tool tool_feed_fish = {
 };
 
 static struct json_object *
-water_input(void)
+water_input(const struct ops_ctx *ops)
 {
-	const struct model_prop *zone = model_prop_find(model_type_find("sprinkler"), "zone");
 	struct json_object *s = schema_object(), *d;
 
-	if (zone != NULL && zone->choices != NULL)
-		schema_add(s, "zone", schema_enum(zone->choices,
-		    "Which garden zone; leave out to water every zone"), false);
-	else
-		schema_add(s, "zone", schema_type("string", "Which garden zone"), false);
+	schema_add(s, "zone", schema_home_enum(ops, HOME_ZONES,
+	    "Which garden zone; leave out to water every zone"), false);
 	d = schema_prop("duration", "Minutes of watering (default 15)");
 	json_object_object_add(d, "default", json_object_new_int(15));
 	schema_add(s, "duration", d, false);

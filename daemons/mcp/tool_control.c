@@ -14,7 +14,7 @@ static const char *const values[] = { "brightness", "position", "speed", "target
 	"mode", "color_temp", "duration", NULL };
 
 static struct json_object *
-input(void)
+input(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 
@@ -29,7 +29,7 @@ input(void)
 	schema_add(s, "room", schema_type("string",
 	    "Bulk: every device in this room that supports the action (see list_rooms)."),
 	    false);
-	schema_add(s, "device_type", schema_enum(model_type_names,
+	schema_add(s, "device_type", schema_home_enum(ops, HOME_TYPES,
 	    "Bulk: every device of this type (within room, if given)."), false);
 	schema_add(s, "brightness", schema_prop("brightness", NULL), false);
 	schema_add(s, "position", schema_prop("position", NULL), false);
@@ -46,7 +46,7 @@ input(void)
 }
 
 static struct json_object *
-output(void)
+output(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 

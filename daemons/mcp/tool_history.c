@@ -12,7 +12,7 @@
 #define HISTORY_MAX	200
 
 static struct json_object *
-input(void)
+input(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object(), *v;
 
@@ -27,7 +27,7 @@ input(void)
 }
 
 static struct json_object *
-output(void)
+output(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object(), *change;
 

@@ -13,12 +13,12 @@
 #define LIST_MAX	200
 
 static struct json_object *
-devices_input(void)
+devices_input(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object(), *v;
 
 	schema_add(s, "room", schema_type("string", "Only devices in this room"), false);
-	schema_add(s, "device_type", schema_enum(model_type_names, "Only devices of this type"),
+	schema_add(s, "device_type", schema_home_enum(ops, HOME_TYPES, "Only devices of this type"),
 	    false);
 	schema_add(s, "state", schema_enum(model_states, "Only devices in this state"), false);
 	v = schema_type("boolean", "true (default): id, name, type, room and state only; "
@@ -34,7 +34,7 @@ devices_input(void)
 }
 
 static struct json_object *
-devices_output(void)
+devices_output(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 
@@ -120,7 +120,7 @@ const struct tool tool_list_devices = {
 };
 
 static struct json_object *
-rooms_output(void)
+rooms_output(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 

@@ -19,19 +19,18 @@ scene_schema(void)
 }
 
 static struct json_object *
-set_input(void)
+set_input(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 
-	schema_add(s, "mode", schema_enum(model_modes,
-	    "home: main lights on, comfortable temperature; away: lights off, doors locked; "
-	    "sleep: bedroom lights dim, others off, doors locked; vacation: everything off, "
-	    "locked and closed"), true);
+	/* The home's own modes: get_home_mode describes each. */
+	schema_add(s, "mode", schema_home_enum(ops, HOME_MODES,
+	    "One of the home's modes (get_home_mode says what each does)"), true);
 	return s;
 }
 
 static struct json_object *
-set_output(void)
+set_output(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 
@@ -69,7 +68,7 @@ set_call(struct tool_call *t)
 const struct tool tool_set_home_mode = {
 	.name = "set_home_mode",
 	.title = "Set the home mode",
-	.description = "Switch the home to a mode (home, away, sleep, vacation): applies the "
+	.description = "Switch the home to one of its modes (e.g. home, away, sleep): applies the "
 	    "mode's scene to lights, locks, thermostat and garage in one step and records the "
 	    "active mode. A mode never unlocks or opens anything.",
 	.flags = TOOL_IDEMPOTENT,
@@ -79,7 +78,7 @@ const struct tool tool_set_home_mode = {
 };
 
 static struct json_object *
-get_output(void)
+get_output(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 

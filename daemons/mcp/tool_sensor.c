@@ -10,18 +10,18 @@
 #include "model.h"
 
 static struct json_object *
-input(void)
+input(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 
-	schema_add(s, "sensor_type", schema_enum(model_sensor_kinds, "Which sensors to read"),
+	schema_add(s, "sensor_type", schema_home_enum(ops, HOME_SENSORS, "Which sensors to read"),
 	    true);
 	schema_add(s, "room", schema_type("string", "Only sensors in this room"), false);
 	return s;
 }
 
 static struct json_object *
-output(void)
+output(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object(), *rd;
 
@@ -31,7 +31,7 @@ output(void)
 	    "\"properties\":{\"type\":\"object\",\"description\":"
 	    "\"value and unit for temperature, last_motion for motion\"},"
 	    "\"updated_at\":{\"type\":\"string\"}}}");
-	schema_add(s, "sensor_type", schema_enum(model_sensor_kinds, NULL), true);
+	schema_add(s, "sensor_type", schema_home_enum(ops, HOME_SENSORS, NULL), true);
 	schema_add(s, "count", schema_type("integer", NULL), true);
 	schema_add(s, "readings", schema_array(rd, NULL), true);
 	return s;

@@ -12,20 +12,20 @@
 #define STATUS_MAX 200	/* more than any home we know; list_devices pages */
 
 static struct json_object *
-input(void)
+input(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object();
 
 	schema_add(s, "device_id", schema_type("string",
 	    "One device, e.g. kitchen_light. Leave out to get a filtered set."), false);
 	schema_add(s, "room", schema_type("string", "Only devices in this room"), false);
-	schema_add(s, "device_type", schema_enum(model_type_names, "Only devices of this type"),
+	schema_add(s, "device_type", schema_home_enum(ops, HOME_TYPES, "Only devices of this type"),
 	    false);
 	return s;
 }
 
 static struct json_object *
-output(void)
+output(const struct ops_ctx *ops)
 {
 	struct json_object *s = schema_object(), *g = schema_object();
 

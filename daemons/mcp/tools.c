@@ -27,6 +27,14 @@ static const struct tool *const tools[] = {
 	&tool_list_devices,
 	&tool_list_rooms,
 	&tool_get_history,
+	&tool_add_room,
+	&tool_update_room,
+	&tool_remove_room,
+	&tool_add_device,
+	&tool_update_device,
+	&tool_remove_device,
+	&tool_save_mode,
+	&tool_remove_mode,
 };
 
 void
@@ -73,7 +81,7 @@ tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
 		json_object_object_add(o, "title", json_object_new_string(t->title));
 	json_object_object_add(o, "description", json_object_new_string(t->description));
 
-	in = t->input ? t->input() : schema_object();
+	in = t->input ? t->input(&srv->ops) : schema_object();
 	json_object_object_get_ex(in, "properties", &props);
 	if (!ro && srv->ops.confirm == OPS_CONFIRM_ALL &&
 	    !json_object_object_get_ex(props, "confirm", NULL))
@@ -83,7 +91,7 @@ tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
 	json_object_object_add(in, "additionalProperties", json_object_new_boolean(false));
 	json_object_object_add(o, "inputSchema", in);
 	if (p <= PROTO_2025_06_18 && t->output != NULL)
-		json_object_object_add(o, "outputSchema", t->output());
+		json_object_object_add(o, "outputSchema", t->output(&srv->ops));
 
 	if (p <= PROTO_2025_03_26) {
 		struct json_object *a = json_object_new_object();

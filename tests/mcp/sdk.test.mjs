@@ -30,6 +30,8 @@ const READ_TOOLS = ['get_device_status', 'get_sensor_reading', 'get_home_mode', 
 	'list_rooms', 'get_history'];
 const SEED_TOOLS = ['control_device', 'get_device_status', 'get_sensor_reading', 'set_home_mode',
 	'get_home_mode', 'feed_fish', 'water_plants', 'start_ev_charging', 'stop_ev_charging'];
+const EDIT_TOOLS = ['add_room', 'update_room', 'remove_room', 'add_device', 'update_device',
+	'remove_device', 'save_mode', 'remove_mode'];
 
 async function ok(name, args) {
 	const r = await call(client, name, args);
@@ -68,9 +70,9 @@ test('tools/list: every seed tool and ours, described, schemas from the model', 
 	const { tools, nextCursor } = await client.listTools();
 	assert.equal(nextCursor, undefined);
 	const names = tools.map((t) => t.name);
-	for (const n of [...SEED_TOOLS, 'list_devices', 'list_rooms', 'get_history'])
+	for (const n of [...SEED_TOOLS, 'list_devices', 'list_rooms', 'get_history', ...EDIT_TOOLS])
 		assert.ok(names.includes(n), n);
-	assert.equal(names.length, 12);
+	assert.equal(names.length, 20);
 	for (const t of tools) {
 		assert.ok(t.description.length > 20, t.name);
 		assert.equal(t.inputSchema.type, 'object');
@@ -95,8 +97,9 @@ test('tools/list: every seed tool and ours, described, schemas from the model', 
 	const sm = tools.find((t) => t.name === 'set_home_mode');
 	assert.deepEqual(sm.inputSchema.properties.mode.enum, ['home', 'away', 'sleep', 'vacation']);
 	const sr = tools.find((t) => t.name === 'get_sensor_reading');
-	assert.deepEqual(sr.inputSchema.properties.sensor_type.enum, ['temperature', 'motion', 'humidity'],
-		'only what homectl can serve');
+	assert.deepEqual(sr.inputSchema.properties.sensor_type.enum, ['temperature', 'motion'],
+		'only what the home can serve: it has no humidity sensor');
+	assert.ok(!p.device_type.enum.includes('plug'), 'no type the home has no device of');
 	const wp = tools.find((t) => t.name === 'water_plants');
 	assert.equal(wp.inputSchema.properties.duration.default, 15);
 });
@@ -112,8 +115,8 @@ test('tools/list pagination with a small page', async () => {
 		cursor = r.nextCursor;
 		pages++;
 	} while (cursor);
-	assert.equal(pages, 3);
-	assert.equal(new Set(names).size, 12);
+	assert.equal(pages, 4);
+	assert.equal(new Set(names).size, 20);
 	await assert.rejects(c.listTools({ cursor: 'not-a-cursor' }), (e) => rpcError(e, -32602));
 	await c.close();
 });
@@ -265,7 +268,7 @@ test('get_sensor_reading: temperature and motion, by room', async () => {
 	assert.ok(r.readings.every((x) => typeof x.properties.value === 'number'));
 	r = await ok('get_sensor_reading', { sensor_type: 'motion', room: 'living_room' });
 	assert.ok(r.readings.every((x) => x.room === 'living_room'));
-	await fails('get_sensor_reading', { sensor_type: 'air_quality' }, /sensor_type must be one of: temperature, motion, humidity/);
+	await fails('get_sensor_reading', { sensor_type: 'air_quality' }, /sensor_type must be one of: temperature, motion/);
 	await fails('get_sensor_reading', {}, /sensor_type/);
 	await fails('get_sensor_reading', { sensor_type: 'motion', room: 'garage' }, /garage/);
 });
