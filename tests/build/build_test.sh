@@ -108,6 +108,22 @@ done
 [ -z "$missing" ] && pass "the README lists every suite's make target" ||
 	fail "suites missing from the README:$missing"
 
+# ---- the repository explains itself ----
+# Every file of the tree a comment or a document names exists, and nothing
+# points outside the repository.
+files=$(git ls-files 2>/dev/null | grep -v '^tests/fuzz/corpus/\|package-lock\.json$')
+if [ -n "$files" ]; then
+	missing=$(printf '%s\n' $files | xargs grep -ohE \
+	    '(^|[^A-Za-z0-9_./-])(docs|man|tests|common|daemons|cli|units|debian|packaging|web|bench)/[A-Za-z0-9_./-]+\.(md|c|h|mjs|js|sh|py|[158])\b' |
+	    sed -E 's/^[^a-z]//' | sort -u | while read -r f; do [ -e "$f" ] || echo "$f"; done)
+	[ -z "$missing" ] && pass "every file of the tree that is named exists" ||
+		fail "named but missing:" "$(echo $missing)"
+	outside=$(printf '%s\n' $files | grep -v '^tests/build/build_test\.sh$' |
+	    xargs grep -lE 'DESIGN\.md|STYLE\.md|\.\./shared|(^|[^a-z_])(shared|notes|seed)/[a-z]' || true)
+	[ -z "$outside" ] && pass "nothing points outside the repository" ||
+		fail "files that point outside the repository:" "$(echo $outside)"
+fi
+
 # ---- bash completion: driven by homectl --help, the home gives the words ----
 DB=$T/home.db
 "$HOMECTL" --db "$DB" init --demo >/dev/null
