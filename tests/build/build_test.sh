@@ -108,6 +108,16 @@ done
 [ -z "$missing" ] && pass "the README lists every suite's make target" ||
 	fail "suites missing from the README:$missing"
 
+# ---- every daemon keeps the home its own ----
+bad=""
+for u in units/*.service; do
+	grep -q '^StateDirectory=' "$u" || continue
+	grep -q '^StateDirectoryMode=0700$' "$u" && grep -q '^UMask=0077$' "$u" || bad="$bad $u"
+done
+grep -qE '^d +/var/lib/homectl +0700 +homectl +homectl' units/homectl.tmpfiles || bad="$bad tmpfiles"
+[ -z "$bad" ] && pass "units and tmpfiles keep /var/lib/homectl homectl's alone (0700, UMask=0077)" ||
+	fail "the home is not private in:$bad"
+
 # ---- the repository explains itself ----
 # Every file of the tree a comment or a document names exists, and nothing
 # points outside the repository.
