@@ -26,6 +26,11 @@ set_input(const struct ops_ctx *ops)
 	/* The home's own modes: get_home_mode describes each. */
 	schema_add(s, "mode", schema_home_enum(ops, HOME_MODES,
 	    "One of the home's modes (get_home_mode says what each does)"), true);
+	/* Always offered: a scene edited to open the home asks, whatever the
+	 * confirm setting. */
+	schema_add(s, "confirm", schema_type("boolean",
+	    "Set to true only after the user has explicitly confirmed: needed when the mode's "
+	    "scene opens the home (unlocks a door, opens the garage)."), false);
 	return s;
 }
 

@@ -288,6 +288,20 @@ test('set_home_mode and get_home_mode', async () => {
 	assert.equal(r.previous, 'away');
 	await fails('set_home_mode', { mode: 'party' }, /mode must be one of/);
 	await fails('set_home_mode', {}, /mode/);
+	// A scene edited to unlock a door asks, like control_device does, and
+	// the tool takes the user's answer.
+	homectl(home.db, 'set', 'front_door_lock', 'lock');
+	sqlite(home.db, "INSERT INTO scenes(mode, step, device_id, action, properties) VALUES ('home', 99, 'front_door_lock', 'unlock', '{}')");
+	try {
+		const t = await fails('set_home_mode', { mode: 'home' }, /confirm: true/);
+		assert.match(t, /opens the home/);
+		assert.equal(stateOf(home.db, 'front_door_lock'), 'locked', 'nothing happened');
+		r = await ok('set_home_mode', { mode: 'home', confirm: true });
+		assert.equal(stateOf(home.db, 'front_door_lock'), 'unlocked');
+	} finally {
+		sqlite(home.db, "DELETE FROM scenes WHERE mode = 'home' AND step = 99");
+		homectl(home.db, 'set', 'front_door_lock', 'lock');
+	}
 });
 
 test('feed_fish, water_plants, EV charging', async () => {
