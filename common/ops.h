@@ -5,8 +5,10 @@
  * and its feed rows carry the caller's source.
  *
  * Every function returns 0 or a negative errno and, on error, writes one
- * sentence a person or a model can act on into err (OPS_ERRLEN bytes); the
- * sentence names no front end's commands or tools.  ops_status maps the
+ * sentence a person or a model can act on into err (OPS_ERRLEN bytes).
+ * Every front end shows it as is, so it names no MCP tool, REST route or
+ * CLI option (only an administrator's remedy, such as homectl init, where
+ * there is no other); it lists what exists instead.  ops_status maps the
  * errno to what a REST client sees:
  *   -ENOENT  unknown device, room or mode               404 not_found
  *   -EINVAL  action, type or value not valid             422 invalid_value
