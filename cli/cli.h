@@ -18,6 +18,8 @@ struct cli {
 	bool json;		/* --json: machine-readable output */
 	struct db *db;		/* after cli_open(); main() closes it */
 	struct ops_ctx ops;	/* after cli_open() */
+	const char *config_file;	/* the configuration read; borrowed */
+	const char *config_error;	/* doctor only: why it could not be read, or NULL */
 };
 
 /* The user's answer to "are you sure?" for every write: a person who types
@@ -74,5 +76,6 @@ int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_token(struct cli *cli, int argc, char **argv);		/* token.c */
 int cmd_mcp(struct cli *cli, int argc, char **argv);		/* mcp_bridge.c */
 int cmd_automation(struct cli *cli, int argc, char **argv);	/* automation.c */
+int cmd_doctor(struct cli *cli, int argc, char **argv);		/* doctor.c */
 
 #endif

@@ -48,6 +48,8 @@ static const struct command {
 	    "                           enable|disable|remove|run|test NAME   automations" },
 	{ "token", cmd_token, "token create NAME | list | revoke NAME   API tokens" },
 	{ "mcp", cmd_mcp, "mcp [--socket PATH]      bridge stdio to homectl-mcp (for AI clients)" },
+	{ "doctor", cmd_doctor, "doctor                   check the configuration, database, sockets and\n"
+	    "                           services; say what to fix" },
 };
 
 static void
@@ -121,11 +123,17 @@ main(int argc, char **argv)
 		return 2;
 	}
 	config_defaults(&cli.cfg);
-	if (config_load(&cli.cfg, config_opt ? config_opt : config_path(), config_opt != NULL,
-	    err, sizeof(err)) < 0) {
-		fprintf(stderr, "homectl: %s\n", err);
+	cli.config_file = config_opt ? config_opt : config_path();
+	if (config_load(&cli.cfg, cli.config_file, config_opt != NULL, err, sizeof(err)) < 0) {
 		config_free(&cli.cfg);
-		return 1;
+		/* doctor reports a bad file as one of its findings, and checks
+		 * the rest with the defaults. */
+		if (strcmp(argv[optind], "doctor") != 0) {
+			fprintf(stderr, "homectl: %s\n", err);
+			return 1;
+		}
+		cli.config_error = err;
+		config_defaults(&cli.cfg);
 	}
 	cli.db_path = config_database(&cli.cfg, db_opt);
 	/* --json is global but people type it last: take it from anywhere

@@ -1237,6 +1237,10 @@ db_quick_check(struct db *db, char *problem, size_t len)
 		r = 0;
 	} else {
 		snprintf(problem, len, "%s", msg != NULL ? msg : "no answer");
+		/* SQLite's report spans lines; the caller prints one. */
+		for (char *p = problem; *p != '\0'; p++)
+			if (*p == '\n')
+				*p = ' ';
 		r = -EBADMSG;
 	}
 done:
