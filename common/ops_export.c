@@ -7,7 +7,8 @@
  *    "rooms":   [{"id", "name", "position"}],
  *    "devices": [{"id", "name", "type", "room", "state", "properties"}],
  *    "modes":   [{"name", "description",
- *                 "scene": [{"device", "action", "properties"}]}]}
+ *                 "scene": [{"device", "action", "properties"}]}],
+ *    "automations": [automation documents (automation.h)]}
  * Importing the export of a home into an empty database and exporting
  * again gives the same document: the order of every list is the order the
  * home lists them in, and import keeps it. */
@@ -15,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "automation.h"
 #include "model.h"
 #include "ops_internal.h"
 #include "util.h"
@@ -62,13 +65,15 @@ export_doc(const struct ops_ctx *c, struct json_object **out)
 	static const char *const room_keys[] = { "id", "name", "position", NULL };
 	static const char *const device_keys[] = { "id", "name", "type", "room", "state",
 		"properties", NULL };
-	struct json_object *rooms = NULL, *devices = NULL, *modes = NULL, *doc, *a, *m, *o;
+	struct json_object *rooms = NULL, *devices = NULL, *modes = NULL, *autos = NULL, *doc, *a;
+	struct json_object *m, *o;
 	char *mode = NULL;
 	size_t i, n;
 	int r;
 
 	if ((r = db_rooms(c->db, &rooms)) < 0 || (r = db_devices(c->db, NULL, NULL,
 	    &devices)) < 0 || (r = db_modes(c->db, &modes)) < 0 ||
+	    (r = db_automations(c->db, &autos)) < 0 ||
 	    ((r = db_mode_get(c->db, &mode)) < 0 && r != -ENOENT))
 		goto done;
 	r = 0;
@@ -99,12 +104,21 @@ export_doc(const struct ops_ctx *c, struct json_object **out)
 		json_object_array_add(a, o);
 	}
 	json_object_object_add(doc, "modes", a);
+	a = json_object_new_array();
+	n = json_object_array_length(autos);
+	for (i = 0; i < n; i++) {
+		o = json_object_object_get(json_object_array_get_idx(autos, i), "document");
+		if (o != NULL)
+			json_object_array_add(a, json_object_get(o));
+	}
+	json_object_object_add(doc, "automations", a);
 	*out = doc;
 done:
 	free(mode);
 	json_object_put(rooms);
 	json_object_put(devices);
 	json_object_put(modes);
+	json_object_put(autos);
 	return r;
 }
 
@@ -458,11 +472,75 @@ import_modes(struct import *im, struct json_object *modes)
 	return r;
 }
 
+/* The stored automation documents, for the loop check (caller puts). */
+static int
+stored_automations(struct import *im, struct json_object **rows, struct json_object **docs)
+{
+	int r;
+
+	*docs = NULL;
+	if ((r = db_automations(im->c->db, rows)) < 0)
+		return ops_db_err(im->err, r);
+	*docs = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(*rows); i++) {
+		struct json_object *d = json_object_object_get(json_object_array_get_idx(*rows,
+		    i), "document");
+
+		if (d != NULL)
+			json_object_array_add(*docs, json_object_get(d));
+	}
+	return 0;
+}
+
+/* Each automation is checked against the home as imported so far and the
+ * automations stored so far (loops included), then added or replaced. */
+static int
+import_automations(struct import *im, struct json_object *autos)
+{
+	struct automation_env env = { .ops = im->c, .have_location = im->c->have_location };
+	size_t i, n = list_len(autos);
+	int r = 0;
+
+	for (i = 0; i < n && r == 0; i++) {
+		struct json_object *rows = NULL, *docs = NULL, *canon = NULL, *have = NULL;
+		char why[OPS_ERRLEN];
+		const char *name;
+
+		if ((r = stored_automations(im, &rows, &docs)) < 0)
+			break;
+		if ((r = automation_check(&env, json_object_array_get_idx(autos, i), docs, &canon,
+		    why)) < 0) {
+			ops_errf(im->err, r, "automation %zu: %s", i + 1, why);
+		} else {
+			name = automation_name(canon);
+			for (size_t k = 0; k < json_object_array_length(docs); k++)
+				if (ops_is(json_object_array_get_idx(docs, k), "name", name))
+					have = json_object_array_get_idx(docs, k);
+			if (have == NULL) {
+				if ((r = db_automation_add(im->c->db, name,
+				    json_object_to_json_string_ext(canon, JSON_C_TO_STRING_PLAIN),
+				    (int64_t)time(NULL))) == 0)
+					note(im, '+', "automation", name);
+			} else if (!json_object_equal(have, canon)) {
+				if ((r = db_automation_replace(im->c->db, name,
+				    json_object_to_json_string_ext(canon, JSON_C_TO_STRING_PLAIN))) == 0)
+					note(im, '~', "automation", name);
+			}
+			if (r < 0)
+				ops_db_err(im->err, r);
+		}
+		json_object_put(canon);
+		json_object_put(docs);
+		json_object_put(rows);
+	}
+	return r;
+}
+
 /* --prune: removes what the document lacks (devices, then modes, then
- * rooms, so nothing is left pointing at what goes). */
+ * automations, then rooms, so nothing is left pointing at what goes). */
 static int
 import_prune(struct import *im, struct json_object *doc_rooms, struct json_object *doc_devices,
-    struct json_object *doc_modes)
+    struct json_object *doc_modes, struct json_object *doc_autos)
 {
 	struct json_object *have = NULL, *item;
 	char *active = NULL;
@@ -500,6 +578,19 @@ import_prune(struct import *im, struct json_object *doc_rooms, struct json_objec
 		if ((r = db_mode_remove(im->c->db, id)) < 0)
 			goto fail;
 		note(im, '-', "mode", id);
+	}
+	json_object_put(have);
+	have = NULL;
+	if ((r = db_automations(im->c->db, &have)) < 0)
+		goto fail;
+	n = json_object_array_length(have);
+	for (i = 0; i < n; i++) {
+		id = ops_jstr(json_object_array_get_idx(have, i), "name");
+		if (id != NULL && !in_list(doc_autos, "name", id)) {
+			if ((r = db_automation_remove(im->c->db, id)) < 0)
+				goto fail;
+			note(im, '-', "automation", id);
+		}
 	}
 	json_object_put(have);
 	have = NULL;
@@ -560,7 +651,7 @@ int
 ops_import(const struct ops_ctx *c, struct json_object *doc, bool prune, bool dry_run,
     bool confirm, struct json_object **out, char *err)
 {
-	struct json_object *rooms, *devices, *modes, *v, *res;
+	struct json_object *rooms, *devices, *modes, *autos, *v, *res;
 	struct import im = { .c = c, .err = err };
 	struct ops_txn t;
 	int r;
@@ -578,26 +669,28 @@ ops_import(const struct ops_ctx *c, struct json_object *doc, bool prune, bool dr
 	/* A typo ("device") would otherwise import nothing without a word. */
 	json_object_object_foreach(doc, key, val) {
 		static const char *const known[] = { "format", "mode", "rooms", "devices", "modes",
-			NULL };
+			"automations", NULL };
 
 		(void)val;
 		if (!str_in(key, known))
 			return ops_errf(err, -EINVAL, "the document has an unknown member \"%.64s\"; "
-			    "format 1 has format, mode, rooms, devices and modes", key);
+			    "format 1 has format, mode, rooms, devices, modes and automations", key);
 	}
 	/* A dry run changes nothing: nothing to confirm. */
 	if (!dry_run && (r = ops_confirm_check(c, confirm, NULL, NULL, NULL, err)) < 0)
 		return r;
 	if ((r = doc_list(doc, "rooms", &rooms, err)) < 0 ||
 	    (r = doc_list(doc, "devices", &devices, err)) < 0 ||
-	    (r = doc_list(doc, "modes", &modes, err)) < 0)
+	    (r = doc_list(doc, "modes", &modes, err)) < 0 ||
+	    (r = doc_list(doc, "automations", &autos, err)) < 0)
 		return r;
 	if ((r = ops_txn_begin(c, &t, err)) < 0)
 		return r;
 	im.changes = json_object_new_array();
 	if ((r = import_rooms(&im, rooms)) < 0 || (r = import_devices(&im, devices)) < 0 ||
 	    (r = import_modes(&im, modes)) < 0 || (r = import_active_mode(&im, doc)) < 0 ||
-	    (prune && (r = import_prune(&im, rooms, devices, modes)) < 0)) {
+	    (prune && (r = import_prune(&im, rooms, devices, modes, autos)) < 0) ||
+	    (r = import_automations(&im, autos)) < 0) {
 		db_rollback(c->db);
 		json_object_put(im.changes);
 		return r;

@@ -305,6 +305,33 @@ wait_for 10 is_state outdoor_sprinkler_back_yard off &&
 	fail "sprinkler at start"
 echo 0 >"$OFFSET"
 
+# ---- part of the home document: export and import ----
+hc export >"$T/home.json"
+n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["automations"]))' "$T/home.json")
+[ "$n" = "$(q "SELECT count(*) FROM automations")" ] && [ "$n" -gt 5 ] &&
+	pass "homectl export has the automations ($n)" || fail "export" "$n"
+"$HOMECTL" --db "$T/copy.db" init >/dev/null
+"$HOMECTL" --db "$T/copy.db" import "$T/home.json" >/dev/null &&
+	"$HOMECTL" --db "$T/copy.db" export >"$T/home2.json" && cmp -s "$T/home.json" "$T/home2.json" &&
+	pass "import into a new home, export again: the same document" || fail "import round trip"
+python3 - "$T/home.json" "$T/bad.json" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["automations"].append({"name": "bad", "triggers": [{"at": "Mon..Fry 07:00"}],
+                         "actions": [{"mode": "home"}]})
+json.dump(d, open(sys.argv[2], "w"))
+EOF2
+before=$(sqlite3 "$T/copy.db" "SELECT group_concat(name || document) FROM automations")
+out=$("$HOMECTL" --db "$T/copy.db" import "$T/bad.json" 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == *"is not a calendar expression"* ]] &&
+	[ "$(sqlite3 "$T/copy.db" "SELECT group_concat(name || document) FROM automations")" = "$before" ] &&
+	pass "an import with a bad automation is refused whole" || fail "bad import" "$out"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["automations"]=d["automations"][:1]; json.dump(d, open(sys.argv[2],"w"))' \
+	"$T/home.json" "$T/one.json"
+"$HOMECTL" --db "$T/copy.db" import --prune "$T/one.json" >/dev/null &&
+	[ "$(sqlite3 "$T/copy.db" "SELECT count(*) FROM automations")" = 1 ] &&
+	pass "import --prune removes the automations the document lacks" || fail "prune"
+
 # ---- removal ----
 hc automation remove dusk >/dev/null && [ "$(q "SELECT count(*) FROM automations WHERE name = 'dusk'")" = 0 ] &&
 	[ "$(q "SELECT count(*) FROM automation_runs WHERE automation = 'dusk'")" = 0 ] &&
