@@ -87,6 +87,8 @@ struct daemon {
 	struct rule		**rules;
 	size_t			 nrules;
 	int64_t			 sprinkler_end;	/* next timed device end, us; -1 none */
+	int64_t			 status_next;	/* what STATUS= says, to send it on change */
+	size_t			 status_rules;
 	bool			 stopping;
 };
 

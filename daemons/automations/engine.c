@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "automation.h"
 #include "automations.h"
 #include "log.h"
@@ -398,6 +400,17 @@ engine_tick(struct daemon *d, bool jumped)
 	if (d->sprinkler_end >= 0 && (earliest < 0 || d->sprinkler_end < earliest))
 		earliest = d->sprinkler_end;
 	clock_arm(d, earliest);
+	/* systemctl status shows what is next; only when it changes. */
+	if (earliest != d->status_next || d->nrules != d->status_rules) {
+		char when[32] = "nothing";
+
+		if (earliest >= 0)
+			iso(earliest, when, sizeof(when));
+		sd_notifyf(0, "STATUS=%zu automation%s, next at %s", d->nrules,
+		    d->nrules == 1 ? "" : "s", when);
+		d->status_next = earliest;
+		d->status_rules = d->nrules;
+	}
 }
 
 void

@@ -128,7 +128,8 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .rt_fd = -1, .offset_fd = -1, .sprinkler_end = -1 };
+	struct daemon d = { .rt_fd = -1, .offset_fd = -1, .sprinkler_end = -1,
+		.status_next = -2 };
 	const char *db_opt = NULL, *config_opt = NULL, *level_opt = NULL, *interval_opt = NULL;
 	struct watch_options wo = { 0 };
 	bool no_inotify = false;
@@ -229,7 +230,7 @@ main(int argc, char **argv)
 	engine_tick(&d, false);
 	log_info("running %zu automation%s from %s", d.nrules, d.nrules == 1 ? "" : "s",
 	    d.db_path);
-	sd_notifyf(0, "READY=1\nSTATUS=running %zu automations", d.nrules);
+	sd_notify(0, "READY=1");
 
 	r = sd_event_loop(d.ev);
 
