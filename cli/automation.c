@@ -206,7 +206,8 @@ cmd_automation(struct cli *cli, int argc, char **argv)
 			json_object_put(doc);
 			return 1;
 		}
-		r = ops_automation_put(&cli->ops, doc, args_flag(&a, "replace"), &res, err);
+		/* A person typed the command: that is the confirmation. */
+		r = ops_automation_put(&cli->ops, doc, args_flag(&a, "replace"), true, &res, err);
 		json_object_put(doc);
 		if (r < 0)
 			return cli_fail(err);
@@ -231,13 +232,13 @@ cmd_automation(struct cli *cli, int argc, char **argv)
 	else if (strcmp(verb, "show") == 0)
 		r = ops_automation_get(&cli->ops, name, 20, &res, err);
 	else if (strcmp(verb, "enable") == 0 || strcmp(verb, "disable") == 0)
-		r = ops_automation_enable(&cli->ops, name, verb[0] == 'e', &res, err);
+		r = ops_automation_enable(&cli->ops, name, verb[0] == 'e', true, &res, err);
 	else if (strcmp(verb, "test") == 0)
 		r = ops_automation_test(&cli->ops, name, (int64_t)time(NULL), &res, err);
 	else if (strcmp(verb, "remove") == 0)
-		r = ops_automation_remove(&cli->ops, name, err);
+		r = ops_automation_remove(&cli->ops, name, true, err);
 	else
-		r = ops_automation_run(&cli->ops, name, &res, err);
+		r = ops_automation_run(&cli->ops, name, true, &res, err);
 	if (r < 0)
 		return cli_fail(err);
 	if (strcmp(verb, "run") == 0) {

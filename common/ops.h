@@ -169,14 +169,17 @@ int ops_history_latest(const struct ops_ctx *c, int64_t limit, const char *devic
  * automation.h), "created_at", "updated_at", "next_run": UTC time of the
  * next time or sun trigger or null, "last_run": the newest run (db.h) or
  * null}. */
+/* The writes take the caller's confirmation like every write (only
+ * confirm = all asks for it: an automation never opens the home by itself,
+ * homectl-automations never confirms for a person). */
 /* Checks doc (automation_check: the model, the home, loops) and stores it,
  * as a new automation or (replace) in place of the one of its name.
  * -EEXIST / -ENOENT when that is not so; *out: the stored automation. */
 int ops_automation_put(const struct ops_ctx *c, struct json_object *doc, bool replace,
-    struct json_object **out, char *err);
-int ops_automation_remove(const struct ops_ctx *c, const char *name, char *err);
+    bool confirm, struct json_object **out, char *err);
+int ops_automation_remove(const struct ops_ctx *c, const char *name, bool confirm, char *err);
 int ops_automation_enable(const struct ops_ctx *c, const char *name, bool enabled,
-    struct json_object **out, char *err);
+    bool confirm, struct json_object **out, char *err);
 /* One automation with its runs newest first (at most runs of them; 0:
  * none) under "runs". */
 int ops_automation_get(const struct ops_ctx *c, const char *name, int64_t runs,
@@ -189,8 +192,8 @@ int ops_automation_test(const struct ops_ctx *c, const char *name, int64_t now,
     struct json_object **out, char *err);
 /* Asks homectl-automations to run the actions now, whatever the triggers
  * and conditions say: {"name", "run": id}; the run's row tells how it went. */
-int ops_automation_run(const struct ops_ctx *c, const char *name, struct json_object **out,
-    char *err);
+int ops_automation_run(const struct ops_ctx *c, const char *name, bool confirm,
+    struct json_object **out, char *err);
 
 /* Creates the schema and, with demo, the seed's 24 devices, rooms and the
  * four mode scenes.  -EEXIST when the home holds anything; the demo may

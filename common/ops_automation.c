@@ -111,7 +111,7 @@ present(const struct ops_ctx *c, struct json_object *row)
 
 int
 ops_automation_put(const struct ops_ctx *c, struct json_object *doc, bool replace,
-    struct json_object **out, char *err)
+    bool confirm, struct json_object **out, char *err)
 {
 	struct automation_env env = { .ops = c, .have_location = c->have_location };
 	struct json_object *others = NULL, *canon = NULL, *row = NULL;
@@ -119,6 +119,8 @@ ops_automation_put(const struct ops_ctx *c, struct json_object *doc, bool replac
 	int r;
 
 	*out = NULL;
+	if ((r = ops_confirm_check(c, confirm, NULL, NULL, NULL, err)) < 0)
+		return r;
 	if ((r = db_begin(c->db, true)) < 0)
 		return ops_db_err(err, r);
 	if ((r = documents(c, &others, err)) < 0)
@@ -158,9 +160,13 @@ done:
 }
 
 int
-ops_automation_remove(const struct ops_ctx *c, const char *name, char *err)
+ops_automation_remove(const struct ops_ctx *c, const char *name, bool confirm, char *err)
 {
-	int r = db_automation_remove(c->db, name);
+	int r;
+
+	if ((r = ops_confirm_check(c, confirm, NULL, NULL, NULL, err)) < 0)
+		return r;
+	r = db_automation_remove(c->db, name);
 
 	if (r == -ENOENT)
 		return unknown(c, name, err);
@@ -168,12 +174,15 @@ ops_automation_remove(const struct ops_ctx *c, const char *name, char *err)
 }
 
 int
-ops_automation_enable(const struct ops_ctx *c, const char *name, bool enabled,
+ops_automation_enable(const struct ops_ctx *c, const char *name, bool enabled, bool confirm,
     struct json_object **out, char *err)
 {
-	int r = db_automation_enable(c->db, name, enabled);
+	int r;
 
 	*out = NULL;
+	if ((r = ops_confirm_check(c, confirm, NULL, NULL, NULL, err)) < 0)
+		return r;
+	r = db_automation_enable(c->db, name, enabled);
 	if (r == -ENOENT)
 		return unknown(c, name, err);
 	if (r < 0)
@@ -260,14 +269,16 @@ ops_automation_test(const struct ops_ctx *c, const char *name, int64_t now,
 }
 
 int
-ops_automation_run(const struct ops_ctx *c, const char *name, struct json_object **out,
-    char *err)
+ops_automation_run(const struct ops_ctx *c, const char *name, bool confirm,
+    struct json_object **out, char *err)
 {
 	struct json_object *row = NULL, *trigger;
 	int64_t id;
 	int r;
 
 	*out = NULL;
+	if ((r = ops_confirm_check(c, confirm, NULL, NULL, NULL, err)) < 0)
+		return r;
 	if ((r = db_begin(c->db, true)) < 0)
 		return ops_db_err(err, r);
 	if ((r = db_automation_get(c->db, name, &row)) < 0) {

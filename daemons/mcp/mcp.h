@@ -328,6 +328,11 @@ extern const struct tool tool_update_device;
 extern const struct tool tool_remove_device;
 extern const struct tool tool_save_mode;
 extern const struct tool tool_remove_mode;
+extern const struct tool tool_list_automations;		/* tool_automation.c */
+extern const struct tool tool_create_automation;
+extern const struct tool tool_update_automation;
+extern const struct tool tool_enable_automation;
+extern const struct tool tool_remove_automation;
 
 /* ---- schema.c ---- */
 /* Small builders for the JSON Schemas the tools advertise; each returns a

@@ -35,6 +35,11 @@ static const struct tool *const tools[] = {
 	&tool_remove_device,
 	&tool_save_mode,
 	&tool_remove_mode,
+	&tool_list_automations,
+	&tool_create_automation,
+	&tool_update_automation,
+	&tool_enable_automation,
+	&tool_remove_automation,
 };
 
 void

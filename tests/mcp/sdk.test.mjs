@@ -27,7 +27,9 @@ after(async () => {
 });
 
 const READ_TOOLS = ['get_device_status', 'get_sensor_reading', 'get_home_mode', 'list_devices',
-	'list_rooms', 'get_history'];
+	'list_rooms', 'get_history', 'list_automations'];
+const AUTOMATION_TOOLS = ['list_automations', 'create_automation', 'update_automation',
+	'enable_automation', 'remove_automation'];
 const SEED_TOOLS = ['control_device', 'get_device_status', 'get_sensor_reading', 'set_home_mode',
 	'get_home_mode', 'feed_fish', 'water_plants', 'start_ev_charging', 'stop_ev_charging'];
 const EDIT_TOOLS = ['add_room', 'update_room', 'remove_room', 'add_device', 'update_device',
@@ -70,9 +72,10 @@ test('tools/list: every seed tool and ours, described, schemas from the model', 
 	const { tools, nextCursor } = await client.listTools();
 	assert.equal(nextCursor, undefined);
 	const names = tools.map((t) => t.name);
-	for (const n of [...SEED_TOOLS, 'list_devices', 'list_rooms', 'get_history', ...EDIT_TOOLS])
+	for (const n of [...SEED_TOOLS, 'list_devices', 'list_rooms', 'get_history', ...EDIT_TOOLS,
+	    ...AUTOMATION_TOOLS])
 		assert.ok(names.includes(n), n);
-	assert.equal(names.length, 20);
+	assert.equal(names.length, 25);
 	for (const t of tools) {
 		assert.ok(t.description.length > 20, t.name);
 		assert.equal(t.inputSchema.type, 'object');
@@ -115,8 +118,8 @@ test('tools/list pagination with a small page', async () => {
 		cursor = r.nextCursor;
 		pages++;
 	} while (cursor);
-	assert.equal(pages, 4);
-	assert.equal(new Set(names).size, 20);
+	assert.equal(pages, 5);
+	assert.equal(new Set(names).size, 25);
 	await assert.rejects(c.listTools({ cursor: 'not-a-cursor' }), (e) => rpcError(e, -32602));
 	await c.close();
 });
