@@ -96,6 +96,9 @@ ops_status(int r, const char **code)
 	case -ETXTBSY:
 		*code = "in_use";
 		return 409;
+	case -ELOOP:
+		*code = "loop";	/* an automation that would set itself off */
+		return 422;
 	case -EBUSY:
 		*code = "busy";
 		return 503;

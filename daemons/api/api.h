@@ -280,6 +280,16 @@ enum MHD_Result http_mode_remove(struct http_req *r);
 enum MHD_Result http_export(struct http_req *r);
 enum MHD_Result http_import(struct http_req *r);
 
+/* ---- http_automations.c ---- */
+enum MHD_Result http_automations(struct http_req *r);
+enum MHD_Result http_automation_create(struct http_req *r);
+enum MHD_Result http_automation(struct http_req *r);
+enum MHD_Result http_automation_replace(struct http_req *r);
+enum MHD_Result http_automation_delete(struct http_req *r);
+enum MHD_Result http_automation_enable(struct http_req *r);
+enum MHD_Result http_automation_run(struct http_req *r);
+enum MHD_Result http_automation_test(struct http_req *r);
+
 /* ---- http_openapi.c ---- */
 enum MHD_Result http_openapi(struct http_req *r);
 /* The OpenAPI 3.1 document; caller puts. */

@@ -63,6 +63,14 @@ static const struct route routes[] = {
 	{ "/api/types", "GET", http_types, false },
 	{ "/api/health", "GET", http_health, false },
 	{ "/api/openapi.json", "GET", http_openapi, false },
+	{ "/api/automations", "GET", http_automations, false },
+	{ "/api/automations", "POST", http_automation_create, true },
+	{ "/api/automations/*", "GET", http_automation, false },
+	{ "/api/automations/*", "PUT", http_automation_replace, true },
+	{ "/api/automations/*", "DELETE", http_automation_delete, false },
+	{ "/api/automations/*/enable", "POST", http_automation_enable, true },
+	{ "/api/automations/*/run", "POST", http_automation_run, false },
+	{ "/api/automations/*/test", "GET", http_automation_test, false },
 };
 
 static void mhd_timer(lws_sorted_usec_list_t *sul);

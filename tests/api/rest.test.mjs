@@ -234,6 +234,9 @@ test('GET /api/openapi.json describes every route, generated from the model', as
 		'/api/mode': ['get', 'put'], '/api/modes': ['get', 'post'], '/api/modes/{name}': ['put', 'delete'],
 		'/api/changes': ['get'], '/api/export': ['get'], '/api/import': ['post'],
 		'/api/types': ['get'], '/api/health': ['get'], '/api/openapi.json': ['get'],
+		'/api/automations': ['get', 'post'], '/api/automations/{name}': ['parameters', 'get', 'put', 'delete'],
+		'/api/automations/{name}/enable': ['post'], '/api/automations/{name}/run': ['post'],
+		'/api/automations/{name}/test': ['get'],
 	};
 	assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(want).sort());
 	for (const [p, ms] of Object.entries(want))
