@@ -6,6 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Api, BIN, SCREENSHOTS, cli, dbDevice, freePort, launchBrowser, makeHome, newToken,
@@ -401,6 +402,47 @@ describe('dashboard', () => {
 		await waitDb(home.db, id, (d) => d.state === 'on' && d.properties.duration === 5, 'watering 5 min');
 		await page.click(`${card(id)} button[data-action="off"]`);
 		await waitDb(home.db, id, (d) => d.state === 'off', 'off');
+	});
+
+	test('automations: the panel shows them and their runs, the activity says which ran, the switch turns one off', async (t) => {
+		const bin = path.join(path.dirname(BIN.cli), 'homectl-automations');
+		if (!fs.existsSync(bin)) {
+			t.skip(`${bin} is missing`);
+			return;
+		}
+		const add = (name, doc) => {
+			const f = path.join(home.dir, `${name}.json`);
+			fs.writeFileSync(f, JSON.stringify(doc));
+			cli(home.db, 'automation', 'add', f);
+		};
+		add('fan', { name: 'fan with the counter lights',
+			triggers: [{ device: 'kitchen_light_counter', to: 'on' }],
+			actions: [{ device: 'bathroom_fan', action: 'on' }] });
+		add('yearly', { name: 'new year', triggers: [{ at: 'yearly' }],
+			actions: [{ device: 'garage_door', action: 'close' }] });
+		const proc = spawn(bin, ['--db', home.db, '--config', '/dev/null'], { stdio: ['ignore', 'ignore', 'pipe'] });
+		let log = '';
+		proc.stderr.on('data', (d) => { log += d; });
+		try {
+			await waitFor(() => /running 2 automations/.test(log), 'homectl-automations to start');
+			cli(home.db, 'set', 'kitchen_light_counter', 'off');
+			cli(home.db, 'set', 'kitchen_light_counter', 'on');
+			await waitFor(() => page.$$eval('#activity-list li.activity-item', (lis) => lis.some((li) =>
+				li.dataset.source === 'automation' && /Automation: fan with the counter lights/.test(li.textContent))),
+			'an automation entry in the activity list, with its name');
+			const li = (name) => `li.automation[data-name="${name}"]`;
+			await page.waitForSelector(`${li('fan with the counter lights')} .outcome-done`, { timeout: 15000 });
+			await page.waitForSelector(`${li('new year')} .automation-next time`);
+			assert.match(await page.textContent(`${li('new year')} .automation-last`), /never run/);
+			await page.click(`${li('new year')} input[type="checkbox"]`);
+			await waitFor(() => sqlite(home.db,
+				"SELECT json_extract(document, '$.enabled') FROM automations WHERE name = 'new year'") === '0',
+			'the switch to disable the automation in the database');
+			await page.waitForSelector(`${li('new year')}[data-enabled="false"]`);
+			assert.equal(await page.$(`${li('new year')} .automation-next`), null, 'no next run when off');
+		} finally {
+			proc.kill('SIGTERM');
+		}
 	});
 
 	test('filters by room and type', async () => {

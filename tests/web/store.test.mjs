@@ -94,5 +94,8 @@ test('values read in human terms', () => {
 	assert.equal(relTime('2026-01-01T11:55:00Z', now), '5 min ago');
 	assert.equal(relTime('2026-01-01T11:59:58Z', now), 'just now');
 	assert.equal(relTime(null, now), 'never');
+	assert.equal(relTime('2026-01-01T12:04:30Z', now), 'in 5 min');
+	assert.equal(relTime('2026-01-01T14:30:00Z', now), 'in 2 h 30 min');
+	assert.equal(relTime('2026-01-03T12:00:00Z', now), 'in 2 days');
 	assert.equal(stateLabel('no_motion'), 'No motion');
 });

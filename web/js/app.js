@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // app.js -- the dashboard: sign-in, the live connection, devices by room,
-// the mode switcher, the stats and the activity list.
+// the mode switcher, the stats, the activity list and the automations.
 
 import { createApi } from './api.js';
+import { AutomationsPanel } from './automations.js';
 import { Live } from './live.js';
 import { Store } from './store.js';
 import { buildCard } from './cards.js';
@@ -14,11 +15,12 @@ import { relTime, absTime, clock, propValue } from './format.js';
 
 const TOKEN_KEY = 'homectl.token';
 const ACTIVITY_MAX = 60;
-const SOURCES = { mcp: 'MCP', api: 'API', cli: 'CLI', unknown: 'unknown' };
+const SOURCES = { mcp: 'MCP', api: 'API', cli: 'CLI', automation: 'Automation', unknown: 'unknown' };
 const SOURCE_TITLES = {
 	mcp: 'Made by an AI assistant through MCP',
 	api: 'Made through the REST API or a dashboard',
 	cli: 'Made with the homectl command',
+	automation: 'Made by an automation (homectl-automations)',
 	unknown: 'Made outside homectl (for example with the sqlite3 shell)',
 };
 
@@ -117,6 +119,7 @@ class Dashboard {
 			act: (d, action, props) => this.act(d, action, props),
 			toast,
 		};
+		this.automations = new AutomationsPanel(this.api, toast);
 		this.bindFilters();
 	}
 
@@ -145,6 +148,7 @@ class Dashboard {
 		ready = true;
 		for (const m of early.splice(0))
 			this.frame(m);
+		this.automations.load();
 	}
 
 	setModes(body) {
@@ -182,6 +186,7 @@ class Dashboard {
 		this.stopped = true;
 		clearInterval(this.tick);
 		clearTimeout(this.statsTimer);
+		this.automations.stop();
 		if (this.live)
 			this.live.stop();
 	}
@@ -254,6 +259,9 @@ class Dashboard {
 			}
 			if (layout)
 				this.renderDevices();
+			// An automation just ran: its "last run" changed.
+			if (applied.some(({ change }) => change.source === 'automation'))
+				this.automations.load();
 			if (applied.length) {
 				this.renderActivity();
 				this.renderStats(this.store.stats());
@@ -573,7 +581,8 @@ class Dashboard {
 	addActivity(c, prev) {
 		if (this.activitySeqs.has(c.seq))
 			return;
-		this.pushActivity({ seq: c.seq, at: c.at, source: c.source || 'unknown', ...this.describe(c, prev) });
+		this.pushActivity({ seq: c.seq, at: c.at, source: c.source || 'unknown',
+			automation: c.automation, ...this.describe(c, prev) });
 	}
 
 	pushActivity(e) {
@@ -629,7 +638,9 @@ class Dashboard {
 				h('div', { class: 'activity-body' },
 					h('p', { class: 'activity-what' }, h('strong', {}, e.who), ' ', e.what),
 					h('p', { class: 'activity-meta' }, t,
-						h('span', { class: `src src-${src}`, title: SOURCE_TITLES[src] }, SOURCES[src]))));
+						h('span', { class: `src src-${src}`, title: e.automation ?
+							`${SOURCE_TITLES[src]}: ${e.automation}` : SOURCE_TITLES[src] },
+						e.automation ? `${SOURCES[src]}: ${e.automation}` : SOURCES[src]))));
 		}));
 		$('activity-empty').hidden = this.activity.length > 0;
 	}

@@ -20,8 +20,21 @@ export function relTime(s, now = Date.now()) {
 	const d = Math.round((now - t) / 1000);
 	if (d < 5 && d > -5)
 		return 'just now';
-	if (d < 0)
-		return 'in the future';
+	if (d < 0) {
+		// An automation's next run; a device's clock that runs ahead.
+		const f = -d;
+		if (f < 60)
+			return `in ${f} s`;
+		if (f < 3600)
+			return `in ${Math.ceil(f / 60)} min`;
+		if (f < 86400)
+			return `in ${Math.floor(f / 3600)} h ${Math.floor(f % 3600 / 60)} min`;
+		if (f < 86400 * 7) {
+			const n = Math.floor(f / 86400);
+			return `in ${n} day${n === 1 ? '' : 's'}`;
+		}
+		return new Date(t).toLocaleDateString();
+	}
 	if (d < 60)
 		return `${d} s ago`;
 	if (d < 3600)

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// automations.js -- the dashboard's automations panel: each automation with
+// its next run and how its last run went, and a switch to turn it on or
+// off (POST /api/automations/{name}/enable).  Automations are not in the
+// change feed, so the list is read again now and then, and whenever a
+// change made by an automation arrives.
+
+import { h, setText } from './dom.js';
+import { relTime, absTime } from './format.js';
+
+const REFRESH_MS = 30000;
+const OUTCOMES = {
+	done: 'done', skipped: 'skipped (conditions)', failed: 'failed', cancelled: 'cancelled',
+	running: 'running', waiting: 'waiting (delay)', queued: 'queued', requested: 'requested',
+	expired: 'expired',
+};
+
+const $ = (id) => document.getElementById(id);
+
+export class AutomationsPanel {
+	// api: the REST client; toast(message, kind) tells the person.
+	constructor(api, toast) {
+		this.api = api;
+		this.toast = toast;
+		this.list = [];
+		this.loading = null;
+		this.stopped = false;
+		this.timer = setInterval(() => this.load(), REFRESH_MS);
+	}
+
+	stop() {
+		this.stopped = true;
+		clearInterval(this.timer);
+	}
+
+	// Reads the list (one request at a time; a call while one is out waits
+	// for it and reads again once).
+	async load() {
+		if (this.loading) {
+			this.again = true;
+			return this.loading;
+		}
+		this.loading = (async () => {
+			try {
+				const body = await this.api.get('/api/automations');
+				if (!this.stopped) {
+					this.list = body.automations || [];
+					this.render();
+				}
+			} catch (e) {
+				// an older homectl-api, or the server is away: keep what is shown
+			}
+		})();
+		await this.loading;
+		this.loading = null;
+		if (this.again && !this.stopped) {
+			this.again = false;
+			await this.load();
+		}
+	}
+
+	async toggle(a, input) {
+		input.disabled = true;
+		try {
+			await this.api.post(`/api/automations/${encodeURIComponent(a.name)}/enable`,
+				{ enabled: input.checked });
+			this.toast(`${a.name}: ${input.checked ? 'on' : 'off'}`);
+		} catch (e) {
+			input.checked = !input.checked;
+			this.toast(e.message, 'error');
+		}
+		input.disabled = false;
+		this.load();
+	}
+
+	render() {
+		const ul = $('automations-list');
+		ul.replaceChildren(...this.list.map((a) => {
+			const input = h('input', { type: 'checkbox', role: 'switch',
+				'aria-label': `${a.name}: on or off` });
+			input.checked = Boolean(a.enabled);
+			input.addEventListener('change', () => this.toggle(a, input));
+			const run = a.last_run;
+			const outcome = run ? (OUTCOMES[run.outcome] || run.outcome) : 'never run';
+			const next = a.enabled && a.next_run ?
+				h('time', { 'data-ts': a.next_run, datetime: a.next_run, title: absTime(a.next_run) },
+					relTime(a.next_run)) : null;
+			return h('li', { class: 'automation', 'data-name': a.name,
+				'data-enabled': String(Boolean(a.enabled)) },
+			h('label', { class: 'automation-switch' }, input,
+				h('span', { class: 'automation-name' }, a.name)),
+			h('p', { class: 'automation-meta' },
+				next ? h('span', { class: 'automation-next' }, 'next ', next) : null,
+				h('span', { class: `automation-last outcome-${run ? run.outcome : 'none'}`,
+					title: run && run.started_at ? absTime(run.started_at) : '' },
+				`last: ${outcome}`)));
+		}));
+		setText($('automations-count'), this.list.length ? String(this.list.length) : '');
+		$('automations-empty').hidden = this.list.length > 0;
+	}
+}
