@@ -438,6 +438,29 @@ migrate_check(struct home *h)
 	db_close(db);
 }
 
+/* At exit (libFuzzer's end of a timed run): the files of both homes and
+ * their directory go. */
+static void
+cleanup(void)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
+	char path[128];
+	size_t i, k;
+
+	for (i = 0; i < NELEMS(homes); i++) {
+		db_close(homes[i].db);
+		sqlite3_close(homes[i].raw);
+		sqlite3_close(homes[i].tmpl_h);
+		for (k = 0; k < NELEMS(ext); k++) {
+			snprintf(path, sizeof(path), "%s%s", homes[i].path, ext[k]);
+			unlink(path);
+			snprintf(path, sizeof(path), "%s%s", homes[i].tmpl, ext[k]);
+			unlink(path);
+		}
+	}
+	rmdir(dir);
+}
+
 /* The stored hash of the template's token, for writes that pick it (a row
  * the token lookup then finds). */
 static void
@@ -472,6 +495,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 		if (mkdtemp(dir) == NULL)
 			abort();
+		atexit(cleanup);
 		home_init(&homes[0], 2);
 		home_init(&homes[1], 1);
 		token_hash_read(&homes[0]);
