@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -346,7 +347,7 @@ enum query {
 	Q_SCENE,
 	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_3, Q_CHANGES_LATEST, Q_CHANGES_LATEST_2,
 	Q_CHANGES_LATEST_3, Q_CHANGES_NEWEST,
-	Q_CHANGES_OLDEST, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
+	Q_CHANGES_OLDEST, Q_CHANGE_AT, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
 	Q_PRUNE_AGE,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND,
 	/* editing the home */
@@ -454,6 +455,7 @@ static const char *const SQL[Q_COUNT] = {
 			       " ORDER BY c.seq DESC LIMIT ?2) ORDER BY 1",
 	[Q_CHANGES_NEWEST] = "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
 	[Q_CHANGES_OLDEST] = "SELECT min(seq) FROM changes",
+	[Q_CHANGE_AT] = "SELECT coalesce(at, '') FROM changes WHERE seq = ?1",
 	[Q_CHANGES_CLAIM] = "UPDATE changes SET source = ?2, automation = ?3 WHERE seq > ?1",
 	[Q_PRUNE_COUNT] = "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?1",
 	[Q_PRUNE_AGE] = "DELETE FROM changes WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
@@ -516,6 +518,11 @@ struct db {
 	int64_t change_seq;		/* the last feed row read, good or bad */
 	bool feed_without_subject;	/* a schema before 3, opened read-only */
 	bool feed_without_automation;	/* a schema before 4, opened read-only */
+	int flags;			/* as given to db_open, for db_reopen */
+	struct db_id {			/* the files open, to see them replaced */
+		dev_t dev;
+		ino_t ino, wal, shm;	/* 0: no such file */
+	} id;
 };
 
 /* Returns the cached statement for q, reset and with its bindings cleared,
@@ -1092,6 +1099,30 @@ give_to_directory_owner(int fd, const char *path)
 	free(copy);
 }
 
+static ino_t
+ino_of(const char *path, const char *suffix, dev_t *dev)
+{
+	char name[PATH_MAX];
+	struct stat st;
+
+	if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffix) >= sizeof(name) ||
+	    stat(name, &st) < 0)
+		return 0;
+	if (dev != NULL)
+		*dev = st.st_dev;
+	return st.st_ino;
+}
+
+/* What the path and its -wal and -shm name now. */
+static void
+id_read(const char *path, struct db_id *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->ino = ino_of(path, "", &id->dev);
+	id->wal = ino_of(path, "-wal", NULL);
+	id->shm = ino_of(path, "-shm", NULL);
+}
+
 int
 db_open(const char *path, int flags, struct db **out)
 {
@@ -1149,6 +1180,11 @@ db_open(const char *path, int flags, struct db **out)
 		sqlite3_busy_timeout(db->h, 0);
 	db->feed_without_subject = db_schema_version(db) < 3;
 	db->feed_without_automation = db_schema_version(db) < 4;
+	/* A read opens the -wal and -shm; then note which files are ours. */
+	if (sqlite3_exec(db->h, "PRAGMA schema_version", NULL, NULL, &msg) != SQLITE_OK)
+		goto fail_msg;
+	db->flags = flags;
+	id_read(path, &db->id);
 	*out = db;
 	return 0;
 fail_msg:
@@ -1206,6 +1242,101 @@ db_schema_version(struct db *db)
 	return v;
 }
 
+enum db_file
+db_file_check(struct db *db)
+{
+	struct db_id now;
+
+	id_read(db->path, &now);
+	if (now.ino != db->id.ino || now.dev != db->id.dev)
+		return DB_FILE_MOVED;
+	/* One that appeared where there was none is only SQLite at work:
+	 * it is ours from now on. */
+	if ((db->id.wal != 0 && now.wal != db->id.wal) ||
+	    (db->id.shm != 0 && now.shm != db->id.shm))
+		return DB_FILE_WAL_GONE;
+	db->id.wal = now.wal;
+	db->id.shm = now.shm;
+	return DB_FILE_SAME;
+}
+
+int
+db_reopen(struct db **dbs, size_t n)
+{
+	enum db_file how[8];
+	bool moved = false, any = false;
+	struct db *nw = NULL;
+	size_t i, q;
+	int r = 0, rr;
+
+	if (n > NELEMS(how))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		how[i] = db_file_check(dbs[i]);
+		moved = moved || how[i] == DB_FILE_MOVED;
+		any = any || how[i] != DB_FILE_SAME;
+	}
+	if (!any)
+		return 0;
+	/* Nothing at the path: keep what is open (reads go on, writes are
+	 * refused by db_begin) rather than create an empty home. */
+	if (access(dbs[0]->path, F_OK) < 0)
+		return -errno;
+	/* The database itself was moved away: empty its WAL into it first.
+	 * The -wal keeps its name, and the file now at the path would take
+	 * the old file's frames in it for its own. */
+	for (i = 0; moved && i < n; i++)
+		if (how[i] == DB_FILE_MOVED && dbs[i]->id.ino != (ino_t)-1) {
+			if (sqlite3_exec(dbs[i]->h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+			    NULL) != SQLITE_OK)
+				log_warnx("db: %s was replaced; its old WAL could not be emptied: %s",
+				    dbs[i]->path, sqlite3_errmsg(dbs[i]->h));
+			break;
+		}
+	/* Every old connection closes before any new one opens: SQLite shares
+	 * one -shm mapping among a process's connections to a file, so a new
+	 * connection beside an old one would use the old, removed -shm.  They
+	 * close without a checkpoint and without removing anything: the
+	 * -wal and -shm names may belong to the new file now. */
+	for (i = 0; i < n; i++) {
+		if (how[i] == DB_FILE_SAME && !moved)
+			continue;
+		for (q = 0; q < Q_COUNT; q++) {
+			sqlite3_finalize(dbs[i]->stmt[q]);
+			dbs[i]->stmt[q] = NULL;
+		}
+		sqlite3_db_config(dbs[i]->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		sqlite3_close(dbs[i]->h);
+		dbs[i]->h = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (dbs[i]->h != NULL)
+			continue;
+		/* Never create: a removed database is not replaced by an empty one. */
+		if ((rr = db_open(dbs[i]->path, dbs[i]->flags & ~DB_CREATE, &nw)) < 0) {
+			/* A connection that fails every query and refuses every
+			 * write (its id matches no file) until the next try. */
+			log_warnx("db: %s: cannot open the file now at this path: %s", dbs[i]->path,
+			    strerror(-rr));
+			sqlite3_open_v2(":memory:", &dbs[i]->h, SQLITE_OPEN_READWRITE, NULL);
+			memset(&dbs[i]->id, 0, sizeof(dbs[i]->id));
+			dbs[i]->id.ino = (ino_t)-1;
+			r = rr;
+			continue;
+		}
+		dbs[i]->h = nw->h;
+		dbs[i]->id = nw->id;
+		dbs[i]->feed_without_subject = nw->feed_without_subject;
+		dbs[i]->feed_without_automation = nw->feed_without_automation;
+		nw->h = NULL;
+		db_close(nw);
+	}
+	if (r == 0)
+		log_info("db: %s: reopened (%s)", dbs[0]->path, moved ?
+		    "another file is at this path" : "its -wal or -shm file was removed");
+	return r;
+}
+
 int
 db_schema_current(void)
 {
@@ -1251,9 +1382,14 @@ done:
 int
 db_begin(struct db *db, bool write)
 {
-	sqlite3_stmt *st = prep(db, write ? Q_BEGIN_WRITE : Q_BEGIN_READ);
+	sqlite3_stmt *st;
 
-	return st ? exec_done(db, st, "begin") : -EIO;
+	/* No write goes into a file that is no longer the database. */
+	if (write && db_file_check(db) != DB_FILE_SAME)
+		return -ESTALE;
+	if ((st = prep(db, write ? Q_BEGIN_WRITE : Q_BEGIN_READ)) == NULL)
+		return -EIO;
+	return exec_done(db, st, "begin");
 }
 
 int
@@ -1771,6 +1907,24 @@ query_int64(struct db *db, enum query q, int64_t *out, int64_t def)
 	    sqlite3_column_int64(st, 0) : def;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, "feed bounds", rc);
+}
+
+int
+db_change_at(struct db *db, int64_t seq, char **at)
+{
+	sqlite3_stmt *st = prep(db, Q_CHANGE_AT);
+	int rc;
+
+	*at = NULL;
+	if (st == NULL || sqlite3_bind_int64(st, 1, seq) != SQLITE_OK)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (*at = strdup((const char *)sqlite3_column_text(st, 0))) == NULL)
+		rc = SQLITE_NOMEM;
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : fail(db, "change at", rc);
 }
 
 int

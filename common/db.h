@@ -50,7 +50,26 @@ int db_quick_check(struct db *db, char *problem, size_t len);
 /* How many rows this open's migrations moved to the quarantine table. */
 int db_quarantined(const struct db *db);
 
-/* BEGIN IMMEDIATE (writers) or BEGIN (a consistent read). */
+/* What became of the files this connection has open. */
+enum db_file {
+	DB_FILE_SAME,
+	DB_FILE_MOVED,		/* the path names another file now, or none */
+	DB_FILE_WAL_GONE,	/* its -wal or -shm was removed or replaced */
+};
+/* Three stat()s: cheap enough for every write and every watcher wake. */
+enum db_file db_file_check(struct db *db);
+/* Opens the path again, in place (each db stays valid), for every
+ * connection of this process to it (all at once: SQLite shares one -shm
+ * mapping among them), after db_file_check() found the files changed; 0
+ * when none had.  Old connections close without a checkpoint or removing
+ * any file; a moved database's WAL is emptied into it first.  Never
+ * creates the file: -ENOENT, and nothing changes, when nothing is at the
+ * path.  At most 8 connections. */
+int db_reopen(struct db **dbs, size_t n);
+
+/* BEGIN IMMEDIATE (writers) or BEGIN (a consistent read).  A write is
+ * refused with -ESTALE when db_file_check() finds the files changed: the
+ * caller reopens (db_reopen, and resyncs what it derived) and retries. */
 int db_begin(struct db *db, bool write);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
@@ -114,6 +133,10 @@ int db_changes(struct db *db, int64_t since, int64_t limit, const char *device_i
  * -errno. */
 int db_changes_latest(struct db *db, int64_t limit, const char *device_id,
     struct json_object **out);
+/* The time ("at", as stored, unchecked) of the feed row seq: a new string
+ * the caller frees, or -ENOENT.  The watcher's check that the feed still
+ * continues what it delivered. */
+int db_change_at(struct db *db, int64_t seq, char **at);
 /* The newest seq ever written (0 for a new database) and the oldest still
  * held (newest + 1 when the feed is empty). */
 int db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest);

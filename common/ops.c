@@ -108,6 +108,9 @@ ops_status(int r, const char **code)
 	case -EROFS:
 		*code = "read_only";
 		return 503;
+	case -ESTALE:
+		*code = "unavailable";
+		return 503;
 	default:
 		*code = "internal";
 		return 500;
@@ -155,6 +158,9 @@ ops_db_err(char *err, int r)
 	if (r == -ENOSPC)
 		return ops_errf(err, r, "the disk holding the database is full; nothing was "
 		    "changed: free some space and try again");
+	if (r == -ESTALE)
+		return ops_errf(err, r, "the database file was replaced or removed while in "
+		    "use; nothing was written: try again");
 	return ops_errf(err, r, "database error");
 }
 

@@ -29,7 +29,20 @@
  * salts, checksum; https://www.sqlite.org/walformat.html) with the copy
  * taken before the last PRAGMA: every commit rewrites it, so an identical
  * header means nothing to ask SQLite about.  It is only a filter: any
- * difference, or no mapping at all, runs the PRAGMA as before. */
+ * difference, or no mapping at all, runs the PRAGMA as before.
+ *
+ * The file may change under us in ways no feed row tells: an online
+ * restore (`.restore older.db`) or an emptied feed makes the feed no longer
+ * continue what was delivered; `mv copy.db home.db` or a rename after
+ * VACUUM INTO puts another file at the path; a removed -wal or -shm leaves
+ * our connection on files nobody else sees.  So each time the database
+ * changed, the watcher checks that the last row delivered (the anchor: its
+ * seq and time) is still there, and each wake checks that the path still
+ * names the files we have open (db_file_check: three stat()s).  Either
+ * failing is WATCH_RESYNC: the caller reopens its own connection if
+ * needed, takes a fresh snapshot and calls watch_resync() with its seq.
+ * (An anchor pruned for age after a long quiet spell costs one needless
+ * resync, nothing more.) */
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -48,8 +61,10 @@
 struct watch {
 	struct db *db;		/* our own read connection, held open */
 	int epfd, ifd, tfd;
-	char *base, *base_wal;	/* file names inotify reports that matter */
+	char *base, *base_wal, *base_shm; /* file names inotify reports that matter */
 	int64_t seq;		/* last seq delivered */
+	char *anchor_at;	/* the "at" of the row with that seq; NULL: unknown */
+	bool stale;		/* WATCH_RESYNC reported; waiting for watch_resync */
 	int64_t version;	/* last data_version seen */
 	int64_t batch;
 	unsigned interval_ms;	/* the fallback timer */
@@ -106,6 +121,11 @@ watch_open(const char *path, const struct watch_options *opts, int64_t since_seq
 		r = -ENOMEM;
 		goto fail;
 	}
+	if (asprintf(&w->base_shm, "%s-shm", w->base) < 0) {
+		w->base_shm = NULL;
+		r = -ENOMEM;
+		goto fail;
+	}
 	if (!opts->no_inotify) {
 		if ((w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
 		    inotify_add_watch(w->ifd, dirname(dup2),
@@ -142,6 +162,8 @@ watch_open(const char *path, const struct watch_options *opts, int64_t since_seq
 	w->shm = db_wal_index(w->db);
 	w->seq = since_seq < 0 ? newest : since_seq;
 	w->more = w->seq < newest;
+	if (w->seq > 0 && db_change_at(w->db, w->seq, &w->anchor_at) < 0)
+		w->anchor_at = NULL;
 	free(dup1);
 	free(dup2);
 	*out = w;
@@ -167,6 +189,8 @@ watch_close(struct watch *w)
 	db_close(w->db);
 	free(w->base);
 	free(w->base_wal);
+	free(w->base_shm);
+	free(w->anchor_at);
 	free(w);
 }
 
@@ -194,6 +218,11 @@ drain_inotify(struct watch *w)
 			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len > 0 &&
 			    (strcmp(ev->name, w->base) == 0 || strcmp(ev->name, w->base_wal) == 0)))
 				hits++;
+			/* The -shm changes through mmap, which inotify does not
+			 * see; it matters when it is removed or replaced. */
+			else if (ev->len > 0 && (ev->mask & (IN_DELETE | IN_CREATE | IN_MOVED_TO)) &&
+			    strcmp(ev->name, w->base_shm) == 0)
+				hits++;
 		}
 	}
 	return hits;
@@ -219,6 +248,39 @@ arm_timer(struct watch *w, long us)
 	}
 	if (timerfd_settime(w->tfd, 0, &its, NULL) < 0)
 		log_warn("watch: timerfd_settime");
+}
+
+/* Is the last row delivered still where it was?  0, WATCH_RESYNC, or
+ * -errno. */
+static int
+anchor_check(struct watch *w)
+{
+	int64_t oldest, newest;
+	char *at = NULL;
+	int r;
+
+	if (w->seq <= 0)
+		return 0;
+	r = db_change_at(w->db, w->seq, &at);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0 && (w->anchor_at == NULL || strcmp(at, w->anchor_at) == 0)) {
+		free(at);
+		return 0;
+	}
+	free(at);
+	/* Never known (pruned before we started): only a feed that ends
+	 * before our seq is known to have gone back. */
+	if (r == -ENOENT && w->anchor_at == NULL) {
+		if ((r = db_changes_bounds(w->db, &oldest, &newest)) < 0)
+			return r;
+		if (newest >= w->seq)
+			return 0;
+	}
+	log_info("watch: the change feed no longer holds seq %lld as delivered (a restore, "
+	    "or the feed emptied): resync", (long long)w->seq);
+	w->stale = true;
+	return WATCH_RESYNC;
 }
 
 int
@@ -252,6 +314,12 @@ watch_read(struct watch *w, struct json_object **changes)
 			w->rechecks = 0;
 		}
 	}
+	/* Another file at the path, or our -wal or -shm gone: everything we
+	 * would read from here on belongs to a file nobody else sees. */
+	if (w->stale || db_file_check(w->db) != DB_FILE_SAME) {
+		w->stale = true;
+		return WATCH_RESYNC;
+	}
 	if (w->shm != NULL && hits == 0 && !w->more) {
 		unsigned char now[SHM_HDR];
 		size_t i;
@@ -272,12 +340,19 @@ watch_read(struct watch *w, struct json_object **changes)
 	if (version == w->version && !w->more)
 		return 0;
 	w->version = version;
+	if ((r = anchor_check(w)) != 0)
+		return r;
 	w->stats.queries++;
 	/* read counts the rows db_changes skipped as bad too, and last is
 	 * past them: a batch of bad rows must not stop the feed. */
 	if ((nread = db_changes(w->db, w->seq, w->batch, NULL, &rows, &last)) < 0)
 		return nread;
-	w->seq = last;
+	if (last != w->seq) {
+		w->seq = last;
+		FREE(w->anchor_at);
+		if (db_change_at(w->db, w->seq, &w->anchor_at) < 0)
+			w->anchor_at = NULL;
+	}
 	w->more = nread >= w->batch;
 	n = json_object_array_length(rows);
 	if (n == 0) {
@@ -289,6 +364,30 @@ watch_read(struct watch *w, struct json_object **changes)
 		w->after_find = AFTER_FIND;
 	*changes = rows;
 	return w->more ? 1 : 0;
+}
+
+int
+watch_resync(struct watch *w, int64_t seq)
+{
+	int r;
+
+	/* Alone here; a caller with a connection of its own reopens both at
+	 * once first (db_reopen says why). */
+	if (db_file_check(w->db) != DB_FILE_SAME && (r = db_reopen(&w->db, 1)) < 0)
+		return r;
+	if ((r = db_data_version(w->db, &w->version)) < 0)
+		return r;
+	w->shm = db_wal_index(w->db);
+	memset(w->shm_seen, 0, sizeof(w->shm_seen));
+	w->seq = seq;
+	FREE(w->anchor_at);
+	if (seq > 0 && db_change_at(w->db, seq, &w->anchor_at) < 0)
+		w->anchor_at = NULL;
+	w->stale = false;
+	/* Rows after seq that came in the meantime go out at the next wake. */
+	w->more = true;
+	arm_timer(w, 1);
+	return 0;
 }
 
 int64_t

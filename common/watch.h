@@ -35,8 +35,19 @@ int watch_fd(const struct watch *w);
 /* Consumes what woke the loop and, when the database changed, sets *changes
  * to a new JSON array of feed rows after the last seq delivered (the caller
  * puts it), or to NULL when nothing new.  Returns 1 when more rows may be
- * pending (call again), 0 when caught up, or -errno. */
+ * pending (call again), 0 when caught up, WATCH_RESYNC, or -errno. */
 int watch_read(struct watch *w, struct json_object **changes);
+
+/* watch_read's answer when the feed no longer continues what was
+ * delivered (an online restore, the feed emptied) or the path names other
+ * files than those open (the database replaced, its -wal or -shm removed).
+ * Rows are no use then: the caller reopens its own connection when
+ * db_file_check() says so, takes a fresh snapshot, and calls watch_resync()
+ * with the snapshot's seq.  Until then every watch_read says the same. */
+#define WATCH_RESYNC 2
+/* Reopens the watcher's connection if its files changed, and follows the
+ * feed after seq from now on.  0 or -errno (then still WATCH_RESYNC). */
+int watch_resync(struct watch *w, int64_t seq);
 
 /* The last seq delivered. */
 int64_t watch_seq(const struct watch *w);

@@ -309,6 +309,11 @@ void mirror_stop(struct api *api);
 size_t mirror_poll(struct api *api);
 /* The current snapshot frame (a new reference: frame_put() it). */
 struct frame *mirror_snapshot(struct api *api);
+/* Starts again from the database as it is now, when the watcher says the
+ * feed no longer continues (WATCH_RESYNC) or a write found the file
+ * replaced (-ESTALE): reopens our connection if the files changed, reloads
+ * the mirror, and sends every client a fresh snapshot.  0 or -errno. */
+int mirror_resync(struct api *api);
 /* The changes after since as one "changes" frame (new reference), or NULL
  * when the feed no longer holds them all (send a snapshot then). */
 struct frame *mirror_resume(struct api *api, int64_t since);
@@ -324,5 +329,7 @@ extern const struct lws_protocols ws_protocol;
 int ws_start(struct api *api);
 /* Queues f to every live client (each takes a reference). */
 void ws_broadcast(struct api *api, struct frame *f);
+/* Drops every client's queue and sends each a fresh snapshot instead. */
+void ws_resync(struct api *api);
 
 #endif

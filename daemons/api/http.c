@@ -318,6 +318,10 @@ http_reply_ops(struct http_req *r, int rc, const char *err)
 
 	if (rc == -EBUSY && http_park(r))
 		return MHD_YES;
+	/* The file at the path is not the one open (common/db.h): follow it,
+	 * then write again, into the right file. */
+	if (rc == -ESTALE && mirror_resync(r->api) == 0 && http_park(r))
+		return MHD_YES;
 	status = ops_status(rc, &code);
 	if (status == 503 && *err == '\0')
 		err = "the database is busy, try again";

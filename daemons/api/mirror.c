@@ -131,6 +131,65 @@ mirror_invalidate(struct api *api)
 	api->mirror.snapshot = NULL;
 }
 
+/* Replaces the mirror with snap (an ops_snapshot, consumed); returns its
+ * seq. */
+static int64_t
+mirror_load(struct api *api, struct json_object *snap)
+{
+	struct mirror *m = &api->mirror;
+	struct json_object *v;
+	const char *mode = NULL;
+	int64_t seq = 0;
+
+	json_get_int(snap, "seq", &seq, true, 0);
+	json_get_string(snap, "mode", &mode, true, NULL);
+	free(m->mode);
+	m->mode = mode != NULL ? strdup(mode) : NULL;
+	json_object_put(m->devices);
+	m->devices = json_object_object_get_ex(snap, "devices", &v) ?
+	    json_object_get(v) : json_object_new_array();
+	json_object_put(m->rooms);
+	m->rooms = json_object_object_get_ex(snap, "rooms", &v) ?
+	    json_object_get(v) : json_object_new_array();
+	mirror_reindex(m);
+	mirror_invalidate(api);
+	json_object_put(snap);
+	return seq;
+}
+
+int
+mirror_resync(struct api *api)
+{
+	struct db *dbs[] = { api->db, watch_db(api->watch) };
+	struct json_object *snap = NULL;
+	char err[OPS_ERRLEN];
+	enum db_file how = db_file_check(api->db);
+	int64_t seq;
+	int r;
+
+	/* Both our connections at once (db_reopen says why). */
+	if ((r = db_reopen(dbs, NELEMS(dbs))) < 0) {
+		log_warnx("mirror: %s: cannot open the file now at this path: %s", api->db_path,
+		    strerror(-r));
+		return r;
+	}
+	if ((r = ops_snapshot(&api->ops, &snap, err)) < 0) {
+		log_warnx("mirror: snapshot: %s", err);
+		return r;
+	}
+	seq = mirror_load(api, snap);
+	if ((r = watch_resync(api->watch, seq)) < 0) {
+		log_warnx("mirror: watcher: %s", strerror(-r));
+		return r;
+	}
+	log_info("mirror: %s: every client gets a fresh snapshot (seq %lld)",
+	    how == DB_FILE_MOVED ? "another file is at the database's path" :
+	    how == DB_FILE_WAL_GONE ? "the database's -wal or -shm was removed" :
+	    "the change feed went back", (long long)seq);
+	ws_resync(api);
+	return 0;
+}
+
 size_t
 mirror_poll(struct api *api)
 {
@@ -145,6 +204,10 @@ mirror_poll(struct api *api)
 	for (batches = 0; batches < MIRROR_BATCHES_MAX; batches++) {
 		changes = NULL;
 		r = watch_read(api->watch, &changes);
+		if (r == WATCH_RESYNC) {
+			mirror_resync(api);
+			break;
+		}
 		if (r < 0) {
 			log_warnx("mirror: watch_read: %s", strerror(-r));
 			break;
@@ -257,10 +320,9 @@ int
 mirror_start(struct api *api)
 {
 	struct watch_options wo;
-	struct json_object *snap = NULL, *v;
-	const char *mode = NULL;
+	struct json_object *snap = NULL;
 	char err[OPS_ERRLEN];
-	int64_t seq = 0;
+	int64_t seq;
 	int fd, r;
 
 	r = ops_snapshot(&api->ops, &snap, err);
@@ -268,15 +330,7 @@ mirror_start(struct api *api)
 		log_warnx("mirror: snapshot: %s", err);
 		return r;
 	}
-	json_get_int(snap, "seq", &seq, true, 0);
-	json_get_string(snap, "mode", &mode, true, NULL);
-	api->mirror.mode = mode != NULL ? strdup(mode) : NULL;
-	api->mirror.devices = json_object_object_get_ex(snap, "devices", &v) ?
-	    json_object_get(v) : json_object_new_array();
-	api->mirror.rooms = json_object_object_get_ex(snap, "rooms", &v) ?
-	    json_object_get(v) : json_object_new_array();
-	mirror_reindex(&api->mirror);
-	json_object_put(snap);
+	seq = mirror_load(api, snap);
 
 	memset(&wo, 0, sizeof(wo));
 	wo.interval_ms = api->cfg.update_check_interval;

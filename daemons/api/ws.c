@@ -543,6 +543,20 @@ ws_broadcast(struct api *api, struct frame *f)
 		enqueue(c, f);
 }
 
+void
+ws_resync(struct api *api)
+{
+	struct ws_client *c;
+
+	TAILQ_FOREACH(c, &api->clients, entry) {
+		if (c->state == WS_CLOSING)
+			continue;
+		queue_drop(c);
+		c->need_snapshot = true;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
 /* Every ping_sec: ping each live client, and drop the ones that did not
  * answer the previous ping. */
 static int

@@ -85,6 +85,34 @@ wdog_rx(struct loop_fd *h, uint32_t events)
 	status_watchdog();
 }
 
+int
+server_resync(struct server *srv)
+{
+	struct db *dbs[] = { srv->db, srv->watch != NULL ? watch_db(srv->watch) : NULL };
+	enum db_file how = db_file_check(srv->db);
+	int64_t oldest, newest;
+	int r;
+
+	/* Both our connections at once (db_reopen says why). */
+	if ((r = db_reopen(dbs, srv->watch != NULL ? 2 : 1)) < 0) {
+		log_warnx("%s: cannot open the file now at this path: %s", db_path(srv->db),
+		    strerror(-r));
+		return r;
+	}
+	if ((r = db_changes_bounds(srv->db, &oldest, &newest)) < 0)
+		return r;
+	if (srv->watch != NULL && (r = watch_resync(srv->watch, newest)) < 0) {
+		log_warnx("change watcher: %s", strerror(-r));
+		return r;
+	}
+	log_info("%s: following the database again from seq %lld; subscribers are told",
+	    how == DB_FILE_MOVED ? "another file is at the database's path" :
+	    how == DB_FILE_WAL_GONE ? "the database's -wal or -shm was removed" :
+	    "the change feed went back", (long long)newest);
+	server_resynced(srv);
+	return 0;
+}
+
 /* The watcher's fd: inotify, its fallback timer and quick rechecks
  * (common/watch.c).  Reads a bounded number of batches per wake so that a
  * flood of changes does not starve the sessions; the fallback timer
@@ -98,6 +126,10 @@ watch_rx(struct loop_fd *h, uint32_t events)
 		struct json_object *changes = NULL;
 		int r = watch_read(srv->watch, &changes);
 
+		if (r == WATCH_RESYNC) {
+			server_resync(srv);
+			return;
+		}
 		if (changes != NULL) {
 			log_debug("watcher: %zu change(s), up to seq %lld",
 			    json_object_array_length(changes), (long long)watch_seq(srv->watch));

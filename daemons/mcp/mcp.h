@@ -256,6 +256,16 @@ int server_level_parse(const char *name);
 const char *server_level_name(int level);
 /* Delivers feed rows from the watcher to every subscribed session. */
 void server_changes(struct server *srv, struct json_object *changes);
+/* Tells every subscribed session that each of its resources changed
+ * (after a resync, when the feed cannot say what did). */
+void server_resynced(struct server *srv);
+
+/* ---- main.c ---- */
+/* Starts again from the database as it is now, when the watcher says the
+ * feed no longer continues (WATCH_RESYNC) or a write found the file
+ * replaced (-ESTALE): reopens the connection if its files changed, follows
+ * the feed from its newest seq, and tells every subscriber.  0 or -errno. */
+int server_resync(struct server *srv);
 
 /* ---- tools.c ---- */
 /* tools/list and tools/call. */

@@ -331,3 +331,21 @@ server_changes(struct server *srv, struct json_object *changes)
 	}
 	json_object_put(set);
 }
+
+void
+server_resynced(struct server *srv)
+{
+	/* Anything may have changed: every subscription hears of it. */
+	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
+		if (s->dead)
+			continue;
+		for (unsigned i = 0; i < s->nsubs; i++) {
+			struct json_object *p = json_object_new_object(), *note;
+
+			json_object_object_add(p, "uri", json_object_new_string(s->subs[i]));
+			note = rpc_notification("notifications/resources/updated", p);
+			session_send(s, note);
+			json_object_put(note);
+		}
+	}
+}

@@ -272,6 +272,12 @@ tools_call(struct session *s, struct json_object *params, struct json_object **r
 		json_object_put(t.out);
 		return MCP_PARKED;
 	}
+	/* The file at the path is not the one open (common/db.h): follow it,
+	 * then call again, into the right file. */
+	if (r == -ESTALE && server_resync(s->srv) == 0 && session_park(s)) {
+		json_object_put(t.out);
+		return MCP_PARKED;
+	}
 	if (r == -EPERM) {
 		char why[OPS_ERRLEN];
 

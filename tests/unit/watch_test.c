@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* watch_test.c -- the watcher sees writes by other processes through
  * checkpoints and WAL deletion, falls back to its timer without inotify,
- * and does not wake itself when idle. */
+ * does not wake itself when idle, and asks for a resync whatever happens
+ * to the file: an online restore, an emptied feed, another file moved to
+ * the path, a removed -wal and -shm. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -350,6 +352,184 @@ test_since_replays(void **state)
 	assert_int_equal(watch_open("/tmp/homectl-unit-missing/x.db", NULL, -1, &w), -ENOENT);
 }
 
+/* action on device through ops, as the daemons write: 0 or -errno. */
+static int
+control(struct home *h, const char *device, const char *action)
+{
+	struct ops_control req = { .device_id = device, .action = action };
+	struct json_object *out = NULL;
+	char err[OPS_ERRLEN];
+	int r = ops_control(&h->ops, &req, &out, err);
+
+	json_object_put(out);
+	return r;
+}
+
+/* Polls until the watcher asks for a resync; true when it did. */
+static bool
+wait_resync(struct watch *w, int timeout_ms)
+{
+	uint64_t end = mono_usec() + (uint64_t)timeout_ms * 1000;
+	struct pollfd pfd = { .fd = watch_fd(w), .events = POLLIN };
+	struct json_object *rows = NULL;
+	int r;
+
+	while (mono_usec() < end) {
+		int left = (int)((end - mono_usec()) / 1000) + 1;
+
+		if (poll(&pfd, 1, left) <= 0)
+			continue;
+		r = watch_read(w, &rows);
+		json_object_put(rows);
+		rows = NULL;
+		assert_true(r >= 0);
+		if (r == WATCH_RESYNC)
+			return true;
+	}
+	return false;
+}
+
+/* After a resync at the database's newest seq, a foreign write made now
+ * comes through with its state. */
+static void
+resync_then_follow(struct home *h, struct watch *w, struct db *db, const char *state)
+{
+	struct json_object *rows;
+	int64_t oldest, newest;
+	char sql[128];
+
+	assert_int_equal(db_changes_bounds(db, &oldest, &newest), 0);
+	assert_int_equal(watch_resync(w, newest), 0);
+	assert_int_equal(watch_seq(w), newest);
+	snprintf(sql, sizeof(sql), "UPDATE devices SET state = '%s' WHERE id = 'bathroom_light'",
+	    state);
+	assert_int_equal(foreign_sql(h->path, sql), 0);
+	rows = wait_rows(w, 5000);
+	assert_non_null(rows);
+	assert_int_equal(json_object_array_length(rows), 1);
+	assert_string_equal(state_of(rows, 0), state);
+	assert_int_equal(json_object_get_int64(json_object_object_get(
+	    json_object_array_get_idx(rows, 0), "seq")), newest + 1);
+	json_object_put(rows);
+}
+
+static void
+test_resync_after_restore(void **state)
+{
+	struct home *h = *state;
+	struct watch *w = NULL;
+	struct json_object *rows;
+	char older[160], sql[200];
+
+	snprintf(older, sizeof(older), "%s/older.db", h->dir);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", older);
+	assert_int_equal(foreign_sql(h->path, sql), 0);
+	assert_int_equal(watch_open(h->path, NULL, -1, &w), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(foreign_sql(h->path, i % 2 ? "UPDATE devices SET state = 'off'"
+		    " WHERE id = 'bedroom_fan'" : "UPDATE devices SET state = 'on' WHERE id ="
+		    " 'bedroom_fan'"), 0);
+		rows = wait_rows(w, 5000);
+		assert_non_null(rows);
+		json_object_put(rows);
+	}
+	/* The online backup API writes the older pages into the live file:
+	 * the feed's newest seq goes back by three. */
+	snprintf(sql, sizeof(sql), ".restore '%s'", older);
+	assert_int_equal(foreign_sql(h->path, sql), 0);
+	assert_true(wait_resync(w, 5000));
+	assert_int_equal(db_file_check(h->db), DB_FILE_SAME);
+	resync_then_follow(h, w, h->db, "on");
+	watch_close(w);
+}
+
+static void
+test_resync_after_feed_emptied(void **state)
+{
+	struct home *h = *state;
+	struct watch *w = NULL;
+	struct json_object *rows;
+
+	assert_int_equal(watch_open(h->path, NULL, -1, &w), 0);
+	assert_int_equal(foreign_sql(h->path, "UPDATE home SET mode = 'away'"), 0);
+	rows = wait_rows(w, 5000);
+	assert_non_null(rows);
+	json_object_put(rows);
+	assert_int_equal(foreign_sql(h->path, "DELETE FROM changes"), 0);
+	assert_true(wait_resync(w, 5000));
+	/* Until watch_resync, it keeps saying so. */
+	rows = NULL;
+	assert_int_equal(watch_read(w, &rows), WATCH_RESYNC);
+	assert_null(rows);
+	resync_then_follow(h, w, h->db, "on");
+	watch_close(w);
+}
+
+static void
+test_resync_after_file_replaced(void **state)
+{
+	struct home *h = *state;
+	struct watch *w = NULL;
+	struct json_object *rows;
+	char copy[160], sql[200], *s;
+
+	assert_int_equal(watch_open(h->path, NULL, -1, &w), 0);
+	/* Writes through our own connection leave frames in the WAL. */
+	assert_int_equal(control(h, "bedroom_fan", "on"), 0);
+	rows = wait_rows(w, 5000);
+	assert_non_null(rows);
+	json_object_put(rows);
+	snprintf(copy, sizeof(copy), "%s/copy.db", h->dir);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", copy);
+	assert_int_equal(foreign_sql(h->path, sql), 0);
+	assert_int_equal(foreign_sql(copy, "UPDATE devices SET state = 'on' WHERE id ="
+	    " 'kitchen_light_counter'"), 0);
+	assert_int_equal(rename(copy, h->path), 0);
+
+	assert_true(wait_resync(w, 5000));
+	/* No write goes into the file that is gone. */
+	assert_int_equal(db_file_check(h->db), DB_FILE_MOVED);
+	assert_int_equal(db_begin(h->db, true), -ESTALE);
+	assert_int_equal(control(h, "bedroom_fan", "off"), -ESTALE);
+	assert_int_equal(db_reopen((struct db *[]){ h->db, watch_db(w) }, 2), 0);
+	assert_int_equal(db_file_check(h->db), DB_FILE_SAME);
+	resync_then_follow(h, w, h->db, "on");
+	/* Our writes land in the file at the path, beside the copy's own. */
+	assert_int_equal(control(h, "bedroom_fan", "off"), 0);
+	s = query_text(h->path, "SELECT state FROM devices WHERE id = 'bedroom_fan'");
+	assert_string_equal(s, "off");
+	free(s);
+	s = query_text(h->path, "SELECT state FROM devices WHERE id = 'kitchen_light_counter'");
+	assert_string_equal(s, "on");
+	free(s);
+	s = query_text(h->path, "PRAGMA integrity_check");
+	assert_string_equal(s, "ok");
+	free(s);
+	watch_close(w);
+}
+
+static void
+test_resync_after_wal_removed(void **state)
+{
+	struct home *h = *state;
+	struct watch *w = NULL;
+	char wal[160], shm[160];
+
+	assert_int_equal(watch_open(h->path, NULL, -1, &w), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", h->path);
+	snprintf(shm, sizeof(shm), "%s-shm", h->path);
+	/* What is only in the WAL goes with it: keep the home in the file. */
+	assert_int_equal(foreign_sql(h->path, "PRAGMA wal_checkpoint(TRUNCATE)"), 0);
+	assert_int_equal(unlink(wal), 0);
+	assert_int_equal(unlink(shm), 0);
+	assert_true(wait_resync(w, 5000));
+	assert_int_equal(db_file_check(h->db), DB_FILE_WAL_GONE);
+	assert_int_equal(db_begin(h->db, true), -ESTALE);
+	assert_int_equal(db_reopen((struct db *[]){ h->db, watch_db(w) }, 2), 0);
+	resync_then_follow(h, w, h->db, "on");
+	watch_close(w);
+}
+
 int
 main(void)
 {
@@ -362,6 +542,10 @@ main(void)
 		HOME_TEST(test_burst_in_order_and_batched),
 		HOME_TEST(test_no_commit_left_to_the_timer),
 		HOME_TEST(test_since_replays),
+		HOME_TEST(test_resync_after_restore),
+		HOME_TEST(test_resync_after_feed_emptied),
+		HOME_TEST(test_resync_after_file_replaced),
+		HOME_TEST(test_resync_after_wal_removed),
 	};
 
 	log_init("watch_test", LOG_CRIT);
