@@ -1126,11 +1126,13 @@ id_read(const char *path, struct db_id *id)
 int
 db_open(const char *path, int flags, struct db **out)
 {
+	struct db_id before;
 	struct db *db = NULL;
 	int oflags = SQLITE_OPEN_NOMUTEX, r = -EIO;
 	char *msg = NULL;
 
 	*out = NULL;
+	id_read(path, &before);
 	if ((db = calloc(1, sizeof(*db))) == NULL || (db->path = strdup(path)) == NULL) {
 		r = -ENOMEM;
 		goto fail;
@@ -1185,6 +1187,16 @@ db_open(const char *path, int flags, struct db **out)
 		goto fail_msg;
 	db->flags = flags;
 	id_read(path, &db->id);
+	/* A file replaced while we opened: which one SQLite holds is not
+	 * known, so the next db_file_check says "changed" and a daemon opens
+	 * again (a -wal removed between SQLite's open and our look would
+	 * otherwise pass for one that never was).  Short-lived commands skip
+	 * this: two of them starting and ending at once replace the -wal
+	 * legitimately. */
+	if ((flags & DB_NOWAIT) && before.ino != 0 && (before.ino != db->id.ino ||
+	    (before.wal != 0 && before.wal != db->id.wal) ||
+	    (before.shm != 0 && before.shm != db->id.shm)))
+		db->id.shm = (ino_t)-1;
 	*out = db;
 	return 0;
 fail_msg:
