@@ -31,7 +31,8 @@ V          ?= 0
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # The libraries, each with the Debian package that provides its .pc file.
 PKG_DEBS := sqlite3:libsqlite3-dev json-c:libjson-c-dev libsystemd:libsystemd-dev \
-	libwebsockets:libwebsockets-dev libmicrohttpd:libmicrohttpd-dev libcrypto:libssl-dev
+	libwebsockets:libwebsockets-dev libmicrohttpd:libmicrohttpd-dev libcrypto:libssl-dev \
+	libmosquitto:libmosquitto-dev
 PKGS     := $(foreach p,$(PKG_DEBS),$(firstword $(subst :, ,$(p))))
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -51,9 +52,9 @@ HOMECTL_CFLAGS   := -std=gnu11 $(WARN) -MMD -MP
 HOMECTL_CPPFLAGS := -D_GNU_SOURCE -DHOMECTL_VERSION='"$(VERSION)"' \
 	-DHOMECTL_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-DHOMECTL_WEB_ROOT='"$(PREFIX)/share/homectl/web"' -Icommon \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	$(shell pkg-config --cflags $(filter-out libmosquitto,$(PKGS)) 2>/dev/null)
 HOMECTL_LDFLAGS  :=
-HOMECTL_LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+HOMECTL_LDLIBS   := $(shell pkg-config --libs $(filter-out libmosquitto,$(PKGS)) 2>/dev/null) -lm
 
 ifeq ($(SANITIZE),1)
 HOMECTL_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -79,11 +80,15 @@ CLI_SRCS    := $(wildcard cli/*.c)
 API_SRCS    := $(wildcard daemons/api/*.c)
 MCP_SRCS    := $(wildcard daemons/mcp/*.c)
 AUTO_SRCS   := $(wildcard daemons/automations/*.c)
+MQTT_SRCS   := $(wildcard daemons/mqtt/*.c)
+# Only homectl-mqtt links libmosquitto.
+MQTT_LDLIBS := $(shell pkg-config --libs libmosquitto 2>/dev/null)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 LIB  := $(BUILD)/libhomectl.a
-BINS := $(BUILD)/homectl $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(BUILD)/homectl-automations
+BINS := $(BUILD)/homectl $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(BUILD)/homectl-automations \
+	$(BUILD)/homectl-mqtt
 
 .PHONY: all check run bench install uninstall clean deb lint deps test-deps
 # Keep intermediate objects (the unit tests are built through pattern rules).
@@ -117,6 +122,8 @@ $(BUILD)/homectl-mcp: $(call obj,$(MCP_SRCS)) $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 $(BUILD)/homectl-automations: $(call obj,$(AUTO_SRCS)) $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+$(BUILD)/homectl-mqtt: $(call obj,$(MQTT_SRCS)) $(LIB)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(MQTT_LDLIBS)
 
 deps:
 	$(Q)packaging/install-deps
@@ -189,7 +196,8 @@ UNITS := $(wildcard units/*.socket units/*.service)
 MANS  := $(wildcard man/*.[158])
 # The documentation for users (docs/lintian.md is for the package's
 # developers), laid out as in the tree so that the README's links hold.
-DOCS  := docs/architecture.md docs/home-document.md docs/install.md docs/mcp.md docs/protocol.md
+DOCS  := docs/architecture.md docs/home-document.md docs/install.md docs/mcp.md docs/protocol.md \
+	docs/devices.md
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/web \
@@ -198,6 +206,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/homectl $(DESTDIR)$(BINDIR)/homectl
 	install -m 0755 $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(BUILD)/homectl-automations \
+		$(BUILD)/homectl-mqtt \
 		$(DESTDIR)$(SBINDIR)/
 	cp -R web/. $(DESTDIR)$(DATADIR)/web/
 	for m in $(MANS); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
@@ -220,6 +229,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/homectl $(DESTDIR)$(SBINDIR)/homectl-api \
 		$(DESTDIR)$(SBINDIR)/homectl-mcp $(DESTDIR)$(SBINDIR)/homectl-automations \
+		$(DESTDIR)$(SBINDIR)/homectl-mqtt \
 		$(DESTDIR)$(BASHCOMPDIR)/homectl \
 		$(DESTDIR)$(SYSUSERSDIR)/homectl.conf $(DESTDIR)$(TMPFILESDIR)/homectl.conf \
 		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
@@ -241,8 +251,9 @@ deb:
 # clang-tidy sees what the compiler sees: $(ALL_CPPFLAGS) carries -D_GNU_SOURCE,
 # the HOMECTL_* defines and the pkg-config cflags (json-c, libwebsockets,
 # libmicrohttpd, libsystemd, ...); the -I add each program's own headers.
-LINT_CPPFLAGS = $(ALL_CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp -Idaemons/automations
-LINT_SRCS     = $(COMMON_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS) $(AUTO_SRCS)
+LINT_CPPFLAGS = $(ALL_CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp -Idaemons/automations \
+	-Idaemons/mqtt
+LINT_SRCS     = $(COMMON_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS) $(AUTO_SRCS) $(MQTT_SRCS)
 LINT_TIDY     = $(addprefix lint-tidy/,$(LINT_SRCS))
 LINT_OK       = $(patsubst %.c,$(BUILD)/lint/%.ok,$(LINT_SRCS))
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "cli.h"
@@ -17,8 +18,26 @@ static int
 finish(struct cli *cli, int r, struct json_object *res, const char *err,
     void (*show)(struct json_object *))
 {
+	char why[OPS_ERRLEN];
+
 	if (r < 0)
 		return cli_fail(err);
+	/* A real device confirms when it reports: wait for it, up to the
+	 * command timeout (a command line may block; the daemons never do). */
+	if (json_object_is_type(res, json_type_object) &&
+	    json_object_is_type(json_object_object_get(res, "commands"), json_type_array) &&
+	    json_object_array_length(json_object_object_get(res, "commands")) > 0) {
+		uint64_t deadline = mono_usec() + (uint64_t)(cli->ops.command_timeout_ms > 0 ?
+		    cli->ops.command_timeout_ms : OPS_COMMAND_TIMEOUT_MS) * 1000;
+		struct json_object *fin = NULL;
+
+		while ((r = ops_outcome(&cli->ops, res, mono_usec() >= deadline, &fin, why)) == 0)
+			usleep(20 * 1000);
+		json_object_put(res);
+		if (r < 0)
+			return cli_fail(why);
+		res = fin;
+	}
 	if (cli->json)
 		cli_print_json(res);
 	else
@@ -140,6 +159,19 @@ show_device(struct json_object *d)
 	    "room_name")) ? json_object_get_string(json_object_object_get(d, "room_name")) :
 	    "(house-wide)");
 	printf("  state:    %s\n", json_object_get_string(json_object_object_get(d, "state")));
+	if (strcmp(json_object_get_string(json_object_object_get(d, "driver")), "sim") != 0) {
+		struct json_object *k = json_object_object_get(d, "pending");
+
+		printf("  device:   %s %s, %s\n", json_object_get_string(json_object_object_get(d,
+		    "driver")), json_object_get_string(json_object_object_get(d, "address")),
+		    json_object_get_string(json_object_object_get(d, "available")));
+		if (k != NULL)
+			printf("  pending:  %s %s (asked by %s)\n",
+			    json_object_get_string(json_object_object_get(k, "state")),
+			    json_object_to_json_string_ext(json_object_object_get(k, "properties"),
+				JSON_C_TO_STRING_PLAIN),
+			    json_object_get_string(json_object_object_get(k, "source")));
+	}
 	printf("  details:  %s\n", cli_describe_props(d, props, sizeof(props)));
 	printf("  updated:  %s\n", json_object_get_string(json_object_object_get(d,
 	    "updated_at")));

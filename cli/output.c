@@ -69,8 +69,15 @@ cli_print_devices(struct json_object *devices)
 	for (i = 0; i < n; i++) {
 		struct json_object *d = json_object_array_get_idx(devices, i);
 
-		printf("%-32s %-19s %-12s %-10s %s\n", str(d, "id"), str(d, "type"),
-		    str(d, "room"), str(d, "state"), cli_describe_props(d, props, sizeof(props)));
+		const char *avail = str(d, "available");
+
+		/* A real device says where it stands when it is not plainly
+		 * online: offline, not heard from, or waiting for a command. */
+		printf("%-32s %-19s %-12s %-10s %s%s%s\n", str(d, "id"), str(d, "type"),
+		    str(d, "room"), str(d, "state"), cli_describe_props(d, props, sizeof(props)),
+		    strcmp(avail, "offline") == 0 ? " [offline]" :
+		    strcmp(avail, "unknown") == 0 ? " [not heard from]" : "",
+		    json_object_object_get(d, "pending") != NULL ? " [pending]" : "");
 	}
 }
 
@@ -97,6 +104,12 @@ cli_print_change(struct json_object *c)
 
 		printf("%.*s%s%s edited\n", colon ? (int)(colon - subject) : (int)strlen(subject),
 		    subject, colon ? " " : "", colon ? colon + 1 : "");
+	} else if (strcmp(kind, "command") == 0) {
+		struct json_object *k = json_object_object_get(c, "command");
+
+		printf("%s <- %s  %s (command %s)\n", str(k, "device_id"), str(k, "state"),
+		    json_object_to_json_string_ext(json_object_object_get(k, "properties"),
+			JSON_C_TO_STRING_PLAIN), str(k, "status"));
 	} else {
 		printf("%s removed\n", str(c, "device_id"));
 	}

@@ -30,6 +30,14 @@ config_defaults(struct config *c)
 	c->feed_max_age_days = 90;
 	c->ws_queue_max = 256;
 	c->max_clients = 4096;
+	c->command_timeout_ms = 5000;
+	c->mqtt.broker = strdup(CONFIG_DEFAULT_BROKER);
+	c->mqtt.base_topic = strdup("homectl");
+	c->mqtt.home_id = strdup("home");
+	c->mqtt.z2m_base = strdup("zigbee2mqtt");
+	c->mqtt.tasmota_prefix = strdup("tasmota/discovery");
+	c->mqtt.shelly = true;
+	c->mqtt.hass_prefix = strdup("homeassistant");
 }
 
 void
@@ -40,6 +48,16 @@ config_free(struct config *c)
 	FREE(c->web_root);
 	FREE(c->mcp_socket);
 	FREE(c->allowed_origins);
+	FREE(c->mqtt.broker);
+	FREE(c->mqtt.username);
+	FREE(c->mqtt.password);
+	FREE(c->mqtt.ca_file);
+	FREE(c->mqtt.client_id);
+	FREE(c->mqtt.base_topic);
+	FREE(c->mqtt.home_id);
+	FREE(c->mqtt.z2m_base);
+	FREE(c->mqtt.tasmota_prefix);
+	FREE(c->mqtt.hass_prefix);
 }
 
 static int
@@ -66,13 +84,68 @@ parse_bool(const char *v, bool *out)
 	return 0;
 }
 
+/* An MQTT topic part: no wildcards, no NUL (the caller's string has none). */
+static int
+set_topic(char **field, const char *value, bool may_be_empty)
+{
+	if ((!may_be_empty && *value == '\0') || strpbrk(value, "+#") != NULL ||
+	    (*value != '\0' && (value[0] == '/' || value[strlen(value) - 1] == '/')))
+		return -EINVAL;
+	return set_string(field, value);
+}
+
+/* The [mqtt] part.  An empty value of an optional string unsets it. */
+static int
+config_set_mqtt(struct config *c, const char *key, const char *value)
+{
+	struct config_mqtt *m = &c->mqtt;
+
+	if (!strcmp(key, "broker"))
+		return *value && strchr(value, ':') ? set_string(&m->broker, value) : -EINVAL;
+	if (!strcmp(key, "username") || !strcmp(key, "password") || !strcmp(key, "ca_file") ||
+	    !strcmp(key, "client_id")) {
+		char **f = !strcmp(key, "username") ? &m->username : !strcmp(key, "password") ?
+		    &m->password : !strcmp(key, "ca_file") ? &m->ca_file : &m->client_id;
+
+		if (*value == '\0') {
+			FREE(*f);
+			return 0;
+		}
+		return set_string(f, value);
+	}
+	if (!strcmp(key, "base_topic"))
+		return set_topic(&m->base_topic, value, false);
+	if (!strcmp(key, "home_id")) {
+		for (const char *p = value; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+				return -EINVAL;
+		return *value ? set_string(&m->home_id, value) : -EINVAL;
+	}
+	if (!strcmp(key, "zigbee2mqtt_base_topic"))
+		return set_topic(&m->z2m_base, value, true);
+	if (!strcmp(key, "tasmota_discovery_prefix"))
+		return set_topic(&m->tasmota_prefix, value, true);
+	if (!strcmp(key, "shelly"))
+		return parse_bool(value, &m->shelly);
+	if (!strcmp(key, "homeassistant_discovery_prefix"))
+		return set_topic(&m->hass_prefix, value, true);
+	return -ENOENT;
+}
+
 int
 config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen)
 {
 	int64_t n;
 	int r = 0, lvl;
 
-	if (!strcmp(key, "database"))
+	if (!strncmp(key, "mqtt.", 5)) {
+		if ((r = config_set_mqtt(c, key + 5, value)) == -ENOENT) {
+			snprintf(err, errlen, "unknown setting '%s' in [mqtt]", key + 5);
+			return -EINVAL;
+		}
+	} else if (!strcmp(key, "command_timeout_ms"))
+		r = parse_int64(value, 100, 600000, &c->command_timeout_ms);
+	else if (!strcmp(key, "database"))
 		r = *value ? set_string(&c->database, value) : -EINVAL;
 	else if (!strcmp(key, "listen"))
 		r = set_string(&c->listen, value);
@@ -143,9 +216,10 @@ trim(char *s)
 int
 config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen)
 {
-	char line[4096], why[256];
+	char line[4096], why[256], full[300];
 	FILE *f;
 	int lineno = 0, r = 0;
+	bool mqtt = false;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT && !must_exist)
@@ -166,6 +240,19 @@ config_load(struct config *c, const char *path, bool must_exist, char *err, size
 		s = trim(line);
 		if (*s == '\0' || *s == '#')
 			continue;
+		if (*s == '[') {
+			if (strcmp(s, "[mqtt]") == 0) {
+				mqtt = true;
+			} else if (strcmp(s, "[homectl]") == 0) {
+				mqtt = false;
+			} else {
+				snprintf(err, errlen, "%s:%d: unknown part %.40s (there are [homectl] and"
+				    " [mqtt])", path, lineno, s);
+				r = -EINVAL;
+				break;
+			}
+			continue;
+		}
 		if ((eq = strchr(s, '=')) == NULL) {
 			snprintf(err, errlen, "%s:%d: expected 'key = value'", path, lineno);
 			r = -EINVAL;
@@ -174,6 +261,10 @@ config_load(struct config *c, const char *path, bool must_exist, char *err, size
 		*eq = '\0';
 		key = trim(s);
 		value = trim(eq + 1);
+		if (mqtt) {
+			snprintf(full, sizeof(full), "mqtt.%.200s", key);
+			key = full;
+		}
 		if ((r = config_set(c, key, value, why, sizeof(why))) < 0) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 			break;

@@ -13,6 +13,7 @@
 #define CONFIG_DEFAULT_DB "/var/lib/homectl/homectl.db"
 #define CONFIG_DEFAULT_MCP_SOCKET "/run/homectl/mcp.sock"
 #define CONFIG_DEFAULT_LISTEN "127.0.0.1:8080"
+#define CONFIG_DEFAULT_BROKER "127.0.0.1:1883"
 /* The Makefile sets it from PREFIX. */
 #ifdef HOMECTL_WEB_ROOT
 #define CONFIG_DEFAULT_WEB_ROOT HOMECTL_WEB_ROOT
@@ -38,11 +39,26 @@ struct config {
 	bool have_location;		/* latitude and longitude are set */
 	double latitude, longitude;	/* the home, for sunrise and sunset */
 	unsigned location_set;		/* bit 0: latitude read, bit 1: longitude */
+	int64_t command_timeout_ms;	/* a real device has this long to confirm */
+	struct config_mqtt {		/* the [mqtt] part: homectl-mqtt */
+		char *broker;		/* HOST:PORT */
+		char *username, *password;	/* NULL: anonymous */
+		char *ca_file;		/* NULL: no TLS */
+		char *client_id;	/* NULL: homectl-<hostname> */
+		char *base_topic;	/* homectl's own topics ("homectl") */
+		char *home_id;		/* this home in topics and unique ids ("home") */
+		char *z2m_base;		/* Zigbee2MQTT's base topic, "" to ignore it */
+		char *tasmota_prefix;	/* Tasmota's discovery prefix, "" to ignore */
+		bool shelly;		/* look for Shelly Gen2+ devices */
+		char *hass_prefix;	/* HA discovery prefix, "" for no HA */
+	} mqtt;
 };
 
 /* Fills c with the defaults. */
 void config_defaults(struct config *c);
-/* Reads path over the current values.  A missing file is fine when
+/* Reads path over the current values.  A "[mqtt]" line starts the part
+ * whose keys are homectl-mqtt's (set as "mqtt.KEY"); "[homectl]" goes back
+ * to the main part.  A missing file is fine when
  * must_exist is false.  -errno with "file:line: reason" in err. */
 int config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen);
 /* Sets one key from its text value (also used for command-line overrides). */

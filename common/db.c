@@ -345,8 +345,8 @@ enum query {
 	Q_DEVICE_ADD, Q_DEVICE_GET, Q_DEVICES, Q_DEVICE_UPDATE, Q_DEVICE_IDS,
 	Q_MODE_ADD, Q_SCENE_ADD, Q_MODE_GET, Q_MODE_SET, Q_MODE_INIT, Q_MODES, Q_MODE_ONE,
 	Q_SCENE,
-	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_3, Q_CHANGES_LATEST, Q_CHANGES_LATEST_2,
-	Q_CHANGES_LATEST_3, Q_CHANGES_NEWEST,
+	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_3, Q_CHANGES_4, Q_CHANGES_LATEST, Q_CHANGES_LATEST_2,
+	Q_CHANGES_LATEST_3, Q_CHANGES_LATEST_4, Q_CHANGES_NEWEST, Q_DEVICE_GET_4, Q_DEVICES_4,
 	Q_CHANGES_OLDEST, Q_CHANGE_AT, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
 	Q_PRUNE_AGE,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND,
@@ -358,6 +358,11 @@ enum query {
 	Q_AUTO_ADD, Q_AUTO_REPLACE, Q_AUTO_REMOVE, Q_AUTO_ENABLE, Q_AUTO_GET, Q_AUTOS,
 	Q_AUTO_GEN, Q_AUTO_MARK, Q_RUN_ADD, Q_RUN_PRUNE, Q_RUN_END, Q_RUNS, Q_RUN_GET,
 	Q_RUNS_REQUESTED,
+	/* real devices */
+	Q_BINDING_GET, Q_BINDING_FIND, Q_BINDING_FIND_IEEE, Q_BINDINGS, Q_BINDING_SET,
+	Q_BINDING_AVAILABLE, Q_BINDINGS_AVAILABLE,
+	Q_COMMAND_ADD, Q_COMMANDS_SUPERSEDE, Q_COMMAND_GET, Q_COMMAND_PENDING,
+	Q_COMMAND_SETTLE, Q_COMMANDS_AFTER, Q_COMMANDS_EXPIRE, Q_COMMANDS_NEXT,
 	Q_COUNT
 };
 
@@ -366,6 +371,25 @@ enum query {
 	"d.id, d.name, d.type, d.room, r.name, d.state, d.properties, d.updated_at, d.rowid"
 #define DEVICE_FROM \
 	" FROM devices d LEFT JOIN rooms r ON r.id = d.room"
+/* From schema 5 on: a device's binding and its newest pending command, after
+ * the device's own columns (binding_from_row reads them). */
+#define BINDING_COLS \
+	"b.driver, b.address, b.available, k.id, k.state, k.properties, k.source, " \
+	"k.created_at, k.deadline"
+#define BINDING_FROM \
+	" LEFT JOIN bindings b ON b.device_id = d.id" \
+	" LEFT JOIN commands k ON k.id = (SELECT max(id) FROM commands" \
+	"   WHERE device_id = d.id AND status = 'pending')"
+#define DEVICE_COLS_5 DEVICE_COLS ", " BINDING_COLS
+#define CHANGE_EXTRA_5 BINDING_COLS ", c.command, x.status, x.error, x.source, d.state," \
+	" d.properties, d.updated_at"
+#define DEVICE_FROM_5 DEVICE_FROM BINDING_FROM
+#define COMMAND_COLS \
+	"c.id, c.device_id, c.state, c.properties, c.source, c.status, c.error, c.created_at," \
+	" c.deadline, c.settled_at, b.driver, b.address, b.caps, d.type"
+#define COMMAND_FROM \
+	" FROM commands c JOIN devices d ON d.id = c.device_id" \
+	" LEFT JOIN bindings b ON b.device_id = c.device_id"
 #define DEVICE_ORDER " ORDER BY r.position IS NULL, r.position, d.room, d.type, d.id"
 
 #define RUN_COLS \
@@ -387,8 +411,13 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_ROOM_EXISTS] = "SELECT 1 FROM rooms WHERE id = ?1",
 	[Q_DEVICE_ADD] = "INSERT INTO devices(id, name, type, room, state, properties)"
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[Q_DEVICE_GET] = "SELECT " DEVICE_COLS DEVICE_FROM " WHERE d.id = ?1",
-	[Q_DEVICES] = "SELECT " DEVICE_COLS DEVICE_FROM
+	[Q_DEVICE_GET] = "SELECT " DEVICE_COLS_5 DEVICE_FROM_5 " WHERE d.id = ?1",
+	[Q_DEVICES] = "SELECT " DEVICE_COLS_5 DEVICE_FROM_5
+		      " WHERE (?1 IS NULL OR d.room = ?1) AND (?2 IS NULL OR d.type = ?2)"
+		      DEVICE_ORDER,
+	/* The same on a schema before 5 (opened read-only): no bindings. */
+	[Q_DEVICE_GET_4] = "SELECT " DEVICE_COLS DEVICE_FROM " WHERE d.id = ?1",
+	[Q_DEVICES_4] = "SELECT " DEVICE_COLS DEVICE_FROM
 		      " WHERE (?1 IS NULL OR d.room = ?1) AND (?2 IS NULL OR d.type = ?2)"
 		      DEVICE_ORDER,
 	[Q_DEVICE_UPDATE] = "UPDATE devices SET state = ?2, properties = ?3,"
@@ -406,7 +435,20 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_MODE_ONE] = "SELECT name, description, rowid FROM modes WHERE name = ?1",
 	[Q_SCENE] = "SELECT device_id, action, properties, rowid FROM scenes WHERE mode = ?1"
 		    " ORDER BY step",
+	/* Columns 15 on (schema 5): the device's binding and pending command
+	 * as they are now, the command a "command" row names and how it
+	 * ended, the device's state now (a command row carries the asked
+	 * state). */
 	[Q_CHANGES] = "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
+		      " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid, c.subject,"
+		      " c.automation, " CHANGE_EXTRA_5
+		      " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
+		      " LEFT JOIN rooms r ON r.id = d.room" BINDING_FROM
+		      " LEFT JOIN commands x ON x.id = c.command"
+		      " WHERE c.seq > ?1 AND (?2 IS NULL OR c.device_id = ?2)"
+		      " ORDER BY c.seq LIMIT ?3",
+	/* The same on schema 4 (opened read-only, not migrated). */
+	[Q_CHANGES_4] = "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
 		      " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid, c.subject,"
 		      " c.automation"
 		      " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
@@ -430,6 +472,15 @@ static const char *const SQL[Q_COUNT] = {
 	/* The newest ?2 rows (of device ?1), oldest first: the index
 	 * changes_device(device_id, seq) walks one device's rows backwards. */
 	[Q_CHANGES_LATEST] = "SELECT * FROM ("
+			     "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
+			     " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid,"
+			     " c.subject, c.automation, " CHANGE_EXTRA_5
+			     " FROM changes c LEFT JOIN devices d ON d.id = c.device_id"
+			     " LEFT JOIN rooms r ON r.id = d.room" BINDING_FROM
+			     " LEFT JOIN commands x ON x.id = c.command"
+			     " WHERE ?1 IS NULL OR c.device_id = ?1"
+			     " ORDER BY c.seq DESC LIMIT ?2) ORDER BY 1",
+	[Q_CHANGES_LATEST_4] = "SELECT * FROM ("
 			     "SELECT c.seq, c.at, c.source, c.kind, c.device_id, c.state,"
 			     " c.properties, c.mode, d.name, d.type, d.room, r.name, d.rowid,"
 			     " c.subject, c.automation"
@@ -506,6 +557,45 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_RUN_GET] = "SELECT " RUN_COLS " FROM automation_runs WHERE id = ?1",
 	[Q_RUNS_REQUESTED] = "SELECT " RUN_COLS " FROM automation_runs"
 			     " WHERE outcome = 'requested' ORDER BY id",
+	[Q_BINDING_GET] = "SELECT device_id, driver, address, caps, available FROM bindings"
+			  " WHERE device_id = ?1",
+	[Q_BINDING_FIND] = "SELECT device_id FROM bindings WHERE driver = ?1 AND address = ?2",
+	/* A Zigbee device keeps its IEEE address through renames. */
+	[Q_BINDING_FIND_IEEE] = "SELECT device_id FROM bindings WHERE driver = ?1"
+				" AND json_extract(caps, '$.ieee') = ?2"
+				" AND json_extract(caps, '$.endpoint') IS ?3",
+	[Q_BINDINGS] = "SELECT b.device_id, b.driver, b.address, b.caps, b.available, d.type,"
+		       " d.state, d.properties"
+		       " FROM bindings b JOIN devices d ON d.id = b.device_id"
+		       " WHERE ?1 IS NULL OR b.driver = ?1 ORDER BY b.device_id",
+	[Q_BINDING_SET] = "INSERT INTO bindings(device_id, driver, address, caps)"
+			  " VALUES (?1, ?2, ?3, ?4)"
+			  " ON CONFLICT(device_id) DO UPDATE SET driver = ?2, address = ?3, caps = ?4"
+			  " WHERE driver IS NOT ?2 OR address IS NOT ?3 OR caps IS NOT ?4",
+	[Q_BINDING_AVAILABLE] = "UPDATE bindings SET available = ?2 WHERE device_id = ?1"
+				" AND available IS NOT ?2",
+	[Q_BINDINGS_AVAILABLE] = "UPDATE bindings SET available = ?2 WHERE driver = ?1"
+				 " AND available IS NOT ?2",
+	[Q_COMMAND_ADD] = "INSERT INTO commands(device_id, state, properties, source, deadline)"
+			  " VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
+			  " (?5 / 1000.0) || ' seconds'))",
+	[Q_COMMANDS_SUPERSEDE] = "UPDATE commands SET status = 'superseded',"
+				 " settled_at = " NOW_SQL
+				 " WHERE device_id = ?1 AND status = 'pending'",
+	[Q_COMMAND_GET] = "SELECT " COMMAND_COLS COMMAND_FROM " WHERE c.id = ?1",
+	[Q_COMMAND_PENDING] = "SELECT " COMMAND_COLS COMMAND_FROM
+			      " WHERE c.device_id = ?1 AND c.status = 'pending' ORDER BY c.id DESC"
+			      " LIMIT 1",
+	[Q_COMMAND_SETTLE] = "UPDATE commands SET status = ?2, error = ?3, settled_at = " NOW_SQL
+			     " WHERE id = ?1 AND status = 'pending'",
+	[Q_COMMANDS_AFTER] = "SELECT " COMMAND_COLS COMMAND_FROM
+			     " WHERE c.id > ?1 AND c.status = 'pending'"
+			     " AND (?2 IS NULL OR b.driver = ?2) ORDER BY c.id",
+	[Q_COMMANDS_EXPIRE] = "UPDATE commands SET status = 'failed', error = ?1,"
+			      " settled_at = " NOW_SQL
+			      " WHERE status = 'pending' AND deadline <= " NOW_SQL,
+	[Q_COMMANDS_NEXT] = "SELECT CAST(round((julianday(min(deadline)) - julianday('now'))"
+			    " * 86400000) AS INTEGER) FROM commands WHERE status = 'pending'",
 };
 
 struct db {
@@ -523,6 +613,7 @@ struct db {
 		dev_t dev;
 		ino_t ino, wal, shm;	/* 0: no such file */
 	} id;
+	bool without_bindings;		/* a schema before 5, opened read-only */
 };
 
 /* Returns the cached statement for q, reset and with its bindings cleared,
@@ -701,6 +792,51 @@ props_parse(struct db *db, const char *s, const struct model_type *t, const char
 	return keep;
 }
 
+/* Adds to device d what BINDING_COLS hold from column i on (when the query
+ * has them: a schema before 5 has no bindings): "driver" ("sim" when
+ * unbound), "address", "available" (a simulated device is always online)
+ * and "pending", the command it waits on or null.  A value that is not
+ * what it must be reads as absent. */
+static void
+binding_from_row(struct db *db, sqlite3_stmt *st, int i, struct json_object *d)
+{
+	const char *driver = NULL, *addr = NULL, *avail = NULL, *f[4] = { NULL };
+	struct json_object *k = NULL, *props;
+	bool bad = false;
+
+	if (sqlite3_column_count(st) > i + 8) {
+		driver = col_text(st, i, &bad);
+		addr = col_text(st, i + 1, &bad);
+		avail = col_text(st, i + 2, &bad);
+	}
+	if (bad || driver == NULL)
+		driver = NULL, addr = NULL, avail = NULL;
+	json_object_object_add(d, "driver", json_object_new_string(driver ? driver : "sim"));
+	json_object_object_add(d, "address", jstring(addr));
+	json_object_object_add(d, "available", json_object_new_string(avail ? avail :
+	    driver ? "unknown" : "online"));
+	bad = false;
+	if (sqlite3_column_count(st) > i + 8 && sqlite3_column_type(st, i + 3) == SQLITE_INTEGER) {
+		f[0] = col_text(st, i + 4, &bad);
+		f[1] = col_text(st, i + 6, &bad);
+		f[2] = col_text(st, i + 7, &bad);
+		f[3] = col_text(st, i + 8, &bad);
+		props = bad ? NULL : props_parse(db, col_text(st, i + 5, &bad), NULL, "commands",
+		    sqlite3_column_int64(st, i + 3));
+		if (props != NULL) {
+			k = json_object_new_object();
+			json_object_object_add(k, "id",
+			    json_object_new_int64(sqlite3_column_int64(st, i + 3)));
+			json_object_object_add(k, "state", jstring(f[0]));
+			json_object_object_add(k, "properties", props);
+			json_object_object_add(k, "source", jstring(f[1]));
+			json_object_object_add(k, "created_at", jstring(f[2]));
+			json_object_object_add(k, "deadline", jstring(f[3]));
+		}
+	}
+	json_object_object_add(d, "pending", k);
+}
+
 /* A device object from a row of DEVICE_COLS starting at column 0, or NULL
  * (logged) when the row is bad. */
 static struct json_object *
@@ -742,6 +878,7 @@ device_from_row(struct db *db, sqlite3_stmt *st)
 	json_object_object_add(d, "state", jstring(f[5]));
 	json_object_object_add(d, "properties", props);
 	json_object_object_add(d, "updated_at", jstring(f[7]));
+	binding_from_row(db, st, 9, d);
 	return d;
 }
 
@@ -1026,13 +1163,116 @@ migrate_4(struct db *db)
 	return exec_sql(db, SCHEMA_4);
 }
 
+/* 4 -> 5: real devices.  A device with a binding is moved by a driver
+ * (homectl-mqtt) at an address, and is available or not; one without is
+ * simulated (driver "sim", always online).  A command to a bound device is
+ * a row of commands, pending until the device reports the state it asked
+ * for or until it fails; its feed rows (kind "command", changes.command
+ * naming it) tell homectl-mqtt to send it and every client that it is
+ * pending.  Whoever writes the row (the sqlite3 shell too) commands the
+ * device.  (A later rebuild of changes must carry the command column.) */
+static const char SCHEMA_5[] =
+	"CREATE TABLE bindings ("
+	"  device_id TEXT PRIMARY KEY NOT NULL"
+	"    REFERENCES devices(id) ON DELETE CASCADE ON UPDATE CASCADE,"
+	"  driver TEXT NOT NULL CHECK (driver IN ('z2m', 'tasmota', 'shelly')),"
+	"  address TEXT NOT NULL CHECK (typeof(address) = 'text' AND length(address) > 0),"
+	"  caps TEXT NOT NULL DEFAULT '{}'"
+	"    CHECK (json_valid(caps) AND json_type(caps) = 'object'),"
+	"  available TEXT NOT NULL DEFAULT 'unknown'"
+	"    CHECK (available IN ('online', 'offline', 'unknown')),"
+	"  UNIQUE (driver, address));"
+	"CREATE TABLE commands ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE ON UPDATE CASCADE,"
+	"  state TEXT NOT NULL CHECK (typeof(state) = 'text'),"
+	"  properties TEXT NOT NULL DEFAULT '{}'"
+	"    CHECK (json_valid(properties) AND json_type(properties) = 'object'),"
+	"  source TEXT NOT NULL DEFAULT 'unknown',"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'confirmed', 'failed', 'superseded')),"
+	"  error TEXT,"
+	"  created_at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	"  deadline TEXT NOT NULL,"
+	"  settled_at TEXT);"
+	"CREATE INDEX commands_pending ON commands(device_id, id) WHERE status = 'pending';"
+	"CREATE TRIGGER commands_feed_insert AFTER INSERT ON commands BEGIN"
+	"  INSERT INTO changes(kind, device_id, state, properties, command)"
+	"  VALUES ('command', NEW.device_id, NEW.state, NEW.properties, NEW.id);"
+	"END;"
+	"CREATE TRIGGER commands_feed_update AFTER UPDATE OF status ON commands"
+	"  WHEN NEW.status IS NOT OLD.status BEGIN"
+	"  INSERT INTO changes(kind, device_id, state, properties, command)"
+	"  VALUES ('command', NEW.device_id, NEW.state, NEW.properties, NEW.id);"
+	"END;"
+	/* A device's availability and binding are part of the device: their
+	 * changes reach every client as a device change. */
+	"CREATE TRIGGER bindings_feed_insert AFTER INSERT ON bindings BEGIN"
+	"  INSERT INTO changes(kind, device_id, state, properties)"
+	"  SELECT 'device', id, state, properties FROM devices WHERE id = NEW.device_id;"
+	"END;"
+	"CREATE TRIGGER bindings_feed_update AFTER UPDATE ON bindings"
+	"  WHEN NEW.available IS NOT OLD.available OR NEW.address IS NOT OLD.address"
+	"    OR NEW.driver IS NOT OLD.driver BEGIN"
+	"  INSERT INTO changes(kind, device_id, state, properties)"
+	"  SELECT 'device', id, state, properties FROM devices WHERE id = NEW.device_id;"
+	"END;";
+
+/* Schema 5 adds "command" rows (command: which one). */
+static const struct rule CHANGE_RULES_5[] = {
+	{ "change_at", IS_TEXT("at"), "at is not a string" },
+	{ "change_source", IS_TEXT("source"), "source is not a string" },
+	{ "change_kind",
+	    "CASE kind"
+	    " WHEN 'device' THEN " IS_ID("device_id") " AND " IS_TEXT("state") " AND ("
+	    IS_OBJECT("properties") ")"
+	    " WHEN 'device_removed' THEN " IS_ID("device_id")
+	    " WHEN 'mode' THEN " IS_ID("mode")
+	    " WHEN 'home' THEN " IS_ID("subject")
+	    " WHEN 'command' THEN " IS_ID("device_id") " AND " IS_TEXT("state") " AND ("
+	    IS_OBJECT("properties") ") AND typeof(command) = 'integer'"
+	    " ELSE 0 END",
+	    "kind is not device, device_removed, mode, home or command with the fields it needs" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct table TABLES_5[] = {
+	{ "changes", "seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	    " source TEXT NOT NULL DEFAULT 'unknown', kind TEXT NOT NULL, device_id TEXT,"
+	    " state TEXT, properties TEXT, mode TEXT, subject TEXT, automation TEXT,"
+	    " command INTEGER",
+	    COLS("seq", "at", "source", "kind", "device_id", "state", "properties", "mode",
+	    "subject", "automation", "command"),
+	    CHANGE_RULES_5 },
+};
+
+static const char INDEXES_5[] =
+	"CREATE INDEX changes_device ON changes(device_id, seq);"
+	"CREATE INDEX changes_at ON changes(at);"
+	FEED_TRIGGERS
+	HOME_TRIGGERS;
+
+static int
+migrate_5(struct db *db)
+{
+	int r;
+
+	/* The copy reads every column of the new table from the old one. */
+	if ((r = exec_sql(db, "ALTER TABLE changes ADD COLUMN command INTEGER")) < 0 ||
+	    (r = schema_rebuild(db, TABLES_5, NELEMS(TABLES_5), INDEXES_5)) < 0)
+		return r;
+	return exec_sql(db, SCHEMA_5);
+}
+
 /* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
  * i + 1, in the transaction that also sets user_version.  Never edit a
  * released step; add one. */
 /* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
  * i + 1, in the transaction that also sets user_version.  Never edit a
  * released step; add one. */
-static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3, migrate_4 };
+static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3, migrate_4,
+	migrate_5 };
 
 static int
 migrate(struct db *db)
@@ -1197,6 +1437,7 @@ db_open(const char *path, int flags, struct db **out)
 	    (before.wal != 0 && before.wal != db->id.wal) ||
 	    (before.shm != 0 && before.shm != db->id.shm)))
 		db->id.shm = (ino_t)-1;
+	db->without_bindings = db_schema_version(db) < 5;
 	*out = db;
 	return 0;
 fail_msg:
@@ -1340,6 +1581,7 @@ db_reopen(struct db **dbs, size_t n)
 		dbs[i]->id = nw->id;
 		dbs[i]->feed_without_subject = nw->feed_without_subject;
 		dbs[i]->feed_without_automation = nw->feed_without_automation;
+		dbs[i]->without_bindings = nw->without_bindings;
 		nw->h = NULL;
 		db_close(nw);
 	}
@@ -1534,7 +1776,7 @@ db_device_add(struct db *db, const char *id, const char *name, const char *type,
 int
 db_device_get(struct db *db, const char *id, struct json_object **out)
 {
-	sqlite3_stmt *st = prep(db, Q_DEVICE_GET);
+	sqlite3_stmt *st = prep(db, db->without_bindings ? Q_DEVICE_GET_4 : Q_DEVICE_GET);
 	struct json_object *d = NULL;
 	int rc;
 
@@ -1557,7 +1799,7 @@ db_device_get(struct db *db, const char *id, struct json_object **out)
 int
 db_devices(struct db *db, const char *room, const char *type, struct json_object **out)
 {
-	sqlite3_stmt *st = prep(db, Q_DEVICES);
+	sqlite3_stmt *st = prep(db, db->without_bindings ? Q_DEVICES_4 : Q_DEVICES);
 
 	if (st == NULL || bind_text(st, 1, room) || bind_text(st, 2, type))
 		return -EIO;
@@ -1824,7 +2066,7 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 	else if (strcmp(kind, "home") == 0)
 		why = subject == NULL || subject[0] == '\0' ? "a home edit without a subject" :
 		    NULL;
-	else if (strcmp(kind, "device") != 0)
+	else if (strcmp(kind, "device") != 0 && strcmp(kind, "command") != 0)
 		why = "a kind homectl does not know";
 	else if (f[4] == NULL || f[4][0] == '\0' || f[5] == NULL)
 		why = "a device change without a device or state";
@@ -1862,7 +2104,42 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 		json_object_object_add(d, "state", jstring(f[5]));
 		json_object_object_add(d, "properties", props);
 		json_object_object_add(d, "updated_at", jstring(f[1]));
+		binding_from_row(db, st, 15, d);
 		json_object_object_add(c, "device", d);
+	} else if (strcmp(kind, "command") == 0) {
+		/* What was asked (as of this change) and how it ended (as now). */
+		struct json_object *k = json_object_new_object(), *now;
+		bool extra = sqlite3_column_count(st) > 30;
+
+		json_object_object_add(k, "id", extra && sqlite3_column_type(st, 24) ==
+		    SQLITE_INTEGER ? json_object_new_int64(sqlite3_column_int64(st, 24)) : NULL);
+		json_object_object_add(k, "device_id", jstring(f[4]));
+		json_object_object_add(k, "state", jstring(f[5]));
+		json_object_object_add(k, "properties", props);
+		json_object_object_add(k, "status", extra ? jstring(col_text(st, 25, &bad)) : NULL);
+		json_object_object_add(k, "error", extra ? jstring(col_text(st, 26, &bad)) : NULL);
+		json_object_object_add(k, "requested_by", extra ? jstring(col_text(st, 27, &bad)) :
+		    NULL);
+		json_object_object_add(c, "command", k);
+		/* The device as it is now: its reported state and its pending
+		 * command, so a client can show both. */
+		const char *state_now = extra ? col_text(st, 28, &bad) : NULL;
+
+		if (state_now != NULL && !gone && model_has_state(t, state_now) &&
+		    (now = props_parse(db, col_text(st, 29, &bad), t, "devices",
+			sqlite3_column_int64(st, 12))) != NULL) {
+			d = json_object_new_object();
+			json_object_object_add(d, "id", jstring(f[4]));
+			json_object_object_add(d, "name", jstring(f[8]));
+			json_object_object_add(d, "type", jstring(f[9]));
+			json_object_object_add(d, "room", jstring(f[10]));
+			json_object_object_add(d, "room_name", jstring(f[11]));
+			json_object_object_add(d, "state", jstring(state_now));
+			json_object_object_add(d, "properties", now);
+			json_object_object_add(d, "updated_at", jstring(col_text(st, 30, &bad)));
+			binding_from_row(db, st, 15, d);
+			json_object_object_add(c, "device", d);
+		}
 	} else {
 		json_object_object_add(c, "device_id", jstring(f[4]));
 	}
@@ -1874,7 +2151,8 @@ db_changes(struct db *db, int64_t since, int64_t limit, const char *device_id,
     struct json_object **out, int64_t *last)
 {
 	sqlite3_stmt *st = prep(db, db->feed_without_subject ? Q_CHANGES_2 :
-	    db->feed_without_automation ? Q_CHANGES_3 : Q_CHANGES);
+	    db->feed_without_automation ? Q_CHANGES_3 : db->without_bindings ? Q_CHANGES_4 :
+	    Q_CHANGES);
 	int64_t n = 0;
 	int r;
 
@@ -1895,7 +2173,8 @@ int
 db_changes_latest(struct db *db, int64_t limit, const char *device_id, struct json_object **out)
 {
 	sqlite3_stmt *st = prep(db, db->feed_without_subject ? Q_CHANGES_LATEST_2 :
-	    db->feed_without_automation ? Q_CHANGES_LATEST_3 : Q_CHANGES_LATEST);
+	    db->feed_without_automation ? Q_CHANGES_LATEST_3 : db->without_bindings ?
+	    Q_CHANGES_LATEST_4 : Q_CHANGES_LATEST);
 	int r;
 
 	if (st == NULL || bind_text(st, 1, device_id) ||
@@ -2613,4 +2892,288 @@ db_runs_requested(struct db *db, struct json_object **out)
 	sqlite3_stmt *st = prep(db, Q_RUNS_REQUESTED);
 
 	return st ? collect(db, st, run_from_row, "runs requested", out, NULL) : -EIO;
+}
+
+/* ---- bindings and commands (real devices) ---- */
+
+/* A binding, or NULL (logged) when a foreign writer left it unusable. */
+static struct json_object *
+binding_row(struct db *db, sqlite3_stmt *st)
+{
+	const char *f[8] = { NULL };
+	struct json_object *b, *caps, *props = NULL;
+	bool bad = false, more = sqlite3_column_count(st) > 5;
+	int n = more ? 8 : 5;
+
+	for (int i = 0; i < n; i++)
+		f[i] = col_text(st, i, &bad);
+	if (bad || f[0] == NULL || f[1] == NULL || f[2] == NULL || f[4] == NULL ||
+	    (caps = props_parse(db, f[3], NULL, "bindings", 0)) == NULL) {
+		bad_data(db, "bindings", 0, "a binding without a device, driver, address or caps");
+		return NULL;
+	}
+	if (more && (f[5] == NULL || (props = props_parse(db, f[7], model_type_find(f[5]),
+	    "devices", 0)) == NULL)) {
+		json_object_put(caps);
+		bad_data(db, "bindings", 0, "a bound device without a type or properties");
+		return NULL;
+	}
+	b = json_object_new_object();
+	json_object_object_add(b, "device_id", jstring(f[0]));
+	json_object_object_add(b, "driver", jstring(f[1]));
+	json_object_object_add(b, "address", jstring(f[2]));
+	json_object_object_add(b, "caps", caps);
+	json_object_object_add(b, "available", jstring(f[4]));
+	if (more) {
+		json_object_object_add(b, "type", jstring(f[5]));
+		json_object_object_add(b, "state", jstring(f[6]));
+		json_object_object_add(b, "properties", props);
+	}
+	return b;
+}
+
+int
+db_binding_get(struct db *db, const char *device_id, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_BINDING_GET);
+	int rc;
+
+	if (st == NULL || bind_text(st, 1, device_id))
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (*out = binding_row(db, st)) == NULL)
+		rc = SQLITE_DONE;	/* unusable: as if not there */
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : fail(db, "binding get", rc);
+}
+
+/* The device id of the first row of st (bound), -ENOENT when none. */
+static int
+first_id(struct db *db, sqlite3_stmt *st, char **device_id, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW && (*device_id = strdup((const char *)sqlite3_column_text(st, 0))) ==
+	    NULL) {
+		sqlite3_reset(st);
+		return -ENOMEM;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : fail(db, what, rc);
+}
+
+int
+db_binding_find(struct db *db, const char *driver, const char *address, char **device_id)
+{
+	sqlite3_stmt *st = prep(db, Q_BINDING_FIND);
+
+	if (st == NULL || bind_text(st, 1, driver) || bind_text(st, 2, address))
+		return -EIO;
+	return first_id(db, st, device_id, "binding find");
+}
+
+int
+db_binding_find_ieee(struct db *db, const char *driver, const char *ieee, const char *endpoint,
+    char **device_id)
+{
+	sqlite3_stmt *st = prep(db, Q_BINDING_FIND_IEEE);
+
+	if (st == NULL || bind_text(st, 1, driver) || bind_text(st, 2, ieee) ||
+	    bind_text(st, 3, endpoint))
+		return -EIO;
+	return first_id(db, st, device_id, "binding find");
+}
+
+int
+db_bindings(struct db *db, const char *driver, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_BINDINGS);
+
+	if (st == NULL || bind_text(st, 1, driver))
+		return -EIO;
+	return collect(db, st, binding_row, "bindings", out, NULL);
+}
+
+int
+db_binding_set(struct db *db, const char *device_id, const char *driver, const char *address,
+    struct json_object *caps)
+{
+	sqlite3_stmt *st = prep(db, Q_BINDING_SET);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, device_id) || bind_text(st, 2, driver) ||
+	    bind_text(st, 3, address) || bind_text(st, 4, caps ?
+		json_object_to_json_string_ext(caps, JSON_C_TO_STRING_PLAIN) : "{}"))
+		return -EIO;
+	if ((r = exec_done(db, st, "binding set")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0;
+}
+
+int
+db_binding_available(struct db *db, const char *device_id, const char *available)
+{
+	sqlite3_stmt *st = prep(db, Q_BINDING_AVAILABLE);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, device_id) || bind_text(st, 2, available))
+		return -EIO;
+	if ((r = exec_done(db, st, "binding available")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0;
+}
+
+int
+db_bindings_available(struct db *db, const char *driver, const char *available)
+{
+	sqlite3_stmt *st = prep(db, Q_BINDINGS_AVAILABLE);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, driver) || bind_text(st, 2, available))
+		return -EIO;
+	if ((r = exec_done(db, st, "bindings available")) < 0)
+		return r;
+	return sqlite3_changes(db->h);
+}
+
+/* A command, or NULL (logged) when a foreign writer left it unusable. */
+static struct json_object *
+command_row(struct db *db, sqlite3_stmt *st)
+{
+	const char *f[14] = { NULL };
+	struct json_object *k, *props, *caps;
+	int64_t id = sqlite3_column_int64(st, 0);
+	bool bad = false;
+
+	for (int i = 1; i < 14; i++)
+		f[i] = col_text(st, i, &bad);
+	if (bad || f[1] == NULL || f[2] == NULL || f[5] == NULL ||
+	    (props = props_parse(db, f[3], model_type_find(f[13]), "commands", id)) == NULL) {
+		bad_data(db, "commands", id, "a command without a device, state or properties");
+		return NULL;
+	}
+	caps = f[12] != NULL ? props_parse(db, f[12], NULL, "bindings", 0) : NULL;
+	k = json_object_new_object();
+	json_object_object_add(k, "id", json_object_new_int64(id));
+	json_object_object_add(k, "device_id", jstring(f[1]));
+	json_object_object_add(k, "state", jstring(f[2]));
+	json_object_object_add(k, "properties", props);
+	json_object_object_add(k, "source", jstring(f[4]));
+	json_object_object_add(k, "status", jstring(f[5]));
+	json_object_object_add(k, "error", jstring(f[6]));
+	json_object_object_add(k, "created_at", jstring(f[7]));
+	json_object_object_add(k, "deadline", jstring(f[8]));
+	json_object_object_add(k, "settled_at", jstring(f[9]));
+	json_object_object_add(k, "driver", json_object_new_string(f[10] ? f[10] : "sim"));
+	json_object_object_add(k, "address", jstring(f[11]));
+	json_object_object_add(k, "caps", caps ? caps : json_object_new_object());
+	json_object_object_add(k, "type", jstring(f[13]));
+	return k;
+}
+
+int
+db_command_add(struct db *db, const char *device_id, const char *state, struct json_object *props,
+    const char *source, int64_t timeout_ms, int64_t *id)
+{
+	sqlite3_stmt *st = prep(db, Q_COMMAND_ADD);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, device_id) || bind_text(st, 2, state) ||
+	    bind_text(st, 3, props ? json_object_to_json_string_ext(props,
+		JSON_C_TO_STRING_PLAIN) : "{}") || bind_text(st, 4, source) ||
+	    sqlite3_bind_int64(st, 5, timeout_ms))
+		return -EIO;
+	if ((r = exec_done(db, st, "command add")) < 0)
+		return r;
+	*id = sqlite3_last_insert_rowid(db->h);
+	return 0;
+}
+
+int
+db_commands_supersede(struct db *db, const char *device_id)
+{
+	sqlite3_stmt *st = prep(db, Q_COMMANDS_SUPERSEDE);
+
+	if (st == NULL || bind_text(st, 1, device_id))
+		return -EIO;
+	return exec_done(db, st, "commands supersede");
+}
+
+static int
+command_one(struct db *db, sqlite3_stmt *st, struct json_object **out, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW && (*out = command_row(db, st)) == NULL)
+		rc = SQLITE_DONE;	/* unusable: as if not there */
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : fail(db, what, rc);
+}
+
+int
+db_command_get(struct db *db, int64_t id, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_COMMAND_GET);
+
+	if (st == NULL || sqlite3_bind_int64(st, 1, id))
+		return -EIO;
+	return command_one(db, st, out, "command get");
+}
+
+int
+db_command_pending(struct db *db, const char *device_id, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_COMMAND_PENDING);
+
+	if (st == NULL || bind_text(st, 1, device_id))
+		return -EIO;
+	return command_one(db, st, out, "command pending");
+}
+
+int
+db_command_settle(struct db *db, int64_t id, const char *status, const char *error)
+{
+	sqlite3_stmt *st = prep(db, Q_COMMAND_SETTLE);
+	int r;
+
+	if (st == NULL || sqlite3_bind_int64(st, 1, id) || bind_text(st, 2, status) ||
+	    bind_text(st, 3, error))
+		return -EIO;
+	if ((r = exec_done(db, st, "command settle")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0;
+}
+
+int
+db_commands_after(struct db *db, int64_t after_id, const char *driver, struct json_object **out)
+{
+	sqlite3_stmt *st = prep(db, Q_COMMANDS_AFTER);
+
+	if (st == NULL || sqlite3_bind_int64(st, 1, after_id) || bind_text(st, 2, driver))
+		return -EIO;
+	return collect(db, st, command_row, "commands after", out, NULL);
+}
+
+int
+db_commands_expire(struct db *db, const char *error, int64_t *expired, int64_t *next_ms)
+{
+	sqlite3_stmt *st = prep(db, Q_COMMANDS_EXPIRE);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, error))
+		return -EIO;
+	if ((r = exec_done(db, st, "commands expire")) < 0)
+		return r;
+	*expired = sqlite3_changes(db->h);
+	if ((r = query_int64(db, Q_COMMANDS_NEXT, next_ms, -1)) < 0)
+		return r;
+	if (*next_ms != -1 && *next_ms < 0)
+		*next_ms = 0;
+	return 0;
 }

@@ -189,6 +189,52 @@ int db_schema_latest(void);
 /* Replaces the home with path's (checked as by db_check_file), migrates it,
  * keeps the feed's seq from going back and adds a "home" row. */
 int db_restore(struct db *db, const char *path);
+/* ---- bindings and commands: real devices ----
+ * A device with a binding is moved by a driver ("z2m", "tasmota",
+ * "shelly") at an address; one without is simulated.  Device objects carry
+ * "driver" ("sim" when unbound), "address", "available" (online, offline,
+ * unknown; a simulated device is online) and "pending" (the command it
+ * waits on: {"id","state","properties","source","created_at","deadline"},
+ * or null).  A binding is {"device_id","driver","address","caps",
+ * "available"} (db_bindings adds "type", "state", "properties"). */
+int db_binding_get(struct db *db, const char *device_id, struct json_object **out);
+/* The device bound to driver/address (caller frees), or -ENOENT. */
+int db_binding_find(struct db *db, const char *driver, const char *address, char **device_id);
+/* The device bound to the Zigbee IEEE address and endpoint (may be NULL)
+ * kept in caps, whatever its friendly name now (caller frees). */
+int db_binding_find_ieee(struct db *db, const char *driver, const char *ieee,
+    const char *endpoint, char **device_id);
+/* Every binding, or those of driver (may be NULL). */
+int db_bindings(struct db *db, const char *driver, struct json_object **out);
+/* Binds or rebinds a device.  1 when the row changed, 0 when it held these
+ * already, -EEXIST when another device has driver/address. */
+int db_binding_set(struct db *db, const char *device_id, const char *driver, const char *address,
+    struct json_object *caps);
+/* 1 when the availability changed, 0 when it already was so. */
+int db_binding_available(struct db *db, const char *device_id, const char *available);
+/* Every device of a driver at once; returns how many changed. */
+int db_bindings_available(struct db *db, const char *driver, const char *available);
+
+/* A command is {"id","device_id","state","properties","source","status"
+ * (pending, confirmed, failed, superseded),"error","created_at","deadline",
+ * "settled_at","driver","address","caps","type"}. */
+/* Records a pending command; its deadline is timeout_ms from now. */
+int db_command_add(struct db *db, const char *device_id, const char *state,
+    struct json_object *props, const char *source, int64_t timeout_ms, int64_t *id);
+/* Marks the device's pending commands superseded (a newer one replaces them). */
+int db_commands_supersede(struct db *db, const char *device_id);
+int db_command_get(struct db *db, int64_t id, struct json_object **out);
+/* The device's newest pending command, or -ENOENT. */
+int db_command_pending(struct db *db, const char *device_id, struct json_object **out);
+/* Ends a pending command (status confirmed or failed, error may be NULL):
+ * 1 when it was pending, 0 when it had ended already. */
+int db_command_settle(struct db *db, int64_t id, const char *status, const char *error);
+/* Pending commands with id > after_id, of driver (may be NULL), oldest first. */
+int db_commands_after(struct db *db, int64_t after_id, const char *driver,
+    struct json_object **out);
+/* Fails every pending command past its deadline with error; *expired gets
+ * how many, *next_ms the milliseconds to the next deadline (-1: none). */
+int db_commands_expire(struct db *db, const char *error, int64_t *expired, int64_t *next_ms);
 
 /* ---- API tokens (only their SHA-256 is stored) ---- */
 int db_token_add(struct db *db, const char *name, const char *hash_hex);

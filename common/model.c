@@ -613,3 +613,53 @@ model_describe(void)
 	}
 	return all;
 }
+
+static bool
+num_of(struct json_object *o, const char *key, double *v)
+{
+	struct json_object *x;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &x))
+		return false;
+	if (!json_object_is_type(x, json_type_int) && !json_object_is_type(x, json_type_double))
+		return false;
+	*v = json_object_get_double(x);
+	return true;
+}
+
+bool
+model_satisfies(const char *want_state, struct json_object *want_props, const char *got_state,
+    struct json_object *got_props)
+{
+	if (want_state != NULL && (got_state == NULL || strcmp(want_state, got_state) != 0))
+		return false;
+	/* Off is off: a bulb keeps its last brightness while it is off. */
+	if (want_state != NULL && strcmp(want_state, "off") == 0)
+		return true;
+	if (want_props == NULL)
+		return true;
+	json_object_object_foreach(want_props, key, want) {
+		struct json_object *got;
+		double a, b;
+
+		if (got_props == NULL || !json_object_object_get_ex(got_props, key, &got))
+			return false;
+		if (num_of(want_props, key, &a)) {
+			if (!num_of(got_props, key, &b))
+				return false;
+			if (strcmp(key, "color_temp") == 0) {
+				if (lround(1e6 / a) != lround(1e6 / b))
+					return false;
+			} else if (strcmp(key, "target_temp") == 0 || strcmp(key, "current_temp") == 0) {
+				if (fabs(a - b) > 1.0)
+					return false;
+			} else if (fabs(a - b) > 1e-6) {
+				return false;
+			}
+			continue;
+		}
+		if (!json_object_equal(want, got))
+			return false;
+	}
+	return true;
+}

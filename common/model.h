@@ -94,6 +94,15 @@ bool model_value_fits(const struct model_prop *p, struct json_object *v);
 int model_check_request(const struct model_type *t, const char *action,
     struct json_object *props, char *err, size_t errlen);
 
+/* true when a device's reported state and properties hold what a command
+ * asked for (want_state and want_props may be NULL), with the tolerance a
+ * real device's units need: colour temperature compared in mired (devices
+ * count in mired), temperatures to 1 °F (they count in steps of 0.5 °C).
+ * An on/off device asked to be off is compared on its state alone (a bulb
+ * keeps its brightness while off). */
+bool model_satisfies(const char *want_state, struct json_object *want_props,
+    const char *got_state, struct json_object *got_props);
+
 /* JSON Schema (draft 2020-12 subset) for property p.  Caller puts. */
 struct json_object *model_prop_schema(const struct model_prop *p);
 /* {"light": {"states": [...], "actions": [...], "properties": {...}}, ...}

@@ -39,6 +39,7 @@ ops_ctx_init(struct ops_ctx *c, struct db *db, const struct config *cfg, enum op
 		.have_location = cfg->have_location,
 		.latitude = cfg->latitude,
 		.longitude = cfg->longitude,
+		.command_timeout_ms = cfg->command_timeout_ms,
 	};
 	if (cfg == &def)
 		config_free(&def);
@@ -56,6 +57,10 @@ ops_source_name(enum ops_source s)
 		return "cli";
 	case OPS_SRC_AUTOMATION:
 		return "automation";
+	case OPS_SRC_DEVICE:
+		return "device";
+	case OPS_SRC_HASS:
+		return "hass";
 	case OPS_SRC_UNKNOWN:
 		break;
 	}
@@ -99,6 +104,15 @@ ops_status(int r, const char **code)
 	case -ELOOP:
 		*code = "loop";	/* an automation that would set itself off */
 		return 422;
+	case -ECANCELED:
+		*code = "superseded";
+		return 409;
+	case -EHOSTDOWN:
+		*code = "device_unavailable";
+		return 503;
+	case -ETIMEDOUT:
+		*code = "device_timeout";
+		return 504;
 	case -EBUSY:
 		*code = "busy";
 		return 503;

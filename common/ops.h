@@ -16,6 +16,9 @@
  *   -EPERM   needs the user's confirmation               403 confirmation_required
  *   -EEXIST  a room, device or mode of that id exists    409 exists
  *   -ETXTBSY in use (the active mode)                    409 in_use
+ *   -ECANCELED a newer command to a real device replaced this one  409 superseded
+ *   -EHOSTDOWN a real device that is offline             503 device_unavailable
+ *   -ETIMEDOUT a real device that did not confirm in time  504 device_timeout
  *   -EBUSY   the database is busy                        503 busy
  *   -ENOSPC  the disk holding the database is full       507 storage_full
  *   -EROFS   the database is read-only                   503 read_only
@@ -40,7 +43,14 @@
 
 #define OPS_ERRLEN 512
 
-enum ops_source { OPS_SRC_UNKNOWN, OPS_SRC_MCP, OPS_SRC_API, OPS_SRC_CLI, OPS_SRC_AUTOMATION };
+enum ops_source { OPS_SRC_UNKNOWN, OPS_SRC_MCP, OPS_SRC_API, OPS_SRC_CLI, OPS_SRC_AUTOMATION,
+	OPS_SRC_DEVICE,		/* a real device reported (homectl-mqtt) */
+	OPS_SRC_HASS,		/* Home Assistant asked (through homectl-mqtt) */
+};
+
+/* How long a real device has to confirm a command when the context does
+ * not say (ops_ctx.command_timeout_ms). */
+#define OPS_COMMAND_TIMEOUT_MS 5000
 
 /* Which actions need confirm = true. */
 enum ops_confirm {
@@ -60,6 +70,7 @@ struct ops_ctx {
 	const char *automation;		/* OPS_SRC_AUTOMATION: which one (borrowed) */
 	bool have_location;		/* the home's place, for sun triggers */
 	double latitude, longitude;
+	int64_t command_timeout_ms;	/* 0: OPS_COMMAND_TIMEOUT_MS */
 };
 
 struct config;
@@ -91,7 +102,13 @@ struct ops_control {
 
 /* Controls one device or, in bulk, every matching device that supports the
  * action (others are listed as skipped; none matching is -ENOENT).  *out:
- * {"devices":[device after...], "changed": N, "skipped":[{"id","reason"}]} */
+ * {"devices":[device after...], "changed": N, "skipped":[{"id","reason"}],
+ *  "commands":[id...]}.
+ * A simulated device changes at once.  A real one (with a binding) gets a
+ * pending command instead: its device object shows it under "pending" and
+ * its state stays what the device last reported; "commands" lists them, for
+ * ops_outcome.  A real device that is offline is -EHOSTDOWN (skipped in
+ * bulk). */
 int ops_control(const struct ops_ctx *c, const struct ops_control *req,
     struct json_object **out, char *err);
 /* The seed's special actions that are plain controls: every fish feeder
@@ -99,6 +116,40 @@ int ops_control(const struct ops_ctx *c, const struct ops_control *req,
 int ops_feed_fish(const struct ops_ctx *c, bool confirm, struct json_object **out, char *err);
 int ops_ev_charging(const struct ops_ctx *c, bool start, bool confirm, struct json_object **out,
     char *err);
+
+/* ops_device.c: real devices */
+
+/* What a control's commands came to.  result is ops_control's *out
+ * (borrowed).  Returns 1 with *out (the devices as they are now) when every
+ * command was confirmed (or there were none), 0 while some are pending, or
+ * an error: -ETIMEDOUT (a device did not confirm before its deadline; with
+ * give_up, the pending ones are failed now), -EHOSTDOWN (it went offline),
+ * -ECANCELED (a newer command replaced it), with the sentence in err. */
+int ops_outcome(const struct ops_ctx *c, struct json_object *result, bool give_up,
+    struct json_object **out, char *err);
+/* A device's report, in homectl's terms {"state"?, "properties":{...}}:
+ * merges it into the device (source "device") and confirms the device's
+ * pending command when the device now is as it asked.  Values the model
+ * does not accept are -EINVAL and change nothing.  *out: the device after. */
+int ops_report(const struct ops_ctx *c, const char *device_id, struct json_object *report,
+    struct json_object **out, char *err);
+/* Sets a bound device's availability ("online", "offline", "unknown"); an
+ * offline device's pending command fails.  For one device, or (device_id
+ * NULL) every device of driver. */
+int ops_available(const struct ops_ctx *c, const char *device_id, const char *driver,
+    const char *available, char *err);
+/* Creates or updates the device a driver found: entry is a catalog entry
+ * {"driver","address","id","name","type","caps", "ieee"?}.  The device
+ * bound to driver/address keeps its id; a Zigbee device renamed in its
+ * bridge is found by its IEEE address and rebound; a new device gets entry's
+ * id (or id_2, id_3... when that id is taken).  *device_id: caller frees. */
+int ops_bind(const struct ops_ctx *c, struct json_object *entry, char **device_id, char *err);
+/* Fails the commands past their deadline; *next_ms: until the next one
+ * (-1: none pending). */
+int ops_commands_expire(const struct ops_ctx *c, int64_t *next_ms, char *err);
+/* Fails one pending command with why (the driver could not send it, the
+ * device refused it). */
+int ops_command_fail(const struct ops_ctx *c, int64_t id, const char *why, char *err);
 
 /* ops_read.c */
 

@@ -17,7 +17,7 @@ ops_control_one(const struct ops_ctx *c, struct json_object *dev, const char *ac
 {
 	const struct model_type *t = model_type_find(ops_jstr(dev, "type"));
 	const char *id = ops_jstr(dev, "id"), *state = ops_jstr(dev, "state");
-	struct json_object *props = NULL, *cur;
+	struct json_object *props = NULL, *cur, *bind = NULL;
 	int r, changed;
 
 	if (t == NULL)
@@ -36,6 +36,15 @@ ops_control_one(const struct ops_ctx *c, struct json_object *dev, const char *ac
 	/* state may point into dev, which outlives this call. */
 	if ((r = t->apply(action, req, props, &state, err, OPS_ERRLEN)) < 0)
 		goto done;
+	/* A real device changes when it says so: record the command. */
+	if ((r = db_binding_get(c->db, id, &bind)) == 0) {
+		r = ops_command_issue(c, dev, bind, state, props, after, err);
+		goto done;
+	}
+	if (r != -ENOENT) {
+		ops_db_err(err, r);
+		goto done;
+	}
 	if ((changed = db_device_update(c->db, id, state, props)) < 0) {
 		r = ops_db_err(err, changed);
 		goto done;
@@ -50,6 +59,7 @@ ops_control_one(const struct ops_ctx *c, struct json_object *dev, const char *ac
 	else
 		r = changed;
 done:
+	json_object_put(bind);
 	json_object_put(props);
 	return r;
 }
@@ -124,6 +134,12 @@ ops_control_list(const struct ops_ctx *c, struct json_object *list, const struct
 		r = ops_confirm_check(c, req->confirm, dev, req->action, req->props, err);
 		if (r == 0)
 			r = ops_control_one(c, dev, req->action, req->props, &after, err);
+		/* In bulk, an offline device is passed over like one that
+		 * cannot do the action. */
+		if (r == -EHOSTDOWN && !single) {
+			ops_skip(skipped, ops_jstr(dev, "id"), err);
+			continue;
+		}
 		/* In bulk, a device that needs confirmation stops the whole
 		 * request: half a house unlocked is worse. */
 		if (r < 0)
@@ -169,6 +185,7 @@ control_in_txn(const struct ops_ctx *c, const struct ops_control *req, struct js
 		goto done;
 	}
 	json_object_object_add(res, "changed", json_object_new_int(changed));
+	ops_result_commands(res);
 	*out = res;
 	res = NULL;
 done:

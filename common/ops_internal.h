@@ -46,6 +46,17 @@ struct ops_txn {
 int ops_txn_begin(const struct ops_ctx *c, struct ops_txn *t, char *err);
 int ops_txn_commit(struct ops_txn *t, char *err);
 
+/* ops_device.c */
+
+/* The command that moves bound device dev (its binding bind, borrowed) to
+ * state/props, inside the caller's transaction; *after: the device with it
+ * pending (caller puts).  1 when a command was recorded, 0 when the device
+ * already is so and nothing is pending, -EHOSTDOWN when it is offline. */
+int ops_command_issue(const struct ops_ctx *c, struct json_object *dev,
+    struct json_object *bind, const char *state, struct json_object *props,
+    struct json_object **after, char *err);
+int64_t ops_command_timeout(const struct ops_ctx *c);
+
 /* ops_control.c */
 
 /* Applies action with values req to one db device object inside the
@@ -64,6 +75,8 @@ int ops_control_one(const struct ops_ctx *c, struct json_object *dev, const char
 int ops_control_list(const struct ops_ctx *c, struct json_object *list,
     const struct ops_control *req, bool single, struct json_object *devices,
     struct json_object *skipped, int *changed, char *err);
+/* Adds "commands": the ids of the commands the result's devices wait on. */
+void ops_result_commands(struct json_object *result);
 /* Appends {"id","reason"} to skipped. */
 void ops_skip(struct json_object *skipped, const char *id, const char *reason);
 /* A new {"devices":[],"changed":0,"skipped":[]} (caller puts); *devices and

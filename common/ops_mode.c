@@ -108,6 +108,11 @@ ops_mode_set(const struct ops_ctx *c, const char *mode, bool confirm, struct jso
 		r = ops_control_list(c, list, &one, true, devices, skipped, &changed, err);
 		json_object_put(list);
 		list = NULL;
+		/* An offline device does not stop the rest of the scene. */
+		if (r == -EHOSTDOWN) {
+			ops_skip(skipped, one.device_id, err);
+			continue;
+		}
 		if (r < 0) {
 			char why[OPS_ERRLEN];
 
@@ -128,6 +133,7 @@ ops_mode_set(const struct ops_ctx *c, const char *mode, bool confirm, struct jso
 	json_object_object_add(res, "description",
 	    json_object_get(json_object_object_get(desc, "description")));
 	json_object_object_add(res, "changed", json_object_new_int(changed));
+	ops_result_commands(res);
 	if ((r = ops_txn_commit(&t, err)) < 0)
 		goto done;
 	*out = res;

@@ -76,6 +76,8 @@ struct pending;
 TAILQ_HEAD(pending_list, pending);
 struct http_req;
 TAILQ_HEAD(http_req_list, http_req);
+struct http_wait;
+TAILQ_HEAD(http_wait_list, http_wait);
 
 /* One per libmicrohttpd connection (its socket context): http_conn.c. */
 struct http_conn {
@@ -129,6 +131,8 @@ struct api {
 	lws_sorted_usec_list_t peek_sul;
 	lws_sorted_usec_list_t drain_sul;
 	lws_sorted_usec_list_t accept_sul;	/* EMFILE back-off */
+	struct http_wait_list waits;	/* http_wait.c: calls waiting for devices */
+	lws_sorted_usec_list_t wait_sul;	/* the soonest of their deadlines */
 
 	struct http_conn_list hconns;	/* MHD's connections */
 	unsigned nunauth;		/* ... without an authorized request yet */
@@ -205,6 +209,9 @@ struct http_req {
 	struct http_conn *hc;		/* NULL when untracked */
 	bool authorized;		/* a valid token (checked before any body) */
 	bool want_body;			/* an authorized route that takes one */
+	struct http_wait *wait;		/* suspended until its devices confirm */
+	struct MHD_Response *reply;	/* queued when MHD resumes the request */
+	unsigned reply_status;
 };
 
 int http_start(struct api *api);
@@ -234,6 +241,13 @@ bool http_body_keys(struct http_req *r, const char *const *allowed, enum MHD_Res
 
 /* Runs MHD at once (after connections were shut down under it). */
 void http_kick(struct api *api);
+/* Runs MHD on the next loop iteration (after a resume from inside an MHD
+ * callback, where MHD_run may not be called). */
+void http_kick_soon(struct api *api);
+/* Builds the reply to an ops_* failure without queueing it (for a
+ * suspended request).  The status goes to *status. */
+struct MHD_Response *http_ops_response(int rc, const char *err, unsigned *status);
+struct MHD_Response *http_json_response(unsigned status, struct json_object *obj);
 
 /* ---- http_conn.c ---- */
 /* MHD_OPTION_NOTIFY_CONNECTION: tracks each connection (cls is the api). */
@@ -250,6 +264,19 @@ void hconn_received(struct http_conn *hc);
  * time. */
 void hconn_completed(struct http_conn *hc);
 void hconn_stop(struct api *api);
+
+/* ---- http_wait.c ---- */
+/* Answers r once the commands of result (ops_control's, consumed) are
+ * settled: now when they are (or there are none), else by suspending the
+ * request until a report confirms them, one fails, or the command timeout
+ * passes.  The loop never waits. */
+enum MHD_Result http_wait_start(struct http_req *r, struct json_object *result);
+/* Settles what it can: after every batch of changes, and at deadlines. */
+void http_wait_poll(struct api *api, bool deadline);
+/* A request that ends while suspended (at shutdown). */
+void http_wait_drop(struct http_req *r);
+/* Resumes every suspended request with 503 (before MHD stops). */
+void http_wait_stop(struct api *api);
 
 /* ---- http_devices.c ---- */
 enum MHD_Result http_devices(struct http_req *r);

@@ -99,6 +99,13 @@ mhd_timer(lws_sorted_usec_list_t *sul)
 	http_arm(api);
 }
 
+void
+http_kick_soon(struct api *api)
+{
+	/* Not MHD_run here: this may run inside an MHD callback. */
+	lws_sul_schedule(api->lws, 0, &api->mhd_sul, mhd_timer, 1);
+}
+
 static int
 mhd_rx(struct api_fd *h)
 {
@@ -135,8 +142,10 @@ status_code(unsigned status)
 	case 404: return "not_found";
 	case 405: return "method_not_allowed";
 	case 413: return "payload_too_large";
+	case 409: return "superseded";
 	case 422: return "invalid_value";
 	case 503: return "unavailable";
+	case 504: return "device_timeout";
 	case 507: return "storage_full";
 	default: return "internal";
 	}
@@ -195,8 +204,8 @@ queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
 	return ret;
 }
 
-static struct MHD_Response *
-json_response(unsigned status, struct json_object *obj)
+struct MHD_Response *
+http_json_response(unsigned status, struct json_object *obj)
 {
 	struct MHD_Response *resp;
 	const char *s = json_compact(obj);
@@ -228,7 +237,7 @@ error_response(unsigned status, const char *code, const char *msg)
 	json_object_object_add(err, "message", json_object_new_string(msg));
 	obj = json_object_new_object();
 	json_object_object_add(obj, "error", err);
-	return json_response(status, obj);
+	return http_json_response(status, obj);
 }
 
 enum MHD_Result
@@ -237,7 +246,7 @@ http_reply_json(struct http_req *r, unsigned status, struct json_object *obj)
 	/* A write answers with the devices it changed. */
 	if (status < 300 && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
 		log_kv_devices(&r->changed, obj);
-	return queue(r, status, json_response(status, obj));
+	return queue(r, status, http_json_response(status, obj));
 }
 
 enum MHD_Result
@@ -310,6 +319,18 @@ retry_timer(lws_sorted_usec_list_t *sul)
 	retry_all(lws_container_of(sul, struct api, retry_sul));
 }
 
+struct MHD_Response *
+http_ops_response(int rc, const char *err, unsigned *status)
+{
+	const char *code;
+
+	*status = ops_status(rc, &code);
+	/* A 500 is ours; a device that did not answer is news for the caller. */
+	if (*status == 500)
+		err = "internal error";
+	return error_response(*status, code, err);
+}
+
 enum MHD_Result
 http_reply_ops(struct http_req *r, int rc, const char *err)
 {
@@ -325,8 +346,8 @@ http_reply_ops(struct http_req *r, int rc, const char *err)
 	status = ops_status(rc, &code);
 	if (status == 503 && *err == '\0')
 		err = "the database is busy, try again";
-	/* A 500 is ours: its details go to the log.  503 and 507 say what
-	 * the admin can fix. */
+	/* A 500 is ours: its details go to the log.  503, 504 and 507 say
+	 * what the caller or the admin can act on. */
 	if (status == 500) {
 		log_warnx("http: %s %s: %s", r->method, r->url, *err ? err : strerror(-rc));
 		err = "internal error";
@@ -641,8 +662,16 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 			return http_reply_error(r, 503, "unavailable", "homectl-api is stopping");
 		return dispatch(r);
 	}
-	if (r->started)
+	if (r->started) {
+		/* Resumed after waiting for a device: the answer is ready. */
+		if (r->reply != NULL) {
+			struct MHD_Response *resp = r->reply;
+
+			r->reply = NULL;
+			return queue(r, r->reply_status, resp);
+		}
 		return MHD_YES;
+	}
 	r->started = true;
 	hconn_received(r->hc);
 	if (r->too_large)
@@ -664,6 +693,9 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (r->parked)
 		TAILQ_REMOVE(&r->api->parked, r, park_entry);
+	http_wait_drop(r);
+	if (r->reply != NULL)
+		MHD_destroy_response(r->reply);
 	json_object_put(r->json);
 	free(r->body);
 	free(r);
@@ -695,6 +727,7 @@ http_start(struct api *api)
 
 	TAILQ_INIT(&api->parked);
 	TAILQ_INIT(&api->hconns);
+	TAILQ_INIT(&api->waits);
 	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
 	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, access_handler, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
@@ -733,6 +766,7 @@ http_stop(struct api *api)
 	hconn_stop(api);
 	/* MHD aborts when stopped with a connection still suspended: answer
 	 * the parked requests first (api->stop is set: 503). */
+	http_wait_stop(api);
 	if (api->mhd != NULL) {
 		retry_all(api);
 		MHD_stop_daemon(api->mhd);

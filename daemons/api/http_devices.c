@@ -69,7 +69,8 @@ control(struct http_req *r, struct ops_control *req)
 	mirror_poll(r->api);
 	if (rc < 0)
 		return http_reply_ops(r, rc, err);
-	return http_reply_json(r, 200, out);
+	/* A real device answers when it reports its new state. */
+	return http_wait_start(r, out);
 }
 
 enum MHD_Result

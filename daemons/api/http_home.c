@@ -73,7 +73,7 @@ http_mode_put(struct http_req *r)
 	mirror_poll(r->api);
 	if (rc < 0)
 		return http_reply_ops(r, rc, err);
-	return http_reply_json(r, 200, out);
+	return http_wait_start(r, out);
 }
 
 enum MHD_Result

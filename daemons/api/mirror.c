@@ -106,7 +106,9 @@ mirror_apply(struct api *api, struct json_object *row)
 		mirror_refresh_rooms(api);
 		return;
 	}
-	if (strcmp(kind, "device") != 0)
+	/* A command row carries the device as it is now (reported state,
+	 * pending command): mirrored like a device row. */
+	if (strcmp(kind, "device") != 0 && strcmp(kind, "command") != 0)
 		return;
 	/* db_changes gives every device row the full device as of that
 	 * change: mirror it as it is. */
@@ -235,6 +237,9 @@ mirror_poll(struct api *api)
 			json_object_put(msg);
 		}
 		json_object_put(changes);
+		/* Some REST call may be waiting for a device's report. */
+		if (n > 0)
+			http_wait_poll(api, false);
 		if (r == 0)
 			break;
 	}

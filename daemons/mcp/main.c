@@ -79,6 +79,13 @@ sig_rx(struct loop_fd *h, uint32_t events)
 }
 
 static void
+wait_rx(struct loop_fd *h, uint32_t events)
+{
+	loop_timer_drain(h);
+	waits_poll(h->arg, true);
+}
+
+static void
 wdog_rx(struct loop_fd *h, uint32_t events)
 {
 	loop_timer_drain(h);
@@ -134,6 +141,8 @@ watch_rx(struct loop_fd *h, uint32_t events)
 			log_debug("watcher: %zu change(s), up to seq %lld",
 			    json_object_array_length(changes), (long long)watch_seq(srv->watch));
 			server_changes(srv, changes);
+			if (srv->waits != NULL)
+				waits_poll(srv, false);
 			json_object_put(changes);
 		}
 		if (r <= 0) {
@@ -338,6 +347,10 @@ main(int argc, char **argv)
 		if (loop_add(&srv.loop, &srv.watch_h, watch_fd(srv.watch), EPOLLIN, "watcher") < 0)
 			fatalx("cannot poll the change watcher");
 	}
+	srv.wait_h.cb = wait_rx;
+	srv.wait_h.arg = &srv;
+	if (loop_timer(&srv.loop, &srv.wait_h, "device confirmations", 0, 0) < 0)
+		fatalx("cannot create a timer");
 	srv.retry_h.cb = sessions_retry;
 	srv.retry_h.arg = &srv;
 	if (loop_timer(&srv.loop, &srv.retry_h, "busy retry", 0, 0) < 0)
@@ -375,6 +388,7 @@ main(int argc, char **argv)
 	listen_stop(&srv);
 	loop_timer_close(&srv.wdog_h);
 	loop_timer_close(&srv.retry_h);
+	loop_timer_close(&srv.wait_h);
 	loop_del(&srv.watch_h);
 	loop_del(&srv.sig_h);
 	close(srv.sig_h.fd);

@@ -26,6 +26,7 @@
 #define MCP_BUSY_WAIT_MS	5000	/* a locked database: "busy" after */
 #define MCP_BUSY_RETRY_MS	20	/* parked calls are retried this often */
 #define MCP_PARKED		1	/* a method's "ask me again later" */
+#define MCP_DEFERRED		2	/* answered later (waits.c), not by the caller */
 #define MCP_DEFAULT_PAGE	100
 
 /* Protocol revisions we speak, newest first; see server.c. */
@@ -104,6 +105,8 @@ struct server {
 	struct loop_fd		 idle_h;	/* the next session deadline (listen.c) */
 	struct loop_fd		 retry_h;	/* parked sessions (session.c) */
 	bool			 retry_armed;
+	struct loop_fd		 wait_h;	/* the next tool call deadline (waits.c) */
+	struct mcp_wait		*waits;		/* tool calls waiting for devices */
 	uint64_t		 idle_at;	/* when idle_h is due; 0: disarmed */
 	uint64_t		 accept_paused;	/* accepting again at (after EMFILE); 0 */
 
@@ -119,6 +122,8 @@ struct server {
 };
 
 /* One MCP session: a line reader, a write queue, and the protocol state. */
+struct mcp_wait;
+
 struct session {
 	struct session		*next;
 	struct server		*srv;
@@ -150,6 +155,7 @@ struct session {
 	char			*subs[MCP_MAX_SUBS];
 	unsigned		 nsubs;
 	char			 client[96];	/* clientInfo name/version */
+	struct json_object	*cur_id;	/* the id of the request being handled */
 };
 
 /* ---- session.c ---- */
@@ -267,12 +273,27 @@ void server_resynced(struct server *srv);
  * the feed from its newest seq, and tells every subscriber.  0 or -errno. */
 int server_resync(struct server *srv);
 
+/* ---- waits.c ---- */
+/* Holds back the answer to request id (a tools/call of tool) until the
+ * commands in out (the tool's structured output, consumed) are confirmed
+ * or failed.  0 or -ENOMEM. */
+int waits_defer(struct session *s, struct json_object *id, const char *tool,
+    const char *summary, struct json_object *out);
+/* Answers what can be answered: after every batch of changes, and when
+ * wait_h fires (timer: deadlines that passed fail). */
+void waits_poll(struct server *srv, bool timer);
+/* Forgets the waiting calls of a session that ends. */
+void waits_drop_session(struct session *s);
+
 /* ---- tools.c ---- */
 /* tools/list and tools/call. */
 int tools_list(struct session *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err);
 int tools_call(struct session *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err);
+/* The tools/call results: success (takes out) and isError. */
+struct json_object *tools_result(struct session *s, const char *summary, struct json_object *out);
+struct json_object *tools_error_result(const char *text);
 /* Drops the cached tool lists. */
 void tools_cleanup(struct server *srv);
 

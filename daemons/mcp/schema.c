@@ -108,7 +108,15 @@ schema_device(void)
 	    "\"room_name\":{\"type\":[\"string\",\"null\"]},"
 	    "\"state\":{\"type\":\"string\"},"
 	    "\"properties\":{\"type\":\"object\"},"
-	    "\"updated_at\":{\"type\":\"string\"}}}");
+	    "\"updated_at\":{\"type\":\"string\"},"
+	    "\"driver\":{\"type\":\"string\",\"description\":"
+	    "\"sim (simulated) or what moves the real device: z2m, tasmota, shelly\"},"
+	    "\"address\":{\"type\":[\"string\",\"null\"]},"
+	    "\"available\":{\"enum\":[\"online\",\"offline\",\"unknown\"],\"description\":"
+	    "\"An offline device cannot be controlled until it is back\"},"
+	    "\"pending\":{\"type\":[\"object\",\"null\"],\"description\":"
+	    "\"A command sent to the real device and not yet confirmed by it; state and "
+	    "properties are what the device last reported\"}}}");
 }
 
 struct json_object *

@@ -185,10 +185,15 @@ server_handle(struct session *s, struct rpc_msg *m)
 			md = &methods[i];
 	if (md == NULL)
 		rpc_fail(&err, RPC_METHOD_NOT_FOUND, "Method not found: %.100s", m->method);
-	else if ((rc = md->fn(s, m->params, &result, &err)) < 0)
+	else if ((s->cur_id = m->id, rc = md->fn(s, m->params, &result, &err)) < 0)
 		json_object_put(result);
 	else if (rc == MCP_PARKED) {
 		json_object_put(result);	/* handled again, whole, later */
+		s->cur_id = NULL;
+		return;
+	} else if (rc == MCP_DEFERRED) {
+		/* Answered later (a tool call waiting for a real device). */
+		s->cur_id = NULL;
 		return;
 	} else {
 		reply = rpc_result(m->id, result);

@@ -77,6 +77,7 @@ session_free(struct session *s)
 			break;
 		}
 	}
+	waits_drop_session(s);
 	loop_del(&s->in_h);
 	loop_del(&s->out_h);
 	if (!s->is_stdio) {

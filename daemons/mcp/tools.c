@@ -315,6 +315,35 @@ tools_call(struct session *s, struct json_object *params, struct json_object **r
 	} else
 		log_debug("session %u: %s in %llu us", s->id, tool->name,
 		    (unsigned long long)(mono_usec() - t0));
+	/* A real device confirms later: answer then (see waits.c). */
+	if (json_object_is_type(t.out, json_type_object) &&
+	    json_object_is_type(json_object_object_get(t.out, "commands"), json_type_array) &&
+	    json_object_array_length(json_object_object_get(t.out, "commands")) > 0) {
+		struct json_object *fin = NULL;
+		char why[OPS_ERRLEN] = "";
+
+		r = ops_outcome(t.ops, t.out, false, &fin, why);
+		if (r == 0 && waits_defer(s, s->cur_id, tool->name, t.summary, t.out) == 0)
+			return MCP_DEFERRED;
+		json_object_put(t.out);
+		if (r <= 0) {
+			*result = error_result(r < 0 ? why : "out of memory");
+			return 0;
+		}
+		t.out = fin;
+	}
 	*result = ok_result(s, t.summary, t.out);
 	return 0;
+}
+
+struct json_object *
+tools_result(struct session *s, const char *summary, struct json_object *out)
+{
+	return ok_result(s, summary, out);
+}
+
+struct json_object *
+tools_error_result(const char *text)
+{
+	return error_result(text);
 }

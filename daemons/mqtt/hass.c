@@ -252,8 +252,9 @@ hass_state(struct json_object *device)
 	    str(device, "state") : "unknown"));
 	if (json_object_object_get_ex(device, "properties", &props) &&
 	    json_object_is_type(props, json_type_object)) {
-		json_object_object_foreach(props, k, v)
+		json_object_object_foreach(props, k, v) {
 			json_object_object_add(o, k, json_object_get(v));
+		}
 	}
 	if (type != NULL && strcmp(type, "light") == 0)
 		add_s(o, "color_mode", json_object_object_get_ex(o, "color_temp", NULL) ?

@@ -46,13 +46,6 @@ double conv_f_to_c(double f, double step);
  * -> "kitchen_floor_light"; [a-z0-9_], at most 64.  -EINVAL when nothing is
  * left. */
 int conv_slug(const char *name, char *out, size_t len);
-/* true when a device's reported state and properties hold what a command
- * asked for (want_state may be NULL, want_props may be NULL), with the
- * tolerance each unit conversion needs (colour temperature compared in
- * mired, temperatures to 1 °F).  An on/off device that was asked to be off
- * is compared on its state alone. */
-bool conv_confirms(const char *want_state, struct json_object *want_props,
-    const char *got_state, struct json_object *got_props);
 /* Parses a payload that must be a JSON object; NULL with err otherwise.
  * Caller puts. */
 struct json_object *conv_parse_object(const char *payload, size_t len, char *err,
@@ -186,5 +179,108 @@ int hass_topic(const struct hass_names *n, const char *topic, char *id, size_t l
     const char **what);
 int hass_command(const char *type, const char *what, const char *payload, size_t len,
     const char **action, struct json_object **props, char *err, size_t errlen);
+
+/* ==== the daemon: main.c, broker.c, route.c, outbox.c ====
+ * One thread, one epoll set: signals, the change watcher, the broker's
+ * socket (its fd changes at every reconnect), and timerfds. */
+struct mosquitto;
+struct config;
+struct watch;
+struct db;
+
+#include "config.h"
+#include "ops.h"
+
+enum broker_state { BROKER_DOWN, BROKER_CONNECTING, BROKER_UP };
+/* What an epoll event is for (epoll_event.data.u32). */
+enum { EV_SIG = 1, EV_WATCH, EV_BROKER, EV_MISC, EV_RETRY, EV_EXPIRE, EV_WDOG };
+
+/* A JSON-RPC request to a Shelly device, waiting for its response. */
+struct rpc_wait {
+	struct rpc_wait *next;
+	int64_t id;
+	int kind;			/* RPC_INFO, RPC_STATUS, RPC_COMMAND */
+	char prefix[128];
+	int64_t command;		/* RPC_COMMAND: the homectl command id */
+	struct json_object *info;	/* RPC_STATUS: the GetDeviceInfo result */
+	uint64_t sent;			/* mono_usec */
+};
+enum { RPC_INFO, RPC_STATUS, RPC_COMMAND };
+
+struct mqttd {
+	struct config cfg;
+	const char *db_path;
+	struct db *db;
+	struct ops_ctx ops;		/* source "device" */
+	struct ops_ctx hass_ops;	/* source "hass": Home Assistant's commands */
+	struct watch *watch;
+	int epfd, sigfd, misc_tfd, retry_tfd, expire_tfd, wdog_tfd;
+	bool quit;
+
+	/* broker.c */
+	struct mosquitto *mosq;
+	char host[256];
+	int port;
+	char client_id[128];		/* also our Shelly RPC src */
+	int sock;			/* registered in epfd, or -1 */
+	bool sock_out;			/* registered for EPOLLOUT too */
+	enum broker_state state;
+	unsigned backoff_ms;
+	char last_problem[256];		/* logged once per change */
+
+	/* route.c */
+	struct json_object *z2m_avail;	/* friendly name -> last availability */
+	bool z2m_bridge_up;
+	struct rpc_wait *rpcs;
+	int64_t rpc_next;
+
+	/* outbox.c */
+	int64_t last_command;		/* the newest command id sent */
+	char hass_base[256];		/* <base_topic>/<home_id> */
+	char hass_node[128];		/* homectl_<home_id> */
+	struct json_object *hass_topics;	/* device id -> its discovery topic */
+};
+
+/* broker.c */
+int broker_start(struct mqttd *d);
+void broker_stop(struct mqttd *d);
+/* After any event: re-registers the socket (it changes on reconnect) and
+ * arms EPOLLOUT while libmosquitto has something to write. */
+void broker_sync(struct mqttd *d);
+void broker_io(struct mqttd *d, uint32_t events);
+/* Every second: keepalive and retries (mosquitto_loop_misc). */
+void broker_misc(struct mqttd *d);
+/* The reconnect timer fired. */
+void broker_retry(struct mqttd *d);
+/* Publishes at QoS 1; commands never retained.  0 or -EIO. */
+int broker_publish(struct mqttd *d, const char *topic, const char *payload, size_t len,
+    bool retain);
+
+/* route.c */
+/* Subscriptions for the configured dialects (NULL-ended, static strings in
+ * d).  *n gets their number. */
+char **route_subscriptions(struct mqttd *d, int *n);
+/* One message from the broker. */
+void route_message(struct mqttd *d, const char *topic, const char *payload, size_t len,
+    bool retained);
+/* The broker is up again / went away. */
+void route_connected(struct mqttd *d);
+void route_disconnected(struct mqttd *d);
+/* Sends a Shelly request; kind RPC_*. */
+int route_shelly_rpc(struct mqttd *d, const char *prefix, const char *method,
+    struct json_object *params, int kind, int64_t command);
+void route_free(struct mqttd *d);
+
+/* outbox.c */
+/* Sends every pending command after the last one sent (all of them with
+ * resend, after a reconnect), and Home Assistant's view of changed devices
+ * (changes: a watcher batch, may be NULL). */
+void outbox_run(struct mqttd *d, struct json_object *changes, bool resend);
+/* Publishes every discovery config and state (on connect, and when Home
+ * Assistant says it is online). */
+void outbox_hass_all(struct mqttd *d);
+/* The expiry timer fired: fail what is past its deadline, re-arm. */
+void outbox_expire(struct mqttd *d);
+void outbox_free(struct mqttd *d);
 
 #endif

@@ -497,7 +497,7 @@ z2m_report(const char *type, struct json_object *caps, const char *payload, size
 	const char *s;
 	double v;
 	bool has;
-	int r = -EINVAL;
+	int r;
 
 	*out = NULL;
 	if ((msg = conv_parse_object(payload, len, err, errlen)) == NULL)

@@ -56,6 +56,8 @@ export class Broker {
 			'log_type warning',
 			'log_type notice',
 			'connection_messages true',
+			// As docs/devices.md recommends: no 40 ms Nagle stalls.
+			'set_tcp_nodelay true',
 			// Started as root, mosquitto would switch to the user
 			// "mosquitto", which cannot read our private directory.
 			`user ${userInfo().username}`,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "model.h"
 #include "mqtt.h"
 
 static void
@@ -155,7 +156,7 @@ test_command_then_report_confirms(void **state)
 			    err, sizeof(err)), 0);
 			st = json_object_get_string(json_object_object_get(rep, "state"));
 			got = conv_report_props(rep);
-			assert_true(conv_confirms("on", set, st, got));
+			assert_true(model_satisfies("on", set, st, got));
 			free(payload);
 			json_object_put(rep);
 			json_object_put(set);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
+#include "model.h"
 #include "mqtt.h"
 
 #define FIELDS 8
@@ -231,7 +232,7 @@ run(const char *const *f, int n)
 	} else if (strcmp(f[0], "confirms") == 0 && n >= 5) {
 		struct json_object *w = opt_json(f[2]), *g = opt_json(f[4]);
 
-		printf("< %s\n", conv_confirms(strcmp(f[1], "-") ? f[1] : NULL, w,
+		printf("< %s\n", model_satisfies(strcmp(f[1], "-") ? f[1] : NULL, w,
 		    strcmp(f[3], "-") ? f[3] : NULL, g) ? "confirmed" : "not confirmed");
 		json_object_put(w);
 		json_object_put(g);

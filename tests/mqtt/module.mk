@@ -26,3 +26,12 @@ check-mqtt: all node-deps
 	$(Q)HOMECTL_BUILD=$(BUILD) $(RUN_SUITE) mqtt node --test --test-concurrency=1 \
 		--test-timeout=120000 tests/mqtt/
 .PHONY: check-mqtt check-mqtt-unit mqtt-unit-tests
+
+# The benchmark: homectl-mqtt's command and report latency beside a bare
+# broker round (bench/mqtt-bench, bench/mqtt_latency.c).
+BENCHES += bench-mqtt
+$(BUILD)/bench/mqtt_latency: $(BUILD)/bench/mqtt_latency.o $(LIB)
+	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(MQTT_LDLIBS)
+bench-mqtt: all $(BUILD)/bench/mqtt_latency
+	$(Q)bench/mqtt-bench $(BUILD)
+.PHONY: bench-mqtt

@@ -240,6 +240,14 @@ class Dashboard {
 			const applied = this.store.changes(msg);
 			let layout = false;
 			for (const { change, prev } of applied) {
+				if (change.kind === 'command') {
+					// A real device's command: the card shows it pending.
+					const d = change.device && this.store.devices.get(change.device.id);
+					const card = d && this.cards.get(d.id);
+					if (card)
+						card.update(d);
+					continue;
+				}
 				if (change.kind === 'device') {
 					const d = change.device && this.store.devices.get(change.device.id);
 					if (!d)

@@ -29,7 +29,9 @@ class Card {
 			'aria-labelledby': nameId });
 		this.nameEl = h('h3', { id: nameId, class: 'card-name' });
 		this.timeEl = h('time', { class: 'card-time', 'data-ts': '' });
-		const sub = h('p', { class: 'card-sub' }, type.label, ' · ', this.timeEl);
+		// A real device: offline, or waiting for it to confirm a command.
+		this.statusEl = h('span', { class: 'card-status', role: 'status' });
+		const sub = h('p', { class: 'card-sub' }, type.label, ' · ', this.timeEl, this.statusEl);
 		const head = h('div', { class: 'card-head' },
 			h('span', { class: 'card-icon', html: icon(type.name === 'lock' ? 'lock' : type.name) }),
 			h('div', { class: 'card-title' }, this.nameEl, sub));
@@ -100,6 +102,11 @@ class Card {
 		setText(this.timeEl, d.updated_at ? `updated ${relTime(d.updated_at)}` : '');
 		if (this.badge)
 			setText(this.badge, stateLabel(d.state));
+		this.el.dataset.available = d.available || 'online';
+		this.el.classList.toggle('pending', Boolean(d.pending));
+		setText(this.statusEl, d.available === 'offline' ? ' · offline' :
+		    d.pending ? ` · asked: ${stateLabel(d.pending.state)}, waiting for the device` :
+		    d.available === 'unknown' ? ' · not heard from yet' : '');
 		if (this.type.name === 'lock')
 			this.iconEl.innerHTML = icon(d.state === 'locked' ? 'lock' : 'unlock');
 		for (const u of this.updaters)

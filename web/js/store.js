@@ -31,6 +31,7 @@ export class Store {
 			let prev = null;
 			switch (c.kind) {
 			case 'device':
+			case 'command':	// carries the device as it is now, pending or not
 				if (c.device && c.device.id) {
 					prev = this.devices.get(c.device.id) || null;
 					this.devices.set(c.device.id, c.device);
