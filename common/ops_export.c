@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "automation.h"
+#include "jsonutil.h"
 #include "model.h"
 #include "ops_internal.h"
 #include "util.h"
@@ -58,6 +59,32 @@ scene_doc(struct json_object *scene)
 	return a;
 }
 
+/* A real device's binding (what drives it, where) as its item's "binding":
+ * {"driver", "address", "caps"}.  Its availability is not part of the
+ * home: it is what the device says now. */
+static void
+binding_doc(struct json_object *item, struct json_object *bindings)
+{
+	const char *id = json_object_get_string(json_object_object_get(item, "id"));
+	size_t i, n = json_object_array_length(bindings);
+
+	for (i = 0; i < n && id != NULL; i++) {
+		struct json_object *b = json_object_array_get_idx(bindings, i), *o;
+
+		if (strcmp(json_object_get_string(json_object_object_get(b, "device_id")), id) != 0)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "driver", json_object_get(json_object_object_get(b,
+		    "driver")));
+		json_object_object_add(o, "address", json_object_get(json_object_object_get(b,
+		    "address")));
+		json_object_object_add(o, "caps", json_object_get(json_object_object_get(b,
+		    "caps")));
+		json_object_object_add(item, "binding", o);
+		return;
+	}
+}
+
 /* Reads the home into a document, inside the caller's transaction. */
 static int
 export_doc(const struct ops_ctx *c, struct json_object **out)
@@ -66,7 +93,7 @@ export_doc(const struct ops_ctx *c, struct json_object **out)
 	static const char *const device_keys[] = { "id", "name", "type", "room", "state",
 		"properties", NULL };
 	struct json_object *rooms = NULL, *devices = NULL, *modes = NULL, *autos = NULL, *doc, *a;
-	struct json_object *m, *o;
+	struct json_object *m, *o, *bindings = NULL;
 	char *mode = NULL;
 	size_t i, n;
 	int r;
@@ -74,7 +101,8 @@ export_doc(const struct ops_ctx *c, struct json_object **out)
 	if ((r = db_rooms(c->db, &rooms)) < 0 || (r = db_devices(c->db, NULL, NULL,
 	    &devices)) < 0 || (r = db_modes(c->db, &modes)) < 0 ||
 	    (r = db_automations(c->db, &autos)) < 0 ||
-	    ((r = db_mode_get(c->db, &mode)) < 0 && r != -ENOENT))
+	    ((r = db_mode_get(c->db, &mode)) < 0 && r != -ENOENT) ||
+	    (r = db_bindings(c->db, NULL, &bindings)) < 0)
 		goto done;
 	r = 0;
 	doc = json_object_new_object();
@@ -87,9 +115,13 @@ export_doc(const struct ops_ctx *c, struct json_object **out)
 	json_object_object_add(doc, "rooms", a);
 	a = json_object_new_array();
 	n = json_object_array_length(devices);
-	for (i = 0; i < n; i++)
-		json_object_array_add(a, pick(json_object_array_get_idx(devices, i),
-		    device_keys));
+	for (i = 0; i < n; i++) {
+		struct json_object *dev = json_object_array_get_idx(devices, i);
+
+		o = pick(dev, device_keys);
+		binding_doc(o, bindings);
+		json_object_array_add(a, o);
+	}
 	json_object_object_add(doc, "devices", a);
 	a = json_object_new_array();
 	n = json_object_array_length(modes);
@@ -119,6 +151,7 @@ done:
 	json_object_put(devices);
 	json_object_put(modes);
 	json_object_put(autos);
+	json_object_put(bindings);
 	return r;
 }
 
@@ -297,6 +330,36 @@ import_rooms(struct import *im, struct json_object *rooms)
 	return r;
 }
 
+/* A device's "binding": it becomes a real device moved by that driver
+ * (homectl-mqtt) at that address. */
+static int
+import_binding(struct import *im, struct json_object *item, const char *id)
+{
+	static const char *const drivers[] = { "z2m", "tasmota", "shelly", NULL };
+	struct json_object *b, *caps = NULL;
+	const char *driver = NULL, *address = NULL;
+	int r;
+
+	if (!json_object_object_get_ex(item, "binding", &b) || b == NULL)
+		return 0;
+	if (!json_object_is_type(b, json_type_object) ||
+	    json_get_string(b, "driver", &driver, false, NULL) < 0 ||
+	    json_get_string(b, "address", &address, false, NULL) < 0 ||
+	    !str_in(driver, drivers) || *address == '\0' ||
+	    (json_object_object_get_ex(b, "caps", &caps) && caps != NULL &&
+	    !json_object_is_type(caps, json_type_object)))
+		return ops_errf(im->err, -EINVAL, "device '%s': a binding is {\"driver\": z2m, "
+		    "tasmota or shelly, \"address\": its address, \"caps\": {...}}", id);
+	if ((r = db_binding_set(im->c->db, id, driver, address, caps)) == -EEXIST)
+		return ops_errf(im->err, r, "device '%s': %s %s is bound to another device", id,
+		    driver, address);
+	if (r < 0)
+		return ops_db_err(im->err, r);
+	if (r > 0)
+		note(im, '~', "binding", id);
+	return 0;
+}
+
 static int
 import_devices(struct import *im, struct json_object *devices)
 {
@@ -356,6 +419,8 @@ import_devices(struct import *im, struct json_object *devices)
 		dev = NULL;
 		if (r < 0)
 			ops_db_err(im->err, r);
+		else
+			r = import_binding(im, item, id);
 	}
 	return r;
 }

@@ -342,6 +342,45 @@ test_foreign_command(void **state)
 	free(id);
 }
 
+/* The home document carries bindings: export, import into an empty home,
+ * export again gives the same document, and the device is real there. */
+static void
+test_export_carries_bindings(void **state)
+{
+	struct home *h = *state, other;
+	char *id = bind_lamp(h, "Hall Lamp", "0x01"), err[OPS_ERRLEN];
+	struct json_object *doc = NULL, *doc2 = NULL, *res = NULL, *bind = NULL;
+
+	assert_int_equal(ops_export(&h->ops, &doc, err), 0);
+	assert_non_null(strstr(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN),
+	    "\"binding\":{\"driver\":\"z2m\""));
+	home_setup(&other, false);
+	if (ops_import(&other.ops, doc, false, false, true, &res, err) != 0)
+		fail_msg("import: %s", err);
+	json_object_put(res);
+	assert_int_equal(db_binding_get(other.db, "hall_lamp", &bind), 0);
+	assert_string_equal(jstr(bind, "address"), "Hall Lamp");
+	assert_string_equal(jstr(bind, "available"), "unknown");
+	json_object_put(bind);
+	assert_int_equal(ops_export(&other.ops, &doc2, err), 0);
+	assert_string_equal(json_object_to_json_string(doc), json_object_to_json_string(doc2));
+	/* A bad binding changes nothing. */
+	for (size_t i = 0; i < json_object_array_length(json_object_object_get(doc, "devices"));
+	    i++) {
+		struct json_object *b = json_object_object_get(json_object_array_get_idx(
+		    json_object_object_get(doc, "devices"), i), "binding");
+
+		if (b != NULL)
+			json_object_object_add(b, "driver", json_object_new_string("x10"));
+	}
+	assert_int_equal(ops_import(&other.ops, doc, false, false, true, &res, err), -EINVAL);
+	assert_non_null(strstr(err, "binding"));
+	json_object_put(doc);
+	json_object_put(doc2);
+	home_teardown(&other);
+	free(id);
+}
+
 int
 main(void)
 {
@@ -354,6 +393,7 @@ main(void)
 		HOME_TEST(test_newer_command_supersedes),
 		HOME_TEST(test_bad_reports_change_nothing),
 		HOME_TEST(test_foreign_command),
+		HOME_TEST(test_export_carries_bindings),
 	};
 
 	log_init("ops_device_test", LOG_CRIT);
