@@ -55,6 +55,28 @@ on_signal(struct mqttd *d)
 	}
 }
 
+/* The database was restored or replaced under us: reopen both our
+ * connections, follow the feed from now, and send again whatever is
+ * pending there (and the whole home to Home Assistant). */
+static void
+resync(struct mqttd *d)
+{
+	struct db *dbs[] = { d->db, watch_db(d->watch) };
+	int64_t oldest, newest;
+	int r;
+
+	if ((r = db_reopen(dbs, 2)) < 0 || (r = db_changes_bounds(d->db, &oldest, &newest)) < 0 ||
+	    (r = watch_resync(d->watch, newest)) < 0) {
+		log_warnx("%s: cannot follow the database again: %s", d->db_path, strerror(-r));
+		return;
+	}
+	log_info("%s: following the database again from seq %lld", d->db_path,
+	    (long long)newest);
+	d->last_command = 0;
+	outbox_hass_all(d);
+	outbox_run(d, NULL, true);
+}
+
 /* The feed moved: new commands to send, devices Home Assistant shows. */
 static void
 on_watch(struct mqttd *d)
@@ -62,6 +84,11 @@ on_watch(struct mqttd *d)
 	for (int i = 0; i < WATCH_ROUNDS; i++) {
 		struct json_object *changes = NULL;
 		int r = watch_read(d->watch, &changes);
+
+		if (r == WATCH_RESYNC) {
+			resync(d);
+			return;
+		}
 
 		if (changes != NULL) {
 			outbox_run(d, changes, false);
