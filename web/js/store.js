@@ -58,7 +58,7 @@ export class Store {
 	}
 
 	// A device as a REST answer returned it. Taken only when it is not older
-	// than what the feed already brought.
+	// than what the change feed already brought.
 	offer(d) {
 		const cur = this.devices.get(d.id);
 		if (cur && cur.updated_at && d.updated_at && d.updated_at < cur.updated_at)
