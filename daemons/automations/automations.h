@@ -25,6 +25,11 @@
 /* A run requested by a front end that nobody started within this long
  * is dropped (the person who asked has long given up). */
 #define REQUEST_TTL_S	60
+/* The daemon's connection never waits for SQLite's write lock (DB_NOWAIT):
+ * a write that finds it taken is tried again this often, an action for at
+ * most BUSY_MAX_MS before it fails; run records wait as long as it takes. */
+#define BUSY_RETRY_MS	20
+#define BUSY_MAX_MS	5000
 
 struct rule;
 
@@ -36,7 +41,8 @@ struct run {
 	struct json_object	*conditions;	/* the report, or NULL (owned) */
 	struct json_object	*results;	/* one per action done (owned) */
 	size_t			 step;		/* the next action */
-	sd_event_source		*delay;		/* waiting out a delay_s */
+	sd_event_source		*delay;		/* waiting out a delay_s, or a busy retry */
+	uint64_t		 busy_since;	/* mono_usec when its action first met the lock */
 };
 
 /* A state or numeric trigger waiting out its for_s. */
@@ -56,7 +62,8 @@ struct rule {
 	int64_t			*last_at;	/* per trigger: the last elapse fired, or -1 */
 	struct hold		*holds;		/* per trigger */
 	struct run		*run;		/* the one running, or NULL */
-	struct json_object	*queue;		/* queued triggers (mode queued) */
+	struct json_object	*queue;		/* queued triggers (mode queued, busy) */
+	sd_event_source		*retry;		/* starting what is queued after a busy */
 	bool			 seen;		/* mark & sweep on reload */
 };
 
@@ -87,6 +94,8 @@ struct daemon {
 	struct rule		**rules;
 	size_t			 nrules;
 	int64_t			 sprinkler_end;	/* next timed device end, us; -1 none */
+	struct json_object	*pending;	/* run id -> record the database refused (busy) */
+	sd_event_source		*pending_timer;
 	int64_t			 status_next;	/* what STATUS= says, to send it on change */
 	size_t			 status_rules;
 	bool			 stopping;
@@ -127,6 +136,12 @@ void run_trigger(struct rule *rule, struct json_object *trigger, bool check);
 void run_requested(struct rule *rule, int64_t id, struct json_object *trigger);
 /* Ends a rule's run and queue (the rule goes away or the daemon stops). */
 void run_cancel(struct rule *rule, const char *why);
+/* Writes a run's record (id, outcome, conditions, results: borrowed), now
+ * or, while another process holds the write lock, later. */
+void run_record(struct daemon *d, int64_t id, const char *outcome,
+    struct json_object *conditions, struct json_object *results, bool finished);
+/* Writes the records still pending (at exit: as far as it can). */
+void run_flush(struct daemon *d);
 
 /* timed.c */
 /* Ends the sprinklers whose time is up and plans the next end. */

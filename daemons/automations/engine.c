@@ -100,6 +100,7 @@ rule_free(struct rule *r)
 	if (r == NULL)
 		return;
 	run_cancel(r, "the automation was changed or removed");
+	r->retry = sd_event_source_disable_unref(r->retry);
 	for (size_t i = 0; i < r->ntriggers; i++)
 		hold_disarm(&r->holds[i]);
 	free(r->name);
@@ -466,8 +467,7 @@ engine_requests(struct daemon *d)
 		/* Asked for long ago (homectl-automations was down): too late. */
 		if (r == NULL || at == NULL || strptime(at, "%Y-%m-%dT%H:%M:%S", &tm) == NULL ||
 		    timegm(&tm) + REQUEST_TTL_S < now) {
-			if (db_run_update(d->db, id, "expired", NULL, NULL, true) < 0)
-				log_warnx("cannot expire run %lld", (long long)id);
+			run_record(d, id, "expired", NULL, NULL, true);
 			continue;
 		}
 		run_requested(r, id, json_object_get(get(run, "trigger")));

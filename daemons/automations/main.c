@@ -129,7 +129,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d = { .rt_fd = -1, .offset_fd = -1, .sprinkler_end = -1,
-		.status_next = -2 };
+		.status_next = -2, .pending = json_object_new_object() };
 	const char *db_opt = NULL, *config_opt = NULL, *level_opt = NULL, *interval_opt = NULL;
 	struct watch_options wo = { 0 };
 	bool no_inotify = false;
@@ -196,7 +196,8 @@ main(int argc, char **argv)
 	}
 
 	d.db_path = config_database(&d.cfg, db_opt);
-	if ((r = db_open(d.db_path, 0, &d.db)) < 0)
+	/* The loop never waits on SQLite's lock: busy writes are retried. */
+	if ((r = db_open(d.db_path, DB_NOWAIT, &d.db)) < 0)
 		fatalx("%s: cannot open the database (%s)%s", d.db_path, strerror(-r),
 		    r == -ENOENT ? "; create it with `homectl init`" : "");
 	ops_ctx_init(&d.ops, d.db, &d.cfg, OPS_SRC_AUTOMATION);
@@ -235,6 +236,9 @@ main(int argc, char **argv)
 	r = sd_event_loop(d.ev);
 
 	engine_fini(&d);
+	run_flush(&d);
+	d.pending_timer = sd_event_source_disable_unref(d.pending_timer);
+	json_object_put(d.pending);
 	clock_fini(&d);
 	d.ev = sd_event_unref(d.ev);
 	watch_close(d.watch);

@@ -15,6 +15,9 @@
 #include "log.h"
 #include "util.h"
 
+static void start(struct rule *rule, struct json_object *trigger, bool check, int64_t id);
+static bool requeue(struct rule *rule, struct json_object *trigger, bool check);
+
 static struct json_object *
 get(struct json_object *o, const char *key)
 {
@@ -31,8 +34,6 @@ get_str(struct json_object *o, const char *key)
 	return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-static void start(struct rule *rule, struct json_object *trigger, bool check, int64_t id);
-
 static void
 run_free(struct run *run)
 {
@@ -45,34 +46,96 @@ run_free(struct run *run)
 	free(run);
 }
 
+/* ---- run records, kept until the database takes them ---- */
+
+static int
+flush_timer(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct daemon *d = arg;
+
+	d->pending_timer = sd_event_source_disable_unref(d->pending_timer);
+	run_flush(d);
+	return 0;
+}
+
+void
+run_flush(struct daemon *d)
+{
+	struct json_object *done = json_object_new_array();
+
+	json_object_object_foreach(d->pending, key, rec) {
+		int64_t id = json_object_get_int64(get(rec, "id"));
+		int r = db_run_update(d->db, id, get_str(rec, "outcome"), get(rec, "conditions"),
+		    get(rec, "actions"), json_object_get_boolean(get(rec, "finished")));
+
+		if (r == -EBUSY)
+			continue;
+		if (r < 0)
+			log_warnx("cannot record run %lld: %s", (long long)id, strerror(-r));
+		json_object_array_add(done, json_object_new_string(key));
+	}
+	for (size_t i = 0; i < json_object_array_length(done); i++)
+		json_object_object_del(d->pending, json_object_get_string(
+		    json_object_array_get_idx(done, i)));
+	json_object_put(done);
+	if (json_object_object_length(d->pending) > 0 && d->pending_timer == NULL &&
+	    sd_event_add_time_relative(d->ev, &d->pending_timer, CLOCK_MONOTONIC,
+	    (uint64_t)BUSY_RETRY_MS * 1000, 0, flush_timer, d) < 0)
+		log_warnx("cannot arm the record retry timer");
+}
+
+void
+run_record(struct daemon *d, int64_t id, const char *outcome, struct json_object *conditions,
+    struct json_object *results, bool finished)
+{
+	struct json_object *rec = json_object_new_object();
+	char key[32];
+
+	if (id <= 0) {
+		json_object_put(rec);
+		return;
+	}
+	/* The newest state of a run replaces an older one still waiting. */
+	json_object_object_add(rec, "id", json_object_new_int64(id));
+	json_object_object_add(rec, "outcome", json_object_new_string(outcome));
+	json_object_object_add(rec, "conditions", json_object_get(conditions));
+	json_object_object_add(rec, "actions", json_object_get(results));
+	json_object_object_add(rec, "finished", json_object_new_boolean(finished));
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	json_object_object_add(d->pending, key, rec);
+	run_flush(d);
+}
+
 static void
 record(struct run *run, const char *outcome, bool finished)
 {
-	if (db_run_update(run->rule->d->db, run->id, outcome, run->conditions, run->results,
-	    finished) < 0)
-		log_rule(LOG_WARNING, run->rule, "cannot record run %lld", (long long)run->id);
+	/* The arrays change as the run goes on: record a copy. */
+	struct json_object *res = NULL;
+
+	if (json_object_deep_copy(run->results, &res, NULL) != 0)
+		res = NULL;
+	run_record(run->rule->d, run->id, outcome, run->conditions, res, finished);
+	json_object_put(res);
 }
 
-/* Ends the rule's run with outcome, then starts what was queued. */
+static int retry_start(sd_event_source *s, uint64_t usec, void *arg);
+
+/* Ends the rule's run with outcome; what was queued starts from the loop
+ * (not from here, which may be deep inside the run that just ended). */
 static void
 finish(struct run *run, const char *outcome)
 {
 	struct rule *rule = run->rule;
-	struct json_object *next;
 
 	record(run, outcome, true);
 	log_rule(strcmp(outcome, "done") == 0 ? LOG_INFO : LOG_WARNING, rule,
 	    "\"%s\": run %lld %s", rule->name, (long long)run->id, outcome);
 	rule->run = NULL;
 	run_free(run);
-	if (json_object_array_length(rule->queue) > 0) {
-		next = json_object_get(json_object_array_get_idx(rule->queue, 0));
-		json_object_array_del_idx(rule->queue, 0, 1);
-		start(rule, json_object_get(get(next, "trigger")),
-		    json_object_get_boolean(get(next, "check")), get(next, "id") ?
-		    json_object_get_int64(get(next, "id")) : -1);
-		json_object_put(next);
-	}
+	if (json_object_array_length(rule->queue) > 0 && rule->retry == NULL &&
+	    sd_event_add_time_relative(rule->d->ev, &rule->retry, CLOCK_MONOTONIC, 0, 0,
+	    retry_start, rule) < 0)
+		log_rule(LOG_WARNING, rule, "\"%s\": cannot start what is queued", rule->name);
 }
 
 /* Runs one device, bulk or mode action; 0 or -errno with err. */
@@ -109,6 +172,22 @@ act(struct run *run, struct json_object *a, struct json_object *result, char *er
 
 static int delay_done(sd_event_source *s, uint64_t usec, void *arg);
 
+/* Runs the action at run->step again in BUSY_RETRY_MS; false when it has
+ * met the lock for BUSY_MAX_MS already. */
+static bool
+retry_busy(struct run *run)
+{
+	uint64_t now = mono_usec();
+
+	if (run->busy_since == 0)
+		run->busy_since = now;
+	if (now - run->busy_since > (uint64_t)BUSY_MAX_MS * 1000)
+		return false;
+	run->step--;
+	return sd_event_add_time_relative(run->rule->d->ev, &run->delay, CLOCK_MONOTONIC,
+	    (uint64_t)BUSY_RETRY_MS * 1000, 0, delay_done, run) >= 0;
+}
+
 /* Runs actions from run->step until a delay, a failure or the end. */
 static void
 step(struct run *run)
@@ -122,6 +201,7 @@ step(struct run *run)
 		struct json_object *result = json_object_new_object();
 		char err[OPS_ERRLEN];
 		int64_t delay = json_object_get_int64(get(a, "delay_s"));
+		int r;
 
 		run->step++;
 		json_object_object_add(result, "action", json_object_get(a));
@@ -138,7 +218,11 @@ step(struct run *run)
 			record(run, "waiting", false);
 			return;
 		}
-		if (act(run, a, result, err) < 0) {
+		if ((r = act(run, a, result, err)) == -EBUSY && retry_busy(run)) {
+			json_object_put(result);
+			return;
+		}
+		if (r < 0) {
 			const char *fields[] = { NULL, NULL };
 			char f[128];
 
@@ -152,6 +236,7 @@ step(struct run *run)
 			finish(run, "failed");
 			return;
 		}
+		run->busy_since = 0;
 		json_object_object_add(result, "ok", json_object_new_boolean(true));
 		json_object_array_add(run->results, result);
 	}
@@ -169,6 +254,47 @@ delay_done(sd_event_source *s, uint64_t usec, void *arg)
 	return 0;
 }
 
+static int
+retry_start(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct rule *rule = arg;
+	struct json_object *next;
+
+	rule->retry = sd_event_source_disable_unref(rule->retry);
+	if (rule->run != NULL || json_object_array_length(rule->queue) == 0)
+		return 0;
+	next = json_object_get(json_object_array_get_idx(rule->queue, 0));
+	json_object_array_del_idx(rule->queue, 0, 1);
+	start(rule, json_object_get(get(next, "trigger")),
+	    json_object_get_boolean(get(next, "check")), get(next, "id") ?
+	    json_object_get_int64(get(next, "id")) : -1);
+	json_object_put(next);
+	return 0;
+}
+
+/* The run could not be recorded for the lock: it goes first in the queue
+ * and starts again in BUSY_RETRY_MS.  Takes over trigger when it returns
+ * true. */
+static bool
+requeue(struct rule *rule, struct json_object *trigger, bool check)
+{
+	struct json_object *q;
+
+	if (rule->retry == NULL && sd_event_add_time_relative(rule->d->ev, &rule->retry,
+	    CLOCK_MONOTONIC, (uint64_t)BUSY_RETRY_MS * 1000, 0, retry_start, rule) < 0)
+		return false;
+	q = json_object_new_object();
+	json_object_object_add(q, "trigger", trigger);
+	json_object_object_add(q, "check", json_object_new_boolean(check));
+	json_object_array_put_idx(rule->queue, json_object_array_length(rule->queue), NULL);
+	/* Shift the queue by one and put this run first. */
+	for (size_t i = json_object_array_length(rule->queue) - 1; i > 0; i--)
+		json_object_array_put_idx(rule->queue, i, json_object_get(
+		    json_object_array_get_idx(rule->queue, i - 1)));
+	json_object_array_put_idx(rule->queue, 0, q);
+	return true;
+}
+
 /* Starts a run (id >= 0: the row a front end made).  Takes over trigger. */
 static void
 start(struct rule *rule, struct json_object *trigger, bool check, int64_t id)
@@ -178,6 +304,7 @@ start(struct rule *rule, struct json_object *trigger, bool check, int64_t id)
 	struct run *run;
 	char err[OPS_ERRLEN];
 	bool holds = true;
+	int r;
 
 	if (check) {
 		if (automation_conditions(&d->ops, rule->doc, clock_now(d) / 1000000, &holds,
@@ -197,8 +324,13 @@ start(struct rule *rule, struct json_object *trigger, bool check, int64_t id)
 	run->trigger = trigger;
 	run->conditions = report;
 	run->results = json_object_new_array();
-	if (id < 0 && db_run_add(d->db, rule->name, trigger, holds ? "running" : "skipped",
-	    RUNS_KEEP, &id) < 0) {
+	if (id < 0 && (r = db_run_add(d->db, rule->name, trigger, holds ? "running" : "skipped",
+	    RUNS_KEEP, &id)) < 0) {
+		if (r == -EBUSY && requeue(rule, trigger, check)) {
+			run->trigger = NULL;	/* the queue has it */
+			run_free(run);
+			return;
+		}
 		log_rule(LOG_WARNING, rule, "\"%s\": cannot record a run", rule->name);
 		id = 0;
 	}
@@ -270,8 +402,7 @@ run_requested(struct rule *rule, int64_t id, struct json_object *trigger)
 		json_object_object_add(q, "check", json_object_new_boolean(false));
 		json_object_object_add(q, "id", json_object_new_int64(id));
 		json_object_array_add(rule->queue, q);
-		if (db_run_update(rule->d->db, id, "queued", NULL, NULL, false) < 0)
-			log_rule(LOG_WARNING, rule, "cannot record run %lld", (long long)id);
+		run_record(rule->d, id, "queued", NULL, NULL, false);
 		return;
 	}
 	start(rule, trigger, false, id);
@@ -291,9 +422,9 @@ run_cancel(struct rule *rule, const char *why)
 		struct json_object *q = json_object_array_get_idx(rule->queue, 0);
 
 		/* A person's queued request gets an answer too. */
-		if (get(q, "id") != NULL && db_run_update(rule->d->db, json_object_get_int64(get(q,
-		    "id")), "cancelled", NULL, NULL, true) < 0)
-			log_rule(LOG_WARNING, rule, "cannot record a cancelled run");
+		if (get(q, "id") != NULL)
+			run_record(rule->d, json_object_get_int64(get(q, "id")), "cancelled", NULL,
+			    NULL, true);
 		json_object_array_del_idx(rule->queue, 0, 1);
 	}
 }

@@ -2,6 +2,7 @@
 /* timed.c -- devices that run for a set time: a sprinkler started for ten
  * minutes, by any front end or the sqlite3 shell, is turned off here when
  * its time is up, on the daemon's clock. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "automations.h"
@@ -13,14 +14,15 @@ timed_expire(struct daemon *d)
 	struct ops_ctx c = d->ops;
 	int64_t now = clock_now(d), next = -1;
 	char err[OPS_ERRLEN];
-	int ended = 0;
+	int ended = 0, r;
 
 	/* Nobody's automation: the feed says "automation" with no name. */
 	c.automation = NULL;
-	if (ops_expire(&c, now / 1000, &next, &ended, err) < 0) {
-		log_warnx("timed devices: %s", err);
-		/* Try again in a second rather than never. */
-		d->sprinkler_end = now + 1000000;
+	if ((r = ops_expire(&c, now / 1000, &next, &ended, err)) < 0) {
+		if (r != -EBUSY)
+			log_warnx("timed devices: %s", err);
+		/* Busy (another process writes) or worse: try again soon. */
+		d->sprinkler_end = now + (int64_t)BUSY_RETRY_MS * 1000;
 		return;
 	}
 	if (ended > 0)

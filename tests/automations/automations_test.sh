@@ -200,6 +200,32 @@ grep -q '"open up": action 1 failed' "$T/daemon.log" && pass "the failure is log
 	fail "failure logged"
 hc set garage_door close >/dev/null
 
+# ---- another process holds the write lock: the loop goes on, the action waits ----
+add '{"name":"patient","triggers":[{"device":"bedroom_blinds","to":"open"}],
+ "actions":[{"delay_s":1},{"device":"bedroom_light_main","action":"toggle"}]}'
+before_light=$(state bedroom_light_main)
+hc set bedroom_blinds open >/dev/null
+python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+c.execute("COMMIT")' "$DB" "$T/locked" &
+locker=$!
+wait_for 5 test -e "$T/locked"
+t0=$(date +%s%N)
+kill -HUP "$DPID"
+wait_for 5 grep -q "SIGHUP: loading the automations again" "$T/daemon.log" &&
+	pass "while the lock is held, the daemon still answers ($((($(date +%s%N) - t0) / 1000000)) ms)" ||
+	fail "the loop waited on the lock"
+sleep 1.5
+[ "$(state bedroom_light_main)" = "$before_light" ] && pass "the action has not run under the lock" ||
+	fail "ran under the lock?"
+wait "$locker"
+wait_for 10 has_runs patient done 1 && [ "$(state bedroom_light_main)" != "$before_light" ] &&
+	pass "once the lock is gone the action runs, and the run is recorded" || fail "after the lock"
+hc automation remove patient >/dev/null
+
 # ---- run modes ----
 for m in single restart queued; do
 	add "{\"name\":\"mode $m\",\"mode\":\"$m\",\"triggers\":[{\"device\":\"kitchen_light_main\",\"property\":\"brightness\"}],
