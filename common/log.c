@@ -262,7 +262,7 @@ log_kv_add(struct log_kv *kv, const char *key, const char *value)
 size_t
 log_kv_devices(struct log_kv *kv, struct json_object *result)
 {
-	struct json_object *devs, *d, *id;
+	struct json_object *devs, *d, *id, *type;
 	size_t i, n, added = 0;
 
 	if (json_object_object_get_ex(result, "devices", &devs) &&
@@ -277,7 +277,11 @@ log_kv_devices(struct log_kv *kv, struct json_object *result)
 			}
 		}
 	} else if (json_object_object_get_ex(result, "id", &id) &&
-	    json_object_is_type(id, json_type_string)) {
+	    json_object_is_type(id, json_type_string) &&
+	    json_object_object_get_ex(result, "type", &type) &&
+	    json_object_is_type(type, json_type_string)) {
+		/* A device has a type; a room or a mode, which have ids too,
+		 * do not. */
 		log_kv_add(kv, "HOMECTL_DEVICE", json_object_get_string(id));
 		added++;
 	}

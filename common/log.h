@@ -62,8 +62,9 @@ void log_kv_init(struct log_kv *kv);
  * than once: `journalctl HOMECTL_DEVICE=x` matches any of its values. */
 void log_kv_add(struct log_kv *kv, const char *key, const char *value);
 /* Adds HOMECTL_DEVICE=id for every device in an ops result: its "devices"
- * array (control, bulk, modes, water_plants), or its "id" (a single
- * device).  Returns how many were added. */
+ * array (control, bulk, modes, water_plants), or its "id" when it is a
+ * single device (it has a "type"; a room or a mode has not).  Returns how
+ * many were added. */
 size_t log_kv_devices(struct log_kv *kv, struct json_object *result);
 /* The NULL-ended array for log_fields().  Borrowed from kv. */
 const char *const *log_kv_fields(struct log_kv *kv);

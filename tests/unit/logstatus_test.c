@@ -13,7 +13,9 @@ test_kv_devices(void **state)
 {
 	struct json_object *r = json_tokener_parse(
 	    "{\"devices\":[{\"id\":\"a\"},{\"id\":\"b\"},{\"name\":\"no id\"}],\"changed\":2}");
-	struct json_object *one = json_tokener_parse("{\"id\":\"lamp\",\"state\":\"on\"}");
+	struct json_object *one = json_tokener_parse(
+	    "{\"id\":\"lamp\",\"type\":\"light\",\"state\":\"on\"}");
+	struct json_object *room = json_tokener_parse("{\"id\":\"kitchen\",\"name\":\"Kitchen\"}");
 	struct log_kv kv;
 	const char *const *f;
 
@@ -22,6 +24,7 @@ test_kv_devices(void **state)
 	log_kv_add(&kv, "HOMECTL_SOURCE", "api");
 	assert_int_equal(log_kv_devices(&kv, r), 2);
 	assert_int_equal(log_kv_devices(&kv, one), 1);
+	assert_int_equal(log_kv_devices(&kv, room), 0);	/* a room is no device */
 	f = log_kv_fields(&kv);
 	assert_string_equal(f[0], "HOMECTL_SOURCE=api");
 	assert_string_equal(f[1], "HOMECTL_DEVICE=a");
@@ -30,6 +33,7 @@ test_kv_devices(void **state)
 	assert_null(f[4]);
 	json_object_put(r);
 	json_object_put(one);
+	json_object_put(room);
 }
 
 static void
