@@ -5,7 +5,8 @@
 FUZZ_SECONDS ?= 15
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
-FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_control $(FUZZ_DIR)/fuzz_jsonrpc $(FUZZ_DIR)/fuzz_rows
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_control $(FUZZ_DIR)/fuzz_jsonrpc $(FUZZ_DIR)/fuzz_rows \
+	$(FUZZ_DIR)/fuzz_mqtt
 
 $(FUZZ_DIR)/fuzz_control: tests/fuzz/fuzz_control.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
@@ -21,6 +22,12 @@ $(FUZZ_DIR)/fuzz_rows: tests/fuzz/fuzz_rows.c tests/lib/shape.c cli/output.c \
 	@mkdir -p $(dir $@)
 	$(QLD)clang $(ALL_CPPFLAGS) -Icli -Idaemons/mcp -Itests/lib -std=gnu11 $(FUZZ_FLAGS) -o $@ \
 		$^ $(ALL_LDLIBS)
+
+# homectl-mqtt's dialects: any payload on any topic.
+$(FUZZ_DIR)/fuzz_mqtt: tests/fuzz/fuzz_mqtt.c $(addprefix daemons/mqtt/,conv.c z2m.c tasmota.c \
+    shelly.c hass.c) $(COMMON_SRCS)
+	@mkdir -p $(dir $@)
+	$(QLD)clang $(ALL_CPPFLAGS) -Idaemons/mqtt -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 fuzz: $(FUZZ_TARGETS)
 CHECKS += check-fuzz

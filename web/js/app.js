@@ -15,12 +15,15 @@ import { relTime, absTime, clock, propValue } from './format.js';
 
 const TOKEN_KEY = 'homectl.token';
 const ACTIVITY_MAX = 60;
-const SOURCES = { mcp: 'MCP', api: 'API', cli: 'CLI', automation: 'Automation', unknown: 'unknown' };
+const SOURCES = { mcp: 'MCP', api: 'API', cli: 'CLI', automation: 'Automation', device: 'Device',
+	hass: 'Home Assistant', unknown: 'unknown' };
 const SOURCE_TITLES = {
 	mcp: 'Made by an AI assistant through MCP',
 	api: 'Made through the REST API or a dashboard',
 	cli: 'Made with the homectl command',
 	automation: 'Made by an automation (homectl-automations)',
+	device: 'Reported by the device itself (homectl-mqtt)',
+	hass: 'Asked for in Home Assistant (through homectl-mqtt)',
 	unknown: 'Made outside homectl (for example with the sqlite3 shell)',
 };
 
