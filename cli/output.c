@@ -113,5 +113,9 @@ cli_print_change(struct json_object *c)
 	} else {
 		printf("%s removed\n", str(c, "device_id"));
 	}
+	/* Which automation made it: one more line, not a wider column. */
+	if (json_object_object_get_ex(c, "automation", NULL))
+		printf("%6s  %8s  %-7s  by the automation \"%s\"\n", "", "", "",
+		    str(c, "automation"));
 	fflush(stdout);
 }

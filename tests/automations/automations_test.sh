@@ -124,6 +124,9 @@ wait_for 10 is_state living_room_light_lamp on && pass "a state trigger runs the
 out=$(hc --json history --device living_room_light_lamp --limit 1)
 [[ $out == *'"source":"automation"'*'"automation":"hall light when the door opens"'* ]] &&
 	pass "homectl history shows the automation" || fail "history" "$out"
+out=$(hc history --device living_room_light_lamp --limit 1)
+[[ $out == *automation*'by the automation "hall light when the door opens"'* ]] &&
+	pass "and says so to people" || fail "history for people" "$out"
 wait_for 10 is_state living_room_light_lamp off && pass "delay_s, then the last action" ||
 	fail "delay"
 wait_for 5 has_runs "hall light when the door opens" done 1
