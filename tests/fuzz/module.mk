@@ -6,7 +6,8 @@ FUZZ_SECONDS ?= 15
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_control $(FUZZ_DIR)/fuzz_jsonrpc $(FUZZ_DIR)/fuzz_rows \
-	$(FUZZ_DIR)/fuzz_mqtt
+	$(FUZZ_DIR)/fuzz_mqtt \
+	$(FUZZ_DIR)/fuzz_automation
 
 $(FUZZ_DIR)/fuzz_control: tests/fuzz/fuzz_control.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
@@ -28,6 +29,11 @@ $(FUZZ_DIR)/fuzz_mqtt: tests/fuzz/fuzz_mqtt.c $(addprefix daemons/mqtt/,conv.c z
     shelly.c hass.c) $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
 	$(QLD)clang $(ALL_CPPFLAGS) -Idaemons/mqtt -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+# Automation documents (automation_check) and calendar expressions.
+$(FUZZ_DIR)/fuzz_automation: tests/fuzz/fuzz_automation.c $(COMMON_SRCS)
+	@mkdir -p $(dir $@)
+	$(QLD)clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 fuzz: $(FUZZ_TARGETS)
 CHECKS += check-fuzz
