@@ -54,5 +54,7 @@ export function createApi(getToken, onUnauthorized) {
 		get: (path) => call('GET', path),
 		post: (path, body) => call('POST', path, body),
 		put: (path, body) => call('PUT', path, body),
+		patch: (path, body) => call('PATCH', path, body),
+		del: (path) => call('DELETE', path),
 	};
 }

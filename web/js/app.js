@@ -7,6 +7,7 @@ import { AutomationsPanel } from './automations.js';
 import { Live } from './live.js';
 import { Store } from './store.js';
 import { buildCard } from './cards.js';
+import { HomeEditor } from './edit.js';
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
 import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE,
@@ -124,6 +125,15 @@ class Dashboard {
 		};
 		this.automations = new AutomationsPanel(this.api, toast);
 		this.bindFilters();
+		this.editor = new HomeEditor({
+			api: this.api,
+			store: this.store,
+			types: () => this.types,
+			modes: () => this.modes,
+			confirmed: (send, title, text, ok) => this.confirmed(send, title, text, ok),
+			ask: confirmDialog,
+			toast,
+		});
 	}
 
 	// The model, the modes and the WebSocket are asked for at once; frames
@@ -181,12 +191,31 @@ class Dashboard {
 			this.cards.clear();
 			this.renderDevices();
 		} catch (e) {
-			// the built-in copy stands until the next snapshot
+			// no types yet: the cards show what each device has, read-only,
+			// until the next snapshot asks again
 		}
+	}
+
+	// A room, mode or scene was edited (by anyone): the rooms and the modes
+	// are read again; the devices already came with the feed.
+	async reloadHome() {
+		const [rooms, modes] = await Promise.allSettled([
+			this.api.get('/api/rooms'), this.api.get('/api/modes')]);
+		if (this.stopped)
+			return;
+		if (rooms.status === 'fulfilled') {
+			this.store.setRooms(rooms.value.rooms);
+			this.renderDevices();
+		}
+		if (modes.status === 'fulfilled')
+			this.setModes(modes.value);
+		this.editor.refresh();
 	}
 
 	stop() {
 		this.stopped = true;
+		if (this.editor.isOpen)
+			this.editor.dialog.close();
 		clearInterval(this.tick);
 		clearTimeout(this.statsTimer);
 		this.automations.stop();
@@ -241,7 +270,7 @@ class Dashboard {
 				this.loadTypes();
 		} else {
 			const applied = this.store.changes(msg);
-			let layout = false;
+			let layout = false, home = false;
 			for (const { change, prev } of applied) {
 				if (change.kind === 'command') {
 					// A real device's command: the card shows it pending.
@@ -265,6 +294,8 @@ class Dashboard {
 					layout = true;
 				} else if (change.kind === 'mode') {
 					this.renderMode();
+				} else if (change.kind === 'home') {
+					home = true;
 				}
 				this.addActivity(change, prev);
 			}
@@ -273,6 +304,10 @@ class Dashboard {
 			// An automation just ran: its "last run" changed.
 			if (applied.some(({ change }) => change.source === 'automation'))
 				this.automations.load();
+			if (home)
+				this.reloadHome();
+			else if (layout)
+				this.editor.refresh();
 			if (applied.length) {
 				this.renderActivity();
 				this.renderStats(this.store.stats());

@@ -11,6 +11,7 @@ const PATHS = {
 	thermostat: '<circle cx="12" cy="12" r="9"/><path d="M12 12l3.5-3.5M7.5 15.5h9"/>',
 	lock: '<rect x="5" y="10.5" width="14" height="10.5" rx="2"/><path d="M8 10.5V7a4 4 0 0 1 8 0v3.5M12 14.5v2.5"/>',
 	unlock: '<rect x="5" y="10.5" width="14" height="10.5" rx="2"/><path d="M8 10.5V7a4 4 0 0 1 7.7-1.5M12 14.5v2.5"/>',
+	humidity_sensor: '<path d="M12 3.5C9 7.5 6.5 10.6 6.5 14a5.5 5.5 0 0 0 11 0c0-3.4-2.5-6.5-5.5-10.5z"/><path d="M9.5 15a2.5 2.5 0 0 0 2.5 2.5"/>',
 	temperature_sensor: '<path d="M14 14.8V5a2 2 0 0 0-4 0v9.8a4 4 0 1 0 4 0z"/><path d="M12 9v7"/>',
 	motion_sensor: '<circle cx="12" cy="12" r="1.8"/><path d="M8.8 8.8a4.5 4.5 0 0 0 0 6.4M15.2 8.8a4.5 4.5 0 0 1 0 6.4M6 6a8.5 8.5 0 0 0 0 12M18 6a8.5 8.5 0 0 1 0 12"/>',
 	sprinkler: '<path d="M12 3.5s-5.5 6-5.5 10.2a5.5 5.5 0 0 0 11 0C17.5 9.5 12 3.5 12 3.5z"/>',

@@ -2,50 +2,6 @@
 // model.js -- the device model as served by GET /api/types, normalised into
 // one shape the cards are built from, plus the labels people read.
 
-// A copy of the model for the moment before /api/types answers (and for a
-// server too old to serve it). The server's table always wins.
-const FALLBACK = {
-	light: { label: 'Light', states: ['on', 'off'], actions: ['on', 'off', 'toggle', 'set'],
-		properties: {
-			brightness: { type: 'integer', minimum: 0, maximum: 100, unit: '%' },
-			color_temp: { type: 'integer', minimum: 2000, maximum: 6500, unit: 'K' },
-		} },
-	fan: { label: 'Fan', states: ['on', 'off'], actions: ['on', 'off', 'toggle', 'set'],
-		properties: { speed: { type: 'integer', minimum: 0, maximum: 3 } } },
-	blinds: { label: 'Blinds', states: ['open', 'closed', 'partial'],
-		actions: ['open', 'close', 'toggle', 'set'],
-		properties: { position: { type: 'integer', minimum: 0, maximum: 100, unit: '%' } } },
-	garage: { label: 'Garage door', states: ['open', 'closed', 'partial'],
-		actions: ['open', 'close', 'toggle', 'set'],
-		properties: { position: { type: 'integer', minimum: 0, maximum: 100, unit: '%' } } },
-	thermostat: { label: 'Thermostat', states: ['heat', 'cool', 'auto', 'off'],
-		actions: ['on', 'off', 'set'], properties: {
-			target_temp: { type: 'number', minimum: 50, maximum: 90, unit: '°F' },
-			mode: { type: 'string', enum: ['heat', 'cool', 'auto', 'off'] },
-			current_temp: { type: 'number', unit: '°F', readOnly: true },
-		} },
-	lock: { label: 'Door lock', states: ['locked', 'unlocked'],
-		actions: ['lock', 'unlock', 'toggle'], properties: {} },
-	temperature_sensor: { label: 'Temperature sensor', states: ['active'], actions: [],
-		properties: { value: { type: 'number', unit: '°F', readOnly: true },
-			unit: { type: 'string', readOnly: true } } },
-	motion_sensor: { label: 'Motion sensor', states: ['motion', 'no_motion'], actions: [],
-		properties: { last_motion: { type: 'string', format: 'date-time', readOnly: true } } },
-	sprinkler: { label: 'Sprinkler', states: ['on', 'off'], actions: ['on', 'off', 'toggle', 'set'],
-		properties: {
-			zone: { type: 'string', readOnly: true },
-			duration: { type: 'integer', minimum: 1, maximum: 120, unit: 'min' },
-			started_at: { type: 'string', format: 'date-time', readOnly: true },
-		} },
-	ev_charger: { label: 'EV charger', states: ['charging', 'idle'],
-		actions: ['start', 'stop', 'on', 'off'], properties: {
-			battery_level: { type: 'integer', minimum: 0, maximum: 100, unit: '%', readOnly: true },
-			charging: { type: 'boolean', readOnly: true },
-		} },
-	fish_feeder: { label: 'Fish feeder', states: ['idle', 'feeding'], actions: ['feed'],
-		properties: { last_fed: { type: 'string', format: 'date-time', readOnly: true } } },
-};
-
 const STATE_LABELS = {
 	on: 'On', off: 'Off', open: 'Open', closed: 'Closed', partial: 'Partly open',
 	locked: 'Locked', unlocked: 'Unlocked', active: 'Active', idle: 'Idle',
@@ -126,9 +82,11 @@ function normType(name, t) {
 	};
 }
 
-// Turns the body of GET /api/types (or nothing) into a Map name -> type.
+// Turns the body of GET /api/types into a Map name -> type. The server's
+// table (common/model.c) is the only one: before it answers there are no
+// types, and cards show what a device has, read-only.
 export function normalizeTypes(body) {
-	let src = body && typeof body === 'object' ? body : FALLBACK;
+	let src = body && typeof body === 'object' ? body : {};
 	if (src.types && typeof src.types === 'object')
 		src = src.types;
 	const out = new Map();
@@ -139,9 +97,6 @@ export function normalizeTypes(body) {
 		for (const [k, v] of Object.entries(src))
 			out.set(k, normType(k, v || {}));
 	}
-	for (const [k, v] of Object.entries(FALLBACK))
-		if (!out.has(k))
-			out.set(k, normType(k, v));
 	return out;
 }
 

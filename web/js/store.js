@@ -16,9 +16,15 @@ export class Store {
 		this.devices = new Map();
 		for (const d of msg.devices || [])
 			this.devices.set(d.id, d);
-		this.rooms = (msg.rooms || []).map((r) => ({ id: r.id, name: r.name }));
+		this.setRooms(msg.rooms);
 		this.mode = msg.mode ?? null;
 		this.seq = typeof msg.seq === 'number' ? msg.seq : null;
+	}
+
+	// The rooms as the server lists them: [{id, name, position, devices}].
+	setRooms(rooms) {
+		this.rooms = (rooms || []).map((r) => ({ id: r.id, name: r.name, position: r.position,
+			devices: r.devices }));
 	}
 
 	// Applies a changes frame; returns [{change, prev}] for the changes that
