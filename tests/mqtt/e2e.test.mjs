@@ -306,3 +306,9 @@ test('a broker restart in the middle of a burst loses nothing that was committed
 	assert.equal(tasmota.state.get('tasmota_D1D2D3').dimmer, last.b);
 	ws.close();
 });
+
+test('homectl-mqtt ends cleanly on SIGTERM (under make SANITIZE=1: no leak, no report)', async () => {
+	const code = await mqttd.stop();
+	assert.equal(code, 0, mqttd.log().split('\n').filter((l) => /Sanitizer|runtime error/.test(l)).join('\n'));
+	assert.doesNotMatch(mqttd.log(), /Sanitizer|runtime error:/);
+});
