@@ -51,7 +51,7 @@ CFLAGS   ?= -O2 -g
 HOMECTL_CFLAGS   := -std=gnu11 $(WARN) -MMD -MP
 HOMECTL_CPPFLAGS := -D_GNU_SOURCE -DHOMECTL_VERSION='"$(VERSION)"' \
 	-DHOMECTL_SYSCONFDIR='"$(SYSCONFDIR)"' \
-	-DHOMECTL_WEB_ROOT='"$(PREFIX)/share/homectl/web"' -Icommon \
+	-DHOMECTL_WEB_ROOT='"$(PREFIX)/share/homectl/web"' -Icommon -Icommon/mcp \
 	$(shell pkg-config --cflags $(filter-out libmosquitto,$(PKGS)) 2>/dev/null)
 HOMECTL_LDFLAGS  :=
 HOMECTL_LDLIBS   := $(shell pkg-config --libs $(filter-out libmosquitto,$(PKGS)) 2>/dev/null) -lm
@@ -79,6 +79,8 @@ COMMON_SRCS := $(wildcard common/*.c)
 CLI_SRCS    := $(wildcard cli/*.c)
 API_SRCS    := $(wildcard daemons/api/*.c)
 MCP_SRCS    := $(wildcard daemons/mcp/*.c)
+# The MCP protocol, shared by homectl-mcp and homectl-api's /mcp.
+MCPCORE_SRCS := $(wildcard common/mcp/*.c)
 AUTO_SRCS   := $(wildcard daemons/automations/*.c)
 MQTT_SRCS   := $(wildcard daemons/mqtt/*.c)
 # Only homectl-mqtt links libmosquitto.
@@ -87,6 +89,7 @@ MQTT_LDLIBS := $(shell pkg-config --libs libmosquitto 2>/dev/null)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 LIB  := $(BUILD)/libhomectl.a
+MCPLIB := $(BUILD)/libhomectl-mcp.a
 BINS := $(BUILD)/homectl $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(BUILD)/homectl-automations \
 	$(BUILD)/homectl-mqtt
 
@@ -114,11 +117,15 @@ $(LIB): $(call obj,$(COMMON_SRCS))
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
+$(MCPLIB): $(call obj,$(MCPCORE_SRCS))
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
+
 $(BUILD)/homectl: $(call obj,$(CLI_SRCS)) $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
-$(BUILD)/homectl-api: $(call obj,$(API_SRCS)) $(LIB)
+$(BUILD)/homectl-api: $(call obj,$(API_SRCS)) $(MCPLIB) $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
-$(BUILD)/homectl-mcp: $(call obj,$(MCP_SRCS)) $(LIB)
+$(BUILD)/homectl-mcp: $(call obj,$(MCP_SRCS)) $(MCPLIB) $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 $(BUILD)/homectl-automations: $(call obj,$(AUTO_SRCS)) $(LIB)
 	$(QLD)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
@@ -253,7 +260,8 @@ deb:
 # libmicrohttpd, libsystemd, ...); the -I add each program's own headers.
 LINT_CPPFLAGS = $(ALL_CPPFLAGS) -Icli -Idaemons/api -Idaemons/mcp -Idaemons/automations \
 	-Idaemons/mqtt
-LINT_SRCS     = $(COMMON_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS) $(AUTO_SRCS) $(MQTT_SRCS)
+LINT_SRCS     = $(COMMON_SRCS) $(MCPCORE_SRCS) $(CLI_SRCS) $(API_SRCS) $(MCP_SRCS) $(AUTO_SRCS) \
+	$(MQTT_SRCS)
 LINT_TIDY     = $(addprefix lint-tidy/,$(LINT_SRCS))
 LINT_OK       = $(patsubst %.c,$(BUILD)/lint/%.ok,$(LINT_SRCS))
 

@@ -172,7 +172,7 @@ busiest_peer(struct server *srv)
 static void
 evict(struct session *s, const char *why)
 {
-	log_info("session %u (uid %u): closed to make room: %s", s->id, (unsigned)s->uid, why);
+	log_info("session %u (uid %u): closed to make room: %s", s->m.id, (unsigned)s->uid, why);
 	s->dead = true;
 }
 
@@ -232,7 +232,7 @@ accept_one(struct server *srv, int fd)
 		return;
 	}
 	s->uid = cred.uid;
-	log_debug("session %u: uid %u", s->id, (unsigned)s->uid);
+	log_debug("session %u: uid %u", s->m.id, (unsigned)s->uid);
 }
 
 static void
@@ -284,7 +284,7 @@ deadline(const struct server *srv, const struct session *s)
 		return 0;
 	if (srv->idle_sec > 0 && srv->idle_sec < hello)
 		hello = srv->idle_sec;
-	if (!s->initialized)
+	if (!s->m.initialized)
 		return s->opened + hello * 1000000;
 	if (srv->idle_sec == 0)
 		return 0;
@@ -301,14 +301,14 @@ ping(struct session *s)
 	struct json_object *msg = json_object_new_object();
 	char id[48];
 
-	snprintf(id, sizeof(id), "homectl-ping-%u", s->id);
+	snprintf(id, sizeof(id), "homectl-ping-%u", s->m.id);
 	json_object_object_add(msg, "jsonrpc", json_object_new_string("2.0"));
 	json_object_object_add(msg, "id", json_object_new_string(id));
 	json_object_object_add(msg, "method", json_object_new_string("ping"));
 	session_send(s, msg);
 	json_object_put(msg);
 	s->pinged_at = mono_usec();
-	log_debug("session %u: idle for %u s: ping", s->id, s->srv->idle_sec);
+	log_debug("session %u: idle for %u s: ping", s->m.id, s->srv->idle_sec);
 }
 
 static void
@@ -326,15 +326,15 @@ idle_rx(struct loop_fd *h, uint32_t events)
 	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
 		if ((due = deadline(srv, s)) == 0 || due > now)
 			continue;
-		if (!s->initialized) {
-			log_info("session %u (uid %u): no initialize within %llu s: closed", s->id,
+		if (!s->m.initialized) {
+			log_info("session %u (uid %u): no initialize within %llu s: closed", s->m.id,
 			    (unsigned)s->uid, (unsigned long long)((now - s->opened) / 1000000));
 			s->dead = true;
 		} else if (s->pinged_at == 0) {
 			ping(s);
 		} else {
 			log_info("session %u (uid %u): silent, and no answer to a ping: closed",
-			    s->id, (unsigned)s->uid);
+			    s->m.id, (unsigned)s->uid);
 			s->dead = true;
 		}
 	}

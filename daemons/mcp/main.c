@@ -116,8 +116,16 @@ server_resync(struct server *srv)
 	    how == DB_FILE_MOVED ? "another file is at the database's path" :
 	    how == DB_FILE_WAL_GONE ? "the database's -wal or -shm was removed" :
 	    "the change feed went back", (long long)newest);
-	server_resynced(srv);
+	server_resynced(&srv->core);
 	return 0;
+}
+
+/* The core's resync (a tool met a replaced file). */
+static int
+core_resync(struct mcp_core *core)
+{
+	return server_resync((struct server *)(void *)((char *)core - offsetof(struct server,
+	    core)));
 }
 
 /* The watcher's fd: inotify, its fallback timer and quick rechecks
@@ -140,7 +148,8 @@ watch_rx(struct loop_fd *h, uint32_t events)
 		if (changes != NULL) {
 			log_debug("watcher: %zu change(s), up to seq %lld",
 			    json_object_array_length(changes), (long long)watch_seq(srv->watch));
-			server_changes(srv, changes);
+			status_changes(changes);
+			server_changes(&srv->core, changes);
 			if (srv->waits != NULL)
 				waits_poll(srv, false);
 			json_object_put(changes);
@@ -204,7 +213,8 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct server srv = { .page_size = MCP_DEFAULT_PAGE,
+	unsigned page_size = MCP_DEFAULT_PAGE;
+	struct server srv = {
 		.max_sessions = MCP_DEFAULT_SESSIONS, .max_per_peer = MCP_DEFAULT_PER_PEER,
 		.idle_sec = MCP_DEFAULT_IDLE_SEC };
 	const char *db_opt = NULL, *config_opt = NULL, *listen_opt = NULL, *confirm_opt = NULL;
@@ -252,7 +262,7 @@ main(int argc, char **argv)
 			no_inotify = true;
 			break;
 		case O_PAGE:
-			srv.page_size = uint_arg("--page-size", optarg, 1, 10000);
+			page_size = uint_arg("--page-size", optarg, 1, 10000);
 			break;
 		case O_MAXSESS:
 			srv.max_sessions = uint_arg("--max-sessions", optarg, 1, 100000);
@@ -323,6 +333,11 @@ main(int argc, char **argv)
 		fatalx("%s: cannot open the database (%s)%s", dbpath, strerror(-r),
 		    r == -ENOENT ? "; create it with `homectl init`" : "");
 	ops_ctx_init(&srv.ops, srv.db, &srv.cfg, OPS_SRC_MCP);
+	mcp_core_init(&srv.core, &srv.ops, "homectl-mcp");
+	srv.core.resync = core_resync;
+	srv.core.page_size = page_size;
+	if (srv.read_only)
+		srv.core.max_scope = MCP_SCOPE_READ;
 
 	/* Everything is an fd in one loop (loop.c); signals too. */
 	signal(SIGPIPE, SIG_IGN);
@@ -342,6 +357,7 @@ main(int argc, char **argv)
 		    "not be notified", dbpath, strerror(-r));
 		srv.watch = NULL;
 	} else {
+		srv.core.watching = true;
 		srv.watch_h.cb = watch_rx;
 		srv.watch_h.arg = &srv;
 		if (loop_add(&srv.loop, &srv.watch_h, watch_fd(srv.watch), EPOLLIN, "watcher") < 0)
@@ -393,8 +409,7 @@ main(int argc, char **argv)
 	loop_del(&srv.sig_h);
 	close(srv.sig_h.fd);
 	loop_free(&srv.loop);
-	tools_cleanup(&srv);
-	json_object_put(srv.device_ids);
+	mcp_core_free(&srv.core);
 	watch_close(srv.watch);
 	db_close(srv.db);
 	config_free(&srv.cfg);

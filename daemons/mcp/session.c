@@ -29,6 +29,21 @@ static void session_in(struct loop_fd *h, uint32_t events);
 static void retry_arm(struct server *srv, bool any);
 static void session_out(struct loop_fd *h, uint32_t events);
 
+/* The core's defer: a tool call waits for a real device (waits.c). */
+static int
+session_defer(struct mcp_sess *m, struct json_object *id, const char *tool,
+    const char *summary, struct json_object *out)
+{
+	return waits_defer(SESSION_OF(m), id, tool, summary, out);
+}
+
+/* The core's send: queue on this session's socket. */
+static void
+session_send_m(struct mcp_sess *m, struct json_object *msg)
+{
+	session_send(SESSION_OF(m), msg);
+}
+
 struct session *
 session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
 {
@@ -40,8 +55,6 @@ session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
 	s->in_fd = in_fd;
 	s->out_fd = out_fd;
 	s->is_stdio = is_stdio;
-	s->proto = PROTO_2025_11_25;
-	s->log_level = server_level_parse("info");
 	s->opened = s->last_input = mono_usec();
 	s->in_h.cb = session_in;
 	s->in_h.arg = s;
@@ -53,12 +66,14 @@ session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
 		free(s);
 		return NULL;
 	}
-	s->id = ++srv->next_id;
+	mcp_sess_init(&srv->core, &s->m, ++srv->next_id, session_send_m, session_park);
+	s->m.defer = session_defer;
+	s->m.scope = srv->read_only ? MCP_SCOPE_READ : MCP_SCOPE_FULL;
 	s->next = srv->sessions;
 	srv->sessions = s;
 	srv->nsessions++;
 	status_clients(srv->nsessions);
-	log_debug("session %u: open", s->id);
+	log_debug("session %u: open", s->m.id);
 	return s;
 }
 
@@ -86,9 +101,8 @@ session_free(struct session *s)
 		if (s->out_fd >= 0 && s->out_fd != s->in_fd)
 			close(s->out_fd);
 	}
-	for (unsigned i = 0; i < s->nsubs; i++)
-		free(s->subs[i]);
-	log_debug("session %u: closed", s->id);
+	log_debug("session %u: closed", s->m.id);
+	mcp_sess_fini(&s->m);
 	free(s->in);
 	free(s->out);
 	free(s);
@@ -116,7 +130,7 @@ queue(struct session *s, const char *buf, size_t len)
 	if (s->out_off > 0 && s->out_off == s->out_len)
 		s->out_off = s->out_len = 0;
 	if (s->out_len - s->out_off + len > MCP_OUT_MAX) {
-		log_warnx("session %u: client does not read its replies; closing", s->id);
+		log_warnx("session %u: client does not read its replies; closing", s->m.id);
 		s->dead = true;
 		return;
 	}
@@ -134,7 +148,7 @@ queue(struct session *s, const char *buf, size_t len)
 			;
 		if (cap != s->out_cap) {
 			if ((p = realloc(s->out, cap)) == NULL) {
-				log_warnx("session %u: out of memory; closing", s->id);
+				log_warnx("session %u: out of memory; closing", s->m.id);
 				s->dead = true;
 				return;
 			}
@@ -167,7 +181,7 @@ session_flush(struct session *s)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
 			if (errno != EPIPE && errno != ECONNRESET)
-				log_warn("session %u: write", s->id);
+				log_warn("session %u: write", s->m.id);
 			return -errno;
 		}
 		s->out_off += (size_t)n;
@@ -181,40 +195,13 @@ session_flush(struct session *s)
 	return 0;
 }
 
-void
-session_log(struct session *s, int level, struct json_object *data)
-{
-	struct json_object *p;
-
-	if (level < s->log_level) {
-		json_object_put(data);
-		return;
-	}
-	p = json_object_new_object();
-	json_object_object_add(p, "level", json_object_new_string(server_level_name(level)));
-	json_object_object_add(p, "logger", json_object_new_string(MCP_NAME));
-	json_object_object_add(p, "data", data);
-	p = rpc_notification("notifications/message", p);
-	session_send(s, p);
-	json_object_put(p);
-}
-
-bool
-session_subscribed(const struct session *s, const char *uri)
-{
-	for (unsigned i = 0; i < s->nsubs; i++)
-		if (strcmp(s->subs[i], uri) == 0)
-			return true;
-	return false;
-}
-
 /* Answers a message that could not be handled as a request. */
 static void
 reply_invalid(struct session *s, struct rpc_msg *m)
 {
 	struct json_object *r;
 
-	log_debug("session %u: %d %s", s->id, m->err.code, m->err.message);
+	log_debug("session %u: %d %s", s->m.id, m->err.code, m->err.message);
 	r = rpc_error_msg(m->id, &m->err);
 	session_send(s, r);
 	json_object_put(r);
@@ -236,7 +223,7 @@ handle_line(struct session *s, char *line, size_t len)
 	if (m.kind == RPC_INVALID)
 		reply_invalid(s, &m);
 	else
-		server_handle(s, &m);
+		server_handle(&s->m, &m);
 	rpc_msg_clear(&m);
 }
 
@@ -247,7 +234,7 @@ too_long(struct session *s)
 	struct rpc_error err = { 0 };
 	struct json_object *r;
 
-	log_warnx("session %u: message longer than %zu bytes dropped", s->id, MCP_MAX_LINE);
+	log_warnx("session %u: message longer than %zu bytes dropped", s->m.id, MCP_MAX_LINE);
 	rpc_fail(&err, RPC_INVALID_REQUEST,
 	    "Invalid Request: message longer than %zu bytes", MCP_MAX_LINE);
 	r = rpc_error_msg(NULL, &err);
@@ -306,7 +293,7 @@ session_read(struct session *s)
 		while (cap - s->in_len < READ_CHUNK)
 			cap *= 2;
 		if ((p = realloc(s->in, cap)) == NULL) {
-			log_warnx("session %u: out of memory", s->id);
+			log_warnx("session %u: out of memory", s->m.id);
 			return -ENOMEM;
 		}
 		s->in = p;
@@ -317,7 +304,7 @@ session_read(struct session *s)
 		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
 			return 0;
 		if (errno != ECONNRESET)
-			log_warn("session %u: read", s->id);
+			log_warn("session %u: read", s->m.id);
 		s->eof = true;
 		return -errno;
 	}
@@ -326,7 +313,7 @@ session_read(struct session *s)
 		 * half a request. */
 		if (s->in_len > 0 && !s->discarding)
 			log_warnx("session %u: %zu bytes of an unfinished message dropped at EOF",
-			    s->id, s->in_len);
+			    s->m.id, s->in_len);
 		s->eof = true;
 		s->in_len = s->in_scan = 0;
 		return 0;
@@ -413,13 +400,14 @@ sessions_tend(struct server *srv)
 }
 
 bool
-session_park(struct session *s)
+session_park(struct mcp_sess *m)
 {
+	struct session *s = SESSION_OF(m);
 	uint64_t now = mono_usec();
 
 	if (s->busy_until == 0) {
 		s->busy_until = now + (uint64_t)MCP_BUSY_WAIT_MS * 1000;
-		log_debug("session %u: the database is locked: waiting", s->id);
+		log_debug("session %u: the database is locked: waiting", s->m.id);
 	}
 	if (now >= s->busy_until || s->srv->quit) {
 		s->busy_until = 0;

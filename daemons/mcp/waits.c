@@ -85,10 +85,10 @@ waits_poll(struct server *srv, bool timer)
 		}
 		*pp = w->next;
 		if (r > 0) {
-			log_debug("session %u: %s confirmed by the device", w->s->id, w->tool);
-			result = tools_result(w->s, w->summary, out);
+			log_debug("session %u: %s confirmed by the device", w->s->m.id, w->tool);
+			result = tools_result(&w->s->m, w->summary, out);
 		} else {
-			log_info("session %u: %s: %s", w->s->id, w->tool, err);
+			log_info("session %u: %s: %s", w->s->m.id, w->tool, err);
 			result = tools_error_result(err);
 		}
 		reply = rpc_result(w->id, result);

@@ -23,21 +23,13 @@
 #include "cli.h"
 #include "db.h"
 #include "log.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "ops.h"
 #include "shape.h"
 #include "util.h"
 #include "watch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* homectl-mcp's main.c is not linked in: a tool meeting a replaced file
- * (-ESTALE) asks it to resync; here the input simply ends. */
-int
-server_resync(struct server *srv)
-{
-	return -1;
-}
 
 #define MAX_WRITES 24
 

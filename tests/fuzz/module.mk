@@ -12,16 +12,15 @@ FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_control $(FUZZ_DIR)/fuzz_jsonrpc $(FUZZ_DIR)/fu
 $(FUZZ_DIR)/fuzz_control: tests/fuzz/fuzz_control.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
 	$(QLD)clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
-$(FUZZ_DIR)/fuzz_jsonrpc: tests/fuzz/fuzz_jsonrpc.c daemons/mcp/jsonrpc.c $(COMMON_SRCS)
+$(FUZZ_DIR)/fuzz_jsonrpc: tests/fuzz/fuzz_jsonrpc.c common/mcp/jsonrpc.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
-	$(QLD)clang $(ALL_CPPFLAGS) -Idaemons/mcp -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(QLD)clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 # Rows written by another program, then every read path: ops, the watcher,
-# tokens, the CLI's formatting and homectl-mcp's tools (all of homectl-mcp
-# but its main).
+# tokens, the CLI's formatting and the MCP tools (common/mcp).
 $(FUZZ_DIR)/fuzz_rows: tests/fuzz/fuzz_rows.c tests/lib/shape.c cli/output.c \
-    $(filter-out daemons/mcp/main.c,$(MCP_SRCS)) $(COMMON_SRCS)
+    $(MCPCORE_SRCS) $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
-	$(QLD)clang $(ALL_CPPFLAGS) -Icli -Idaemons/mcp -Itests/lib -std=gnu11 $(FUZZ_FLAGS) -o $@ \
+	$(QLD)clang $(ALL_CPPFLAGS) -Icli -Itests/lib -std=gnu11 $(FUZZ_FLAGS) -o $@ \
 		$^ $(ALL_LDLIBS)
 
 # homectl-mqtt's dialects: any payload on any topic.

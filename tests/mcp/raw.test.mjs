@@ -16,7 +16,7 @@ after(() => {
 	assert.deepEqual(sanitizerReports(), []);
 });
 
-// The envelope rules every reply must keep (daemons/mcp/jsonrpc.c).
+// The envelope rules every reply must keep (common/mcp/jsonrpc.c).
 function envelope(msg) {
 	assert.equal(msg.jsonrpc, '2.0');
 	assert.ok(!('result' in msg && 'error' in msg), 'never both result and error');

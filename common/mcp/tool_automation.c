@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
-#include "mcp.h"
+#include "mcpcore.h"
 
 #define DOC_HELP \
 	"An automation document: {\"name\": \"porch light at sunset\", \"enabled\": true, " \
@@ -137,7 +137,7 @@ const struct tool tool_create_automation = {
 	    "set itself off forever is refused with the reason. homectl-automations runs it; "
 	    "actions that unlock or open something fail when they run, since nobody is there "
 	    "to confirm.",
-	.flags = 0,
+	.flags = TOOL_EDIT,
 	.input = put_input,
 	.output = automation_schema,
 	.call = create_call,
@@ -148,7 +148,7 @@ const struct tool tool_update_automation = {
 	.title = "Update an automation",
 	.description = "Replace the automation of the document's name with this document "
 	    "(checked like create_automation).",
-	.flags = TOOL_IDEMPOTENT,
+	.flags = TOOL_IDEMPOTENT | TOOL_EDIT,
 	.input = put_input,
 	.output = automation_schema,
 	.call = update_call,
@@ -233,7 +233,7 @@ const struct tool tool_remove_automation = {
 	.name = "remove_automation",
 	.title = "Remove an automation",
 	.description = "Delete an automation and the record of its runs.",
-	.flags = TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT,
+	.flags = TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT | TOOL_EDIT,
 	.input = remove_input,
 	.output = remove_output,
 	.call = remove_call,

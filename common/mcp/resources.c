@@ -8,7 +8,7 @@
 
 #include "jsonutil.h"
 #include "log.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "util.h"
 
 #define URI_DEVICES	"homectl://devices"
@@ -17,7 +17,7 @@
 #define MIME		"application/json"
 
 static struct json_object *
-entry(const struct session *s, const char *uri, const char *name, const char *title,
+entry(const struct mcp_sess *s, const char *uri, const char *name, const char *title,
     const char *description)
 {
 	struct json_object *o = json_object_new_object();
@@ -33,7 +33,7 @@ entry(const struct session *s, const char *uri, const char *name, const char *ti
 }
 
 int
-resources_list(struct session *s, struct json_object *params, struct json_object **result,
+resources_list(struct mcp_sess *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
 	struct json_object *all, *devs = NULL, *page, *r;
@@ -46,7 +46,7 @@ resources_list(struct session *s, struct json_object *params, struct json_object
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: cursor must be a string");
 	if (cursor != NULL && page_cursor_parse(cursor, &off) < 0)
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: unknown cursor");
-	if (ops_devices(&s->srv->ops, NULL, NULL, NULL, &devs, ebuf) < 0)
+	if (ops_devices(s->core->ops, NULL, NULL, NULL, &devs, ebuf) < 0)
 		return rpc_fail(err, RPC_INTERNAL_ERROR, "Internal error: %s", ebuf);
 
 	all = json_object_new_array();
@@ -72,7 +72,7 @@ resources_list(struct session *s, struct json_object *params, struct json_object
 		json_object_put(all);
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: unknown cursor");
 	}
-	end = (size_t)off + s->srv->page_size;
+	end = (size_t)off + s->core->page_size;
 	if (end > n)
 		end = n;
 	page = json_object_new_array();
@@ -92,7 +92,7 @@ resources_list(struct session *s, struct json_object *params, struct json_object
 }
 
 int
-resources_templates(struct session *s, struct json_object *params,
+resources_templates(struct mcp_sess *s, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	struct json_object *r = json_object_new_object(), *a = json_object_new_array(), *t;
@@ -114,7 +114,7 @@ resources_templates(struct session *s, struct json_object *params,
 /* Reads uri into *out (a new object).  0, -ENOENT for no such resource, or
  * another -errno with a message in ebuf. */
 static int
-read_uri(struct session *s, const char *uri, struct json_object **out, char *ebuf)
+read_uri(struct mcp_sess *s, const char *uri, struct json_object **out, char *ebuf)
 {
 	struct json_object *v = NULL;
 
@@ -122,16 +122,16 @@ read_uri(struct session *s, const char *uri, struct json_object **out, char *ebu
 	if (strcmp(uri, URI_DEVICES) == 0) {
 		int r;
 
-		if ((r = ops_devices(&s->srv->ops, NULL, NULL, NULL, &v, ebuf)) < 0)
+		if ((r = ops_devices(s->core->ops, NULL, NULL, NULL, &v, ebuf)) < 0)
 			return r;
 		*out = json_object_new_object();
 		json_object_object_add(*out, "devices", v);
 		return 0;
 	}
 	if (strcmp(uri, URI_MODE) == 0)
-		return ops_mode_get(&s->srv->ops, out, ebuf);
+		return ops_mode_get(s->core->ops, out, ebuf);
 	if (strncmp(uri, URI_DEVICE, strlen(URI_DEVICE)) == 0 && uri[strlen(URI_DEVICE)] != '\0')
-		return ops_device_get(&s->srv->ops, uri + strlen(URI_DEVICE), out, ebuf);
+		return ops_device_get(s->core->ops, uri + strlen(URI_DEVICE), out, ebuf);
 	snprintf(ebuf, OPS_ERRLEN, "no such resource");
 	return -ENOENT;
 }
@@ -160,7 +160,7 @@ get_uri(struct json_object *params, const char **uri, struct rpc_error *err)
 }
 
 int
-resources_read(struct session *s, struct json_object *params, struct json_object **result,
+resources_read(struct mcp_sess *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
 	struct json_object *v = NULL, *r, *c, *item;
@@ -186,7 +186,7 @@ resources_read(struct session *s, struct json_object *params, struct json_object
 }
 
 int
-resources_subscribe(struct session *s, struct json_object *params,
+resources_subscribe(struct mcp_sess *s, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	struct json_object *v = NULL;
@@ -209,7 +209,7 @@ resources_subscribe(struct session *s, struct json_object *params,
 		s->nsubs++;
 		log_debug("session %u: subscribed to %s", s->id, uri);
 	}
-	if (s->srv->watch == NULL)
+	if (!s->core->watching)
 		log_warnx("session %u: subscribed to %s but the change watcher is not running",
 		    s->id, uri);
 	*result = json_object_new_object();
@@ -217,7 +217,7 @@ resources_subscribe(struct session *s, struct json_object *params,
 }
 
 int
-resources_unsubscribe(struct session *s, struct json_object *params,
+resources_unsubscribe(struct mcp_sess *s, struct json_object *params,
     struct json_object **result, struct rpc_error *err)
 {
 	const char *uri = NULL;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "model.h"
 #include "util.h"
 
@@ -100,7 +100,7 @@ const struct tool tool_add_room = {
 	.title = "Add a room",
 	.description = "Add a room to the home (it goes last in display order). Devices are put "
 	    "in it with add_device or update_device.",
-	.flags = 0,
+	.flags = TOOL_EDIT,
 	.input = room_add_input,
 	.output = any_output,
 	.call = room_add_call,
@@ -138,7 +138,7 @@ const struct tool tool_update_room = {
 	.name = "update_room",
 	.title = "Rename or reorder a room",
 	.description = "Rename a room, or move it in the display order.",
-	.flags = TOOL_IDEMPOTENT,
+	.flags = TOOL_IDEMPOTENT | TOOL_EDIT,
 	.input = room_update_input,
 	.output = any_output,
 	.call = room_update_call,
@@ -175,7 +175,7 @@ const struct tool tool_remove_room = {
 	.name = "remove_room",
 	.title = "Remove a room",
 	.description = "Remove a room. Its devices stay, house-wide (the answer lists them).",
-	.flags = TOOL_DESTRUCTIVE,
+	.flags = TOOL_DESTRUCTIVE | TOOL_EDIT,
 	.input = room_remove_input,
 	.output = any_output,
 	.call = room_remove_call,
@@ -216,7 +216,7 @@ const struct tool tool_add_device = {
 	.title = "Add a device",
 	.description = "Add a device to the home, of one of the model's types, in a room or "
 	    "house-wide. It can be controlled at once.",
-	.flags = 0,
+	.flags = TOOL_EDIT,
 	.input = device_add_input,
 	.output = any_output,
 	.call = device_add_call,
@@ -255,7 +255,7 @@ const struct tool tool_update_device = {
 	.title = "Rename or move a device",
 	.description = "Rename a device, move it to another room, or make it house-wide. Its "
 	    "type cannot change: remove it and add it again.",
-	.flags = TOOL_IDEMPOTENT,
+	.flags = TOOL_IDEMPOTENT | TOOL_EDIT,
 	.input = device_update_input,
 	.output = any_output,
 	.call = device_update_call,
@@ -284,7 +284,7 @@ const struct tool tool_remove_device = {
 	.title = "Remove a device",
 	.description = "Remove a device from the home. The modes whose scene named it lose "
 	    "that step (the answer lists them).",
-	.flags = TOOL_DESTRUCTIVE,
+	.flags = TOOL_DESTRUCTIVE | TOOL_EDIT,
 	.input = device_remove_input,
 	.output = any_output,
 	.call = device_remove_call,
@@ -328,7 +328,7 @@ const struct tool tool_save_mode = {
 	.description = "Create a home mode, or change one: its description and its scene (the "
 	    "device actions set_home_mode runs). What is left out is kept. Each step is "
 	    "checked against its device's type.",
-	.flags = TOOL_IDEMPOTENT,
+	.flags = TOOL_IDEMPOTENT | TOOL_EDIT,
 	.input = mode_save_input,
 	.output = any_output,
 	.call = mode_save_call,
@@ -360,7 +360,7 @@ const struct tool tool_remove_mode = {
 	.title = "Remove a mode",
 	.description = "Remove a home mode and its scene. The active mode cannot be removed: "
 	    "switch to another first.",
-	.flags = TOOL_DESTRUCTIVE,
+	.flags = TOOL_DESTRUCTIVE | TOOL_EDIT,
 	.input = mode_remove_input,
 	.output = any_output,
 	.call = mode_remove_call,

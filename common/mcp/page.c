@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mcp.h"
+#include "mcpcore.h"
 #include "util.h"
 
 #define CURSOR_PREFIX "hc1."

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "util.h"
 
 /* An id we can echo: an integer or a string.  json-c calls 1.0 a double,

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "model.h"
 
 #define STATUS_MAX 200	/* more than any home we know; list_devices pages */

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* server.c -- the MCP methods: lifecycle (initialize, ping), the method
- * table, logging, and fanning database changes out to subscribers. */
+/* protocol.c -- the MCP methods: lifecycle (initialize, ping), the method
+ * table, logging, the sessions' shared state, and fanning database
+ * changes out to subscribers.  No transport here: see mcpcore.h. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "jsonutil.h"
 #include "log.h"
-#include "mcp.h"
-#include "status.h"
+#include "mcpcore.h"
 #include "util.h"
 
 static const char *const proto_names[PROTO_COUNT] = {
@@ -22,10 +23,125 @@ static const char *const proto_names[PROTO_COUNT] = {
 static const char *const level_names[] = { "debug", "info", "notice", "warning", "error",
 	"critical", "alert", "emergency", NULL };
 
+static const char *const scope_names[MCP_SCOPE_COUNT] = {
+	[MCP_SCOPE_READ] = "read",
+	[MCP_SCOPE_CONTROL] = "control",
+	[MCP_SCOPE_FULL] = "full",
+};
+
 const char *
 server_proto_name(enum mcp_proto p)
 {
 	return proto_names[p];
+}
+
+int
+server_proto_parse(const char *name)
+{
+	for (int p = 0; p < PROTO_COUNT; p++)
+		if (strcmp(proto_names[p], name) == 0)
+			return p;
+	return -1;
+}
+
+const char *
+mcp_scope_name(enum mcp_scope sc)
+{
+	return scope_names[sc];
+}
+
+int
+mcp_scope_parse(const char *name)
+{
+	for (int sc = 0; sc < MCP_SCOPE_COUNT; sc++)
+		if (strcmp(scope_names[sc], name) == 0)
+			return sc;
+	return -1;
+}
+
+enum mcp_scope
+mcp_scope_of(const struct mcp_sess *s)
+{
+	return s->scope < s->core->max_scope ? s->scope : s->core->max_scope;
+}
+
+void
+mcp_core_init(struct mcp_core *core, struct ops_ctx *ops, const char *name)
+{
+	memset(core, 0, sizeof(*core));
+	core->ops = ops;
+	core->name = name;
+	core->max_scope = MCP_SCOPE_FULL;
+	core->page_size = MCP_DEFAULT_PAGE;
+}
+
+void
+mcp_core_free(struct mcp_core *core)
+{
+	tools_cleanup(core);
+	json_object_put(core->device_ids);
+	core->device_ids = NULL;
+}
+
+void
+mcp_sess_init(struct mcp_core *core, struct mcp_sess *s, unsigned id,
+    void (*send)(struct mcp_sess *, struct json_object *), bool (*park)(struct mcp_sess *))
+{
+	memset(s, 0, sizeof(*s));
+	s->core = core;
+	s->id = id;
+	s->scope = MCP_SCOPE_FULL;
+	s->proto = PROTO_2025_11_25;
+	s->log_level = server_level_parse("info");
+	s->send = send;
+	s->park = park;
+	s->next = core->sessions;
+	core->sessions = s;
+}
+
+void
+mcp_sess_fini(struct mcp_sess *s)
+{
+	struct mcp_sess **pp;
+
+	if (s == NULL || s->core == NULL)
+		return;
+	for (pp = &s->core->sessions; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	for (unsigned i = 0; i < s->nsubs; i++)
+		free(s->subs[i]);
+	s->nsubs = 0;
+	s->core = NULL;
+}
+
+void
+session_log(struct mcp_sess *s, int level, struct json_object *data)
+{
+	struct json_object *p, *note;
+
+	if (level < s->log_level || s->closed) {
+		json_object_put(data);
+		return;
+	}
+	p = json_object_new_object();
+	json_object_object_add(p, "level", json_object_new_string(level_names[level]));
+	json_object_object_add(p, "logger", json_object_new_string(MCP_NAME));
+	json_object_object_add(p, "data", data);
+	note = rpc_notification("notifications/message", p);
+	s->send(s, note);
+	json_object_put(note);
+}
+
+bool
+session_subscribed(const struct mcp_sess *s, const char *uri)
+{
+	for (unsigned i = 0; i < s->nsubs; i++)
+		if (strcmp(s->subs[i], uri) == 0)
+			return true;
+	return false;
 }
 
 int
@@ -54,7 +170,7 @@ static const char instructions[] =
     "homectl://devices/{id} and homectl://mode can be subscribed to.";
 
 static int
-m_initialize(struct session *s, struct json_object *params, struct json_object **result,
+m_initialize(struct mcp_sess *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
 	struct json_object *r, *caps, *o, *info;
@@ -105,14 +221,14 @@ m_initialize(struct session *s, struct json_object *params, struct json_object *
 	json_object_object_add(info, "version", json_object_new_string(HOMECTL_VERSION));
 	json_object_object_add(r, "serverInfo", info);
 	json_object_object_add(r, "instructions", json_object_new_string(
-	    s->srv->read_only ? "homectl is in read-only mode: it can report on the home "
+	    mcp_scope_of(s) == MCP_SCOPE_READ ? "homectl is in read-only mode: it can report on the home "
 	    "but change nothing." : instructions));
 	*result = r;
 	return 0;
 }
 
 static int
-m_ping(struct session *s, struct json_object *params, struct json_object **result,
+m_ping(struct mcp_sess *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
 	*result = json_object_new_object();
@@ -120,7 +236,7 @@ m_ping(struct session *s, struct json_object *params, struct json_object **resul
 }
 
 static int
-m_set_level(struct session *s, struct json_object *params, struct json_object **result,
+m_set_level(struct mcp_sess *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
 	const char *level = NULL;
@@ -138,7 +254,7 @@ m_set_level(struct session *s, struct json_object *params, struct json_object **
 	return 0;
 }
 
-typedef int method_fn(struct session *, struct json_object *, struct json_object **,
+typedef int method_fn(struct mcp_sess *, struct json_object *, struct json_object **,
     struct rpc_error *);
 
 static const struct method {
@@ -158,7 +274,7 @@ static const struct method {
 };
 
 static void
-handle_notification(struct session *s, struct rpc_msg *m)
+handle_notification(struct mcp_sess *s, struct rpc_msg *m)
 {
 	/* notifications/initialized, notifications/cancelled (every request
 	 * is answered before the next line is read, so there is nothing to
@@ -167,7 +283,7 @@ handle_notification(struct session *s, struct rpc_msg *m)
 }
 
 void
-server_handle(struct session *s, struct rpc_msg *m)
+server_handle(struct mcp_sess *s, struct rpc_msg *m)
 {
 	struct json_object *result = NULL, *reply;
 	const struct method *md = NULL;
@@ -197,13 +313,13 @@ server_handle(struct session *s, struct rpc_msg *m)
 		return;
 	} else {
 		reply = rpc_result(m->id, result);
-		session_send(s, reply);
+		s->send(s, reply);
 		json_object_put(reply);
 		return;
 	}
 	log_debug("session %u: %s: %d %s", s->id, m->method, err.code, err.message);
 	reply = rpc_error_msg(m->id, &err);
-	session_send(s, reply);
+	s->send(s, reply);
 	json_object_put(reply);
 	json_object_put(err.data);
 }
@@ -222,13 +338,13 @@ uri_add(struct json_object *set, const char *uri)
 
 /* The ids of the home's devices, as an object used as a set (new). */
 static struct json_object *
-device_set(struct server *srv)
+device_set(struct mcp_core *core)
 {
 	struct json_object *set = json_object_new_object(), *devices = NULL;
 	char err[OPS_ERRLEN];
 	size_t i, n;
 
-	if (ops_devices(&srv->ops, NULL, NULL, NULL, &devices, err) == 0)
+	if (ops_devices(core->ops, NULL, NULL, NULL, &devices, err) == 0)
 		for (i = 0, n = json_object_array_length(devices); i < n; i++)
 			json_object_object_add(set, json_object_get_string(json_object_object_get(
 			    json_object_array_get_idx(devices, i), "id")), NULL);
@@ -240,14 +356,14 @@ device_set(struct server *srv)
  * mode or scene edited.  Then the tools' enums and the resource list are
  * rebuilt and every session is told (notifications/.../list_changed). */
 static bool
-reshaped(struct server *srv, struct json_object *changes)
+reshaped(struct mcp_core *core, struct json_object *changes)
 {
 	size_t i, n = json_object_array_length(changes);
 	const char *kind, *id;
 	struct json_object *d;
 
-	if (srv->device_ids == NULL)
-		srv->device_ids = device_set(srv);
+	if (core->device_ids == NULL)
+		core->device_ids = device_set(core);
 	for (i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(changes, i);
 
@@ -259,44 +375,43 @@ reshaped(struct server *srv, struct json_object *changes)
 		if (strcmp(kind, "device") == 0 &&
 		    json_get_object_borrow(c, "device", &d, true) == 0 && d != NULL &&
 		    json_get_string(d, "id", &id, true, NULL) == 0 && id != NULL &&
-		    !json_object_object_get_ex(srv->device_ids, id, NULL))
+		    !json_object_object_get_ex(core->device_ids, id, NULL))
 			return true;
 	}
 	return false;
 }
 
 static void
-list_changed(struct server *srv)
+list_changed(struct mcp_core *core)
 {
 	static const char *const notes[] = { "notifications/tools/list_changed",
 		"notifications/resources/list_changed" };
 	struct json_object *note;
-	struct session *s;
+	struct mcp_sess *s;
 
-	tools_cleanup(srv);
-	json_object_put(srv->device_ids);
-	srv->device_ids = device_set(srv);
-	for (s = srv->sessions; s != NULL; s = s->next) {
-		if (!s->initialized || s->dead)
+	tools_cleanup(core);
+	json_object_put(core->device_ids);
+	core->device_ids = device_set(core);
+	for (s = core->sessions; s != NULL; s = s->next) {
+		if (!s->initialized || s->closed)
 			continue;
 		for (size_t i = 0; i < NELEMS(notes); i++) {
 			note = rpc_notification(notes[i], NULL);
-			session_send(s, note);
+			s->send(s, note);
 			json_object_put(note);
 		}
 	}
 }
 
 void
-server_changes(struct server *srv, struct json_object *changes)
+server_changes(struct mcp_core *core, struct json_object *changes)
 {
 	struct json_object *set = json_object_new_array();
 	size_t n = json_object_array_length(changes), nuris;
-	struct session *s;
+	struct mcp_sess *s;
 
-	status_changes(changes);
-	if (reshaped(srv, changes))
-		list_changed(srv);
+	if (reshaped(core, changes))
+		list_changed(core);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(changes, i), *d = NULL;
 		const char *kind = NULL, *dev = NULL;
@@ -318,8 +433,8 @@ server_changes(struct server *srv, struct json_object *changes)
 			uri_add(set, uri);
 	}
 	nuris = json_object_array_length(set);
-	for (s = srv->sessions; s != NULL; s = s->next) {
-		if (s->nsubs == 0 || s->dead)
+	for (s = core->sessions; s != NULL; s = s->next) {
+		if (s->nsubs == 0 || s->closed)
 			continue;
 		for (size_t i = 0; i < nuris; i++) {
 			const char *uri = json_object_get_string(json_object_array_get_idx(set, i));
@@ -330,7 +445,7 @@ server_changes(struct server *srv, struct json_object *changes)
 			p = json_object_new_object();
 			json_object_object_add(p, "uri", json_object_new_string(uri));
 			note = rpc_notification("notifications/resources/updated", p);
-			session_send(s, note);
+			s->send(s, note);
 			json_object_put(note);
 		}
 	}
@@ -338,18 +453,18 @@ server_changes(struct server *srv, struct json_object *changes)
 }
 
 void
-server_resynced(struct server *srv)
+server_resynced(struct mcp_core *core)
 {
 	/* Anything may have changed: every subscription hears of it. */
-	for (struct session *s = srv->sessions; s != NULL; s = s->next) {
-		if (s->dead)
+	for (struct mcp_sess *s = core->sessions; s != NULL; s = s->next) {
+		if (s->closed)
 			continue;
 		for (unsigned i = 0; i < s->nsubs; i++) {
 			struct json_object *p = json_object_new_object(), *note;
 
 			json_object_object_add(p, "uri", json_object_new_string(s->subs[i]));
 			note = rpc_notification("notifications/resources/updated", p);
-			session_send(s, note);
+			s->send(s, note);
 			json_object_put(note);
 		}
 	}

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "model.h"
 
 static struct json_object *

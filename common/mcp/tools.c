@@ -10,7 +10,7 @@
 
 #include "jsonutil.h"
 #include "log.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "util.h"
 
 /* The order of tools/list: the seed's nine first, then ours. */
@@ -76,7 +76,7 @@ tool_confirmed(struct tool_call *t)
  * knows it: titles and output schemas came in 2025-06-18, annotations in
  * 2025-03-26. */
 static struct json_object *
-tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
+tool_entry(const struct mcp_core *core, const struct tool *t, enum mcp_proto p)
 {
 	struct json_object *o = json_object_new_object(), *in, *props;
 	bool ro = (t->flags & TOOL_READ) != 0;
@@ -86,9 +86,9 @@ tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
 		json_object_object_add(o, "title", json_object_new_string(t->title));
 	json_object_object_add(o, "description", json_object_new_string(t->description));
 
-	in = t->input ? t->input(&srv->ops) : schema_object();
+	in = t->input ? t->input(core->ops) : schema_object();
 	json_object_object_get_ex(in, "properties", &props);
-	if (!ro && srv->ops.confirm == OPS_CONFIRM_ALL &&
+	if (!ro && core->ops->confirm == OPS_CONFIRM_ALL &&
 	    !json_object_object_get_ex(props, "confirm", NULL))
 		schema_add(in, "confirm", schema_type("boolean",
 		    "true once the user has confirmed this change (required by this "
@@ -96,7 +96,7 @@ tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
 	json_object_object_add(in, "additionalProperties", json_object_new_boolean(false));
 	json_object_object_add(o, "inputSchema", in);
 	if (p <= PROTO_2025_06_18 && t->output != NULL)
-		json_object_object_add(o, "outputSchema", t->output(&srv->ops));
+		json_object_object_add(o, "outputSchema", t->output(core->ops));
 
 	if (p <= PROTO_2025_03_26) {
 		struct json_object *a = json_object_new_object();
@@ -115,46 +115,62 @@ tool_entry(const struct server *srv, const struct tool *t, enum mcp_proto p)
 	return o;
 }
 
-/* The tools this process offers, as an array of tools/list entries (index
- * i of the array is the i-th offered tool).  Borrowed; built once per
- * revision. */
-static struct json_object *
-tool_entries(struct server *srv, enum mcp_proto p, const struct tool **offered)
+/* Whether a session of scope sc is offered t: read sees the read tools,
+ * control also the ones that run the home, full also the edits. */
+static bool
+tool_allowed(const struct tool *t, enum mcp_scope sc)
 {
+	if (t->flags & TOOL_READ)
+		return true;
+	if (sc == MCP_SCOPE_READ)
+		return false;
+	return !(t->flags & TOOL_EDIT) || sc == MCP_SCOPE_FULL;
+}
+
+/* The tools the session is offered, as an array of tools/list entries
+ * (index i of the array is the i-th offered tool).  Borrowed; built once
+ * per scope and revision. */
+static struct json_object *
+tool_entries(struct mcp_sess *s, const struct tool **offered)
+{
+	struct mcp_core *core = s->core;
+	enum mcp_scope sc = mcp_scope_of(s);
+	enum mcp_proto p = s->proto;
 	size_t n = 0;
 
 	for (size_t i = 0; i < NELEMS(tools); i++) {
-		if (srv->read_only && !(tools[i]->flags & TOOL_READ))
+		if (!tool_allowed(tools[i], sc))
 			continue;
 		if (offered != NULL)
 			offered[n] = tools[i];
 		n++;
 	}
-	if (srv->tool_cache[p] == NULL) {
-		srv->tool_cache[p] = json_object_new_array();
+	if (core->tool_cache[sc][p] == NULL) {
+		core->tool_cache[sc][p] = json_object_new_array();
 		for (size_t i = 0; i < NELEMS(tools); i++) {
-			if (srv->read_only && !(tools[i]->flags & TOOL_READ))
+			if (!tool_allowed(tools[i], sc))
 				continue;
-			json_object_array_add(srv->tool_cache[p], tool_entry(srv, tools[i], p));
+			json_object_array_add(core->tool_cache[sc][p], tool_entry(core, tools[i], p));
 		}
 	}
-	return srv->tool_cache[p];
+	return core->tool_cache[sc][p];
 }
 
 void
-tools_cleanup(struct server *srv)
+tools_cleanup(struct mcp_core *core)
 {
-	for (int p = 0; p < PROTO_COUNT; p++) {
-		json_object_put(srv->tool_cache[p]);
-		srv->tool_cache[p] = NULL;
-	}
+	for (int sc = 0; sc < MCP_SCOPE_COUNT; sc++)
+		for (int p = 0; p < PROTO_COUNT; p++) {
+			json_object_put(core->tool_cache[sc][p]);
+			core->tool_cache[sc][p] = NULL;
+		}
 }
 
 int
-tools_list(struct session *s, struct json_object *params, struct json_object **result,
+tools_list(struct mcp_sess *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
-	struct json_object *all = tool_entries(s->srv, s->proto, NULL), *page, *r;
+	struct json_object *all = tool_entries(s, NULL), *page, *r;
 	const char *cursor = NULL;
 	int64_t off = 0;
 	size_t n = json_object_array_length(all), end;
@@ -163,7 +179,7 @@ tools_list(struct session *s, struct json_object *params, struct json_object **r
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: cursor must be a string");
 	if (cursor != NULL && (page_cursor_parse(cursor, &off) < 0 || (size_t)off >= n))
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: unknown cursor");
-	end = (size_t)off + s->srv->page_size;
+	end = (size_t)off + s->core->page_size;
 	if (end > n)
 		end = n;
 	page = json_object_new_array_ext((int)(end - (size_t)off));
@@ -200,7 +216,7 @@ error_result(const char *text)
  * clients see only this), and structuredContent where the revision has
  * it.  Takes out. */
 static struct json_object *
-ok_result(struct session *s, const char *summary, struct json_object *out)
+ok_result(struct mcp_sess *s, const char *summary, struct json_object *out)
 {
 	struct json_object *r = json_object_new_object(), *c = json_object_new_array(),
 	    *b = json_object_new_object();
@@ -225,11 +241,11 @@ ok_result(struct session *s, const char *summary, struct json_object *out)
 }
 
 int
-tools_call(struct session *s, struct json_object *params, struct json_object **result,
+tools_call(struct mcp_sess *s, struct json_object *params, struct json_object **result,
     struct rpc_error *err)
 {
 	const struct tool *offered[NELEMS(tools)], *tool = NULL;
-	struct json_object *all = tool_entries(s->srv, s->proto, offered), *args = NULL, *schema;
+	struct json_object *all = tool_entries(s, offered), *args = NULL, *schema;
 	struct tool_call t = { 0 };
 	const char *name = NULL;
 	size_t n = json_object_array_length(all), idx = 0;
@@ -248,16 +264,21 @@ tools_call(struct session *s, struct json_object *params, struct json_object **r
 			tool = offered[i];
 			idx = i;
 		}
+	if (tool == NULL && s->core->max_scope == MCP_SCOPE_READ)
+		return rpc_fail(err, RPC_INVALID_PARAMS, "Unknown tool: %.100s (%s is read-only)",
+		    name, s->core->name);
+	if (tool == NULL && s->scope < MCP_SCOPE_FULL)
+		return rpc_fail(err, RPC_INVALID_PARAMS, "Unknown tool: %.100s (not offered to "
+		    "a token of scope %s)", name, mcp_scope_name(s->scope));
 	if (tool == NULL)
-		return rpc_fail(err, RPC_INVALID_PARAMS, "Unknown tool: %.100s%s", name,
-		    s->srv->read_only ? " (homectl-mcp is read-only)" : "");
+		return rpc_fail(err, RPC_INVALID_PARAMS, "Unknown tool: %.100s", name);
 	if (args == NULL) {
 		args = json_object_new_object();
 		json_object_object_add(params, "arguments", args);
 	}
 
 	t.s = s;
-	t.ops = &s->srv->ops;
+	t.ops = s->core->ops;
 	t.args = args;
 	json_object_object_get_ex(json_object_array_get_idx(all, idx), "inputSchema", &schema);
 	if (schema_check(schema, args, t.err, sizeof(t.err)) < 0) {
@@ -268,13 +289,14 @@ tools_call(struct session *s, struct json_object *params, struct json_object **r
 	r = tool->call(&t);
 	/* Another process holds the write lock: nothing was done (see
 	 * session.c), so the whole call runs again later. */
-	if (r == -EBUSY && session_park(s)) {
+	if (r == -EBUSY && s->park != NULL && s->park(s)) {
 		json_object_put(t.out);
 		return MCP_PARKED;
 	}
 	/* The file at the path is not the one open (common/db.h): follow it,
 	 * then call again, into the right file. */
-	if (r == -ESTALE && server_resync(s->srv) == 0 && session_park(s)) {
+	if (r == -ESTALE && s->core->resync != NULL && s->core->resync(s->core) == 0 &&
+	    s->park != NULL && s->park(s)) {
 		json_object_put(t.out);
 		return MCP_PARKED;
 	}
@@ -323,21 +345,26 @@ tools_call(struct session *s, struct json_object *params, struct json_object **r
 		char why[OPS_ERRLEN] = "";
 
 		r = ops_outcome(t.ops, t.out, false, &fin, why);
-		if (r == 0 && waits_defer(s, s->cur_id, tool->name, t.summary, t.out) == 0)
+		if (r == 0 && s->defer != NULL &&
+		    s->defer(s, s->cur_id, tool->name, t.summary, t.out) == 0)
 			return MCP_DEFERRED;
-		json_object_put(t.out);
-		if (r <= 0) {
-			*result = error_result(r < 0 ? why : "out of memory");
+		if (r < 0) {
+			json_object_put(t.out);
+			*result = error_result(why);
 			return 0;
 		}
-		t.out = fin;
+		/* Confirmed already; or no way to wait: the command is pending. */
+		if (r > 0) {
+			json_object_put(t.out);
+			t.out = fin;
+		}
 	}
 	*result = ok_result(s, t.summary, t.out);
 	return 0;
 }
 
 struct json_object *
-tools_result(struct session *s, const char *summary, struct json_object *out)
+tools_result(struct mcp_sess *s, const char *summary, struct json_object *out)
 {
 	return ok_result(s, summary, out);
 }

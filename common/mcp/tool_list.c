@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "model.h"
 
 #define LIST_DEFAULT	50

@@ -10,7 +10,7 @@
 
 #include "jsonutil.h"
 #include "log.h"
-#include "mcp.h"
+#include "mcpcore.h"
 #include "model.h"
 #include "util.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "jsonutil.h"
-#include "mcp.h"
+#include "mcpcore.h"
 
 #define HISTORY_DEFAULT	20
 #define HISTORY_MAX	200
