@@ -21,6 +21,9 @@ config_defaults(struct config *c)
 	c->web_root = strdup(CONFIG_DEFAULT_WEB_ROOT);
 	c->mcp_socket = strdup(CONFIG_DEFAULT_MCP_SOCKET);
 	c->allowed_origins = strdup("");
+	c->mcp_hosts = strdup("");
+	c->mcp_sessions = 64;
+	c->mcp_idle_sec = 1800;
 	c->update_check_interval = 100;
 	c->inotify = true;
 	c->confirm = OPS_CONFIRM_OPENING;
@@ -48,6 +51,7 @@ config_free(struct config *c)
 	FREE(c->web_root);
 	FREE(c->mcp_socket);
 	FREE(c->allowed_origins);
+	FREE(c->mcp_hosts);
 	FREE(c->mqtt.broker);
 	FREE(c->mqtt.username);
 	FREE(c->mqtt.password);
@@ -155,7 +159,15 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 		r = set_string(&c->mcp_socket, value);
 	else if (!strcmp(key, "allowed_origins"))
 		r = set_string(&c->allowed_origins, value);
-	else if (!strcmp(key, "update_check_interval")) {
+	else if (!strcmp(key, "mcp_hosts"))
+		r = set_string(&c->mcp_hosts, value);
+	else if (!strcmp(key, "mcp_sessions")) {
+		if ((r = parse_int64(value, 1, 100000, &n)) == 0)
+			c->mcp_sessions = (unsigned)n;
+	} else if (!strcmp(key, "mcp_idle_sec")) {
+		if ((r = parse_int64(value, 1, 7 * 86400, &n)) == 0)
+			c->mcp_idle_sec = (unsigned)n;
+	} else if (!strcmp(key, "update_check_interval")) {
 		if ((r = parse_int64(value, 0, 60000, &n)) == 0)
 			c->update_check_interval = (unsigned)n;
 	} else if (!strcmp(key, "inotify"))

@@ -26,7 +26,10 @@ struct config {
 	char *listen;			/* homectl-api when started by hand: ADDR:PORT */
 	char *web_root;			/* the dashboard's files */
 	char *mcp_socket;		/* homectl-mcp's unix socket */
-	char *allowed_origins;		/* extra WebSocket origins, space separated */
+	char *allowed_origins;		/* extra WebSocket and /mcp origins, space separated */
+	char *mcp_hosts;		/* Host names /mcp answers besides loopback ones */
+	unsigned mcp_sessions;		/* live /mcp sessions at most (503 beyond) */
+	unsigned mcp_idle_sec;		/* an /mcp session unused this long ends */
 	unsigned update_check_interval;	/* ms, the watcher's fallback timer */
 	bool inotify;
 	enum ops_confirm confirm;	/* which actions need confirm: true */

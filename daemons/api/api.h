@@ -19,10 +19,12 @@
 
 #include "config.h"
 #include "log.h"
+#include "mcpcore.h"
 #include "ops.h"
 #include "watch.h"
 
 #define API_BODY_MAX		(64 * 1024)	/* REST bodies; 413 beyond */
+#define API_MCP_BODY_MAX	(1024 * 1024)	/* one MCP message over HTTP */
 #define API_WS_MSG_MAX		4096		/* WebSocket messages; error beyond */
 #define API_WS_HELLO_SEC	5		/* a client must say hello by then */
 #define API_WS_ABUSE_MAX	5		/* bad messages before close 1008 */
@@ -78,6 +80,8 @@ struct http_req;
 TAILQ_HEAD(http_req_list, http_req);
 struct http_wait;
 TAILQ_HEAD(http_wait_list, http_wait);
+struct mcp_hsess;
+TAILQ_HEAD(mcp_hsess_list, mcp_hsess);
 
 /* One per libmicrohttpd connection (its socket context): http_conn.c. */
 struct http_conn {
@@ -145,6 +149,13 @@ struct api {
 	struct ws_client_list hello;	/* still to say hello, oldest first */
 	unsigned nhello;
 
+	struct mcp_core mcp;		/* /mcp: the protocol (common/mcp) */
+	struct mcp_hsess_list mcp_sessions;
+	unsigned nmcp;
+	unsigned mcp_next_id;
+	lws_sorted_usec_list_t mcp_sul;	/* idle sessions, keep-alives */
+	uint64_t mcp_keepalive_at;
+
 	uint64_t watchdog_usec;
 	volatile int stop;
 };
@@ -208,6 +219,7 @@ struct http_req {
 	TAILQ_ENTRY(http_req) park_entry;
 	struct http_conn *hc;		/* NULL when untracked */
 	bool authorized;		/* a valid token (checked before any body) */
+	size_t body_max;		/* API_BODY_MAX, or API_MCP_BODY_MAX at /mcp */
 	bool want_body;			/* an authorized route that takes one */
 	struct http_wait *wait;		/* suspended until its devices confirm */
 	struct MHD_Response *reply;	/* queued when MHD resumes the request */
@@ -247,7 +259,24 @@ void http_kick_soon(struct api *api);
 /* Builds the reply to an ops_* failure without queueing it (for a
  * suspended request).  The status goes to *status. */
 struct MHD_Response *http_ops_response(int rc, const char *err, unsigned *status);
+/* A JSON response (obj consumed; NULL when out of memory), and queueing
+ * one with the request's log line (resp destroyed; NULL answers MHD_NO). */
 struct MHD_Response *http_json_response(unsigned status, struct json_object *obj);
+enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp);
+/* Suspends r to run its handler again in API_BUSY_RETRY_MS; false once
+ * it has waited API_BUSY_WAIT_MS. */
+bool http_park(struct http_req *r);
+
+/* ---- mcp_http.c ---- */
+/* MCP's Streamable HTTP transport at /mcp (POST, GET, DELETE). */
+enum MHD_Result mcp_http(struct http_req *r);
+/* Host and Origin are ours (DNS rebinding protection); else answer 403. */
+bool mcp_http_origin_ok(struct http_req *r);
+void mcp_http_start(struct api *api);
+/* Feed rows for the sessions' subscriptions and list changes. */
+void mcp_http_changes(struct api *api, struct json_object *changes);
+/* Ends every session (their streams too); before MHD stops. */
+void mcp_http_stop(struct api *api);
 
 /* ---- http_conn.c ---- */
 /* MHD_OPTION_NOTIFY_CONNECTION: tracks each connection (cls is the api). */

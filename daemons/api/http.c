@@ -190,8 +190,8 @@ log_request(struct http_req *r, unsigned status)
 	    peer(r, addr, sizeof(addr)));
 }
 
-static enum MHD_Result
-queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
+enum MHD_Result
+http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
 {
 	enum MHD_Result ret;
 
@@ -246,7 +246,7 @@ http_reply_json(struct http_req *r, unsigned status, struct json_object *obj)
 	/* A write answers with the devices it changed. */
 	if (status < 300 && strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
 		log_kv_devices(&r->changed, obj);
-	return queue(r, status, http_json_response(status, obj));
+	return http_queue(r, status, http_json_response(status, obj));
 }
 
 enum MHD_Result
@@ -270,12 +270,12 @@ http_reply_error(struct http_req *r, unsigned status, const char *code, const ch
 	va_start(ap, fmt);
 	vfmt(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return queue(r, status, error_response(status, code, msg));
+	return http_queue(r, status, error_response(status, code, msg));
 }
 
 /* Suspends r to run its handler again in API_BUSY_RETRY_MS; false once
  * it has waited API_BUSY_WAIT_MS (answer 503 then). */
-static bool
+bool
 http_park(struct http_req *r)
 {
 	struct api *api = r->api;
@@ -505,7 +505,7 @@ dispatch_api(struct http_req *r)
 		    "method not allowed on this resource");
 		if (resp != NULL)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
-		return queue(r, 405, resp);
+		return http_queue(r, 405, resp);
 	}
 	if (found->body && !http_body_object(r, &ret))
 		return ret;
@@ -518,11 +518,23 @@ is_api(const char *url)
 	return strcmp(url, "/api") == 0 || strncmp(url, "/api/", 5) == 0;
 }
 
+static bool
+is_mcp(const char *url)
+{
+	return strcmp(url, "/mcp") == 0;
+}
+
 static enum MHD_Result
 dispatch(struct http_req *r)
 {
 	if (is_api(r->url))
 		return dispatch_api(r);
+	if (is_mcp(r->url)) {
+		if (!r->authorized)
+			return http_reply_error(r, 401, "unauthorized",
+			    "a valid token is required: Authorization: Bearer TOKEN");
+		return mcp_http(r);
+	}
 	if (strcmp(r->url, "/ws") == 0 || strncmp(r->url, "/ws/", 4) == 0) {
 		/* A WebSocket upgrade on a keep-alive connection MHD already
 		 * holds: the client must open a fresh connection. */
@@ -531,7 +543,7 @@ dispatch(struct http_req *r)
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 		if (resp != NULL)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-		return queue(r, 400, resp);
+		return http_queue(r, 400, resp);
 	}
 	return http_static(r);
 }
@@ -592,13 +604,27 @@ first_call(struct http_req *r)
 		return early(r, http_reply_error(r, 400, "bad_request",
 		    "the URL holds a NUL character (%%00)"));
 	}
+	r->body_max = is_mcp(r->url) ? API_MCP_BODY_MAX : API_BODY_MAX;
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && (parse_int64(cl, 0, INT64_MAX, &clen) < 0 ||
-	    clen > (int64_t)API_BODY_MAX))
+	    clen > (int64_t)r->body_max))
 		return early(r, http_reply_error(r, 413, "payload_too_large",
-		    "bodies are limited to %d bytes", API_BODY_MAX));
-	if (is_api(r->url)) {
+		    "bodies are limited to %zu bytes", r->body_max));
+	if (is_mcp(r->url)) {
+		/* Before the token: a foreign page gets nothing, not even 401. */
+		if (!mcp_http_origin_ok(r))
+			return early(r, http_reply_error(r, 403, "forbidden",
+			    "this Host or Origin may not use /mcp"));
+		r->authorized = authorized(r);
+		if (!r->authorized)
+			return early(r, dispatch(r));
+		hconn_authorized(r->hc);
+		if (strcmp(r->method, "POST") == 0) {
+			r->want_body = true;
+			return MHD_YES;
+		}
+	} else if (is_api(r->url)) {
 		r->authorized = authorized(r);
 		if (!r->authorized)
 			return early(r, dispatch_api(r));
@@ -639,7 +665,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 			*upload_size = 0;	/* not reached: such requests were answered early */
 			return MHD_YES;
 		}
-		if (!r->too_large && r->len + *upload_size > (size_t)API_BODY_MAX) {
+		if (!r->too_large && r->len + *upload_size > r->body_max) {
 			r->too_large = true;
 			FREE(r->body);
 			r->len = 0;
@@ -668,7 +694,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 			struct MHD_Response *resp = r->reply;
 
 			r->reply = NULL;
-			return queue(r, r->reply_status, resp);
+			return http_queue(r, r->reply_status, resp);
 		}
 		return MHD_YES;
 	}
@@ -676,7 +702,7 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	hconn_received(r->hc);
 	if (r->too_large)
 		return http_reply_error(r, 413, "payload_too_large",
-		    "bodies are limited to %d bytes", API_BODY_MAX);
+		    "bodies are limited to %zu bytes", r->body_max);
 	return dispatch(r);
 }
 
@@ -764,10 +790,13 @@ http_stop(struct api *api)
 		lws_sul_cancel(&api->retry_sul);
 	}
 	hconn_stop(api);
-	/* MHD aborts when stopped with a connection still suspended: answer
-	 * the parked requests first (api->stop is set: 503). */
+	/* MHD aborts when stopped with a connection still suspended: end the
+	 * MCP streams and answer the parked requests first (api->stop is set:
+	 * 503). */
 	http_wait_stop(api);
+	mcp_http_stop(api);
 	if (api->mhd != NULL) {
+		MHD_run(api->mhd);
 		retry_all(api);
 		MHD_stop_daemon(api->mhd);
 	}

@@ -246,6 +246,7 @@ main(int argc, char **argv)
 	if ((r = db_open(api.db_path, DB_CREATE | DB_NOWAIT, &api.db)) < 0)
 		fatalx("cannot open %s: %s", api.db_path, strerror(-r));
 	ops_ctx_init(&api.ops, api.db, &api.cfg, OPS_SRC_API);
+	mcp_http_start(&api);
 	if (api.cfg.web_root != NULL && realpath(api.cfg.web_root, real) != NULL)
 		api.web_root = strdup(real);
 	else

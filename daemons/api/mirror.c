@@ -189,6 +189,7 @@ mirror_resync(struct api *api)
 	    how == DB_FILE_WAL_GONE ? "the database's -wal or -shm was removed" :
 	    "the change feed went back", (long long)seq);
 	ws_resync(api);
+	server_resynced(&api->mcp);
 	return 0;
 }
 
@@ -221,6 +222,7 @@ mirror_poll(struct api *api)
 				mirror_apply(api, json_object_array_get_idx(changes, i));
 			mirror_invalidate(api);
 			status_changes(changes);
+			mcp_http_changes(api, changes);
 			last = NULL;
 			json_object_object_get_ex(json_object_array_get_idx(changes, n - 1), "seq",
 			    &last);
