@@ -214,14 +214,13 @@ drain_inotify(struct watch *w)
 	while ((n = read(w->ifd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
-			/* An overflowed queue may have hidden our event. */
+			/* An overflowed queue may have hidden our event.  The
+			 * -shm changes through mmap, which inotify does not see;
+			 * it matters when it is removed or replaced. */
 			if ((ev->mask & IN_Q_OVERFLOW) || (ev->len > 0 &&
-			    (strcmp(ev->name, w->base) == 0 || strcmp(ev->name, w->base_wal) == 0)))
-				hits++;
-			/* The -shm changes through mmap, which inotify does not
-			 * see; it matters when it is removed or replaced. */
-			else if (ev->len > 0 && (ev->mask & (IN_DELETE | IN_CREATE | IN_MOVED_TO)) &&
-			    strcmp(ev->name, w->base_shm) == 0)
+			    (strcmp(ev->name, w->base) == 0 || strcmp(ev->name, w->base_wal) == 0 ||
+			    ((ev->mask & (IN_DELETE | IN_CREATE | IN_MOVED_TO)) &&
+			    strcmp(ev->name, w->base_shm) == 0))))
 				hits++;
 		}
 	}
