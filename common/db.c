@@ -1546,14 +1546,13 @@ db_reopen(struct db **dbs, size_t n)
 				    dbs[i]->path, sqlite3_errmsg(dbs[i]->h));
 			break;
 		}
-	/* Every old connection closes before any new one opens: SQLite shares
-	 * one -shm mapping among a process's connections to a file, so a new
-	 * connection beside an old one would use the old, removed -shm.  They
+	/* Every old connection closes before any new one opens, even one that
+	 * looks unchanged: SQLite shares one -shm mapping among a process's
+	 * connections to a file, so a new connection beside an old one would
+	 * use the old, removed -shm.  They
 	 * close without a checkpoint and without removing anything: the
 	 * -wal and -shm names may belong to the new file now. */
 	for (i = 0; i < n; i++) {
-		if (how[i] == DB_FILE_SAME && !moved)
-			continue;
 		for (q = 0; q < Q_COUNT; q++) {
 			sqlite3_finalize(dbs[i]->stmt[q]);
 			dbs[i]->stmt[q] = NULL;
@@ -1585,6 +1584,10 @@ db_reopen(struct db **dbs, size_t n)
 		nw->h = NULL;
 		db_close(nw);
 	}
+	/* They share the first one's -shm mapping, whatever the names said
+	 * when the others looked. */
+	for (i = 1; r == 0 && i < n; i++)
+		dbs[i]->id = dbs[0]->id;
 	if (r == 0)
 		log_info("db: %s: reopened (%s)", dbs[0]->path, moved ?
 		    "another file is at this path" : "its -wal or -shm file was removed");
