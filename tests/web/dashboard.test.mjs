@@ -48,6 +48,7 @@ async function assertMatchesDb(page, db) {
 describe('dashboard', () => {
 	let home, api, browser, page, watch;
 	const frames = [];
+	const requests = [];	// paths the page asked for
 	const hellos = () => frames.filter((f) => f.dir === 'out' && f.msg.type === 'hello').map((f) => f.msg);
 	// The first snapshot or changes frame after the last hello.
 	const startFrame = () => {
@@ -66,6 +67,7 @@ describe('dashboard', () => {
 		browser = await launchBrowser();
 		page = await browser.context.newPage();
 		watch = watchRequests(page, api.base);
+		page.on('request', (r) => requests.push(new URL(r.url()).pathname));
 		// What the page says on its WebSockets, and the kind of each frame it gets.
 		page.on('websocket', (ws) => {
 			ws.on('framesent', (f) => frames.push({ dir: 'out', msg: JSON.parse(f.payload) }));
@@ -192,6 +194,11 @@ describe('dashboard', () => {
 		await waitDb(home.db, 'kitchen_fish_feeder', (d) => d.properties.last_fed !== fed, 'fed');
 		await waitFor(async () => /just now|s ago/.test(await page.textContent(`${card('kitchen_fish_feeder')} dd`)),
 			'last fed: just now');
+		// The feeder reports feeding then idle at once: the card says it
+		// is feeding for a moment, in words and in its button.
+		await waitFor(async () => (await page.textContent(`${card('kitchen_fish_feeder')} .badge`)).trim() === 'Feeding',
+			'the feeder\'s badge to say Feeding');
+		assert.match(await page.textContent(`${card('kitchen_fish_feeder')} button[data-action="feed"]`), /Feeding/);
 	});
 
 	test('changes from the CLI and the sqlite3 shell appear without a reload', async () => {
@@ -323,6 +330,63 @@ describe('dashboard', () => {
 		}
 		await waitConnected(page);
 		await assertMatchesDb(page, home.db);
+	});
+
+	test('a switch pressed while the server is unreachable shows the true state, before and after reconnecting', async () => {
+		const id = 'living_room_light_lamp';
+		const sw = `${card(id)} button.switch`;
+		const truth = async () => (dbDevice(home.db, id).state === 'on' ? 'true' : 'false');
+		const was = await truth();
+		assert.equal(await page.getAttribute(sw, 'aria-checked'), was);
+		assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
+		await waitFor(async () => /^(Reconnecting…|Offline)$/.test(await connText(page)),
+			'the page to say Reconnecting');
+		const errors = await page.$$eval('.toast-error', (els) => els.length);
+		await page.click(sw);
+		await waitFor(async () => (await page.$$eval('.toast-error', (els) => els.length)) > errors,
+			'an error toast for the unsent change');
+		await page.waitForSelector(`${sw}:not(.busy)`);
+		assert.equal(await page.getAttribute(sw, 'aria-checked'), was, 'the switch shows the true state after the error');
+		for (const b of await page.$$('.toast-error .toast-close'))
+			await b.click();
+		await api.start();
+		await waitConnected(page);
+		assert.equal(await truth(), was, 'nothing was changed');
+		assert.equal(await page.getAttribute(sw, 'aria-checked'), was, 'and after reconnecting');
+		// It still works once the server is back.
+		await page.click(sw);
+		await waitFor(async () => (await truth()) !== was, 'the lamp to change in the database');
+		await waitFor(async () => (await page.getAttribute(sw, 'aria-checked')) === await truth(),
+			'the switch to follow the database');
+	});
+
+	test('a REST reply does not set a card: the state comes from the change feed alone', async () => {
+		const id = 'bedroom_light_main';
+		const was = dbDevice(home.db, id).state;
+		const fake = was === 'on' ? 'off' : 'on';
+		let hit = 0;
+		// The server "answers" with a device in the future; nothing is changed.
+		await page.route('**/api/devices/*/actions', (route) => {
+			hit++;
+			route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({
+				devices: [{ id, name: 'Bedroom light', type: 'light', room: 'bedroom', state: fake,
+					properties: { brightness: 1 }, updated_at: '2999-01-01T00:00:00.000Z' }] }) });
+		});
+		try {
+			await page.click(`${card(id)} button.switch`);
+			await waitFor(() => hit > 0, 'the faked reply');
+			await page.waitForSelector(`${card(id)} button.switch:not(.busy)`);
+		} finally {
+			await page.unroute('**/api/devices/*/actions');
+		}
+		// A later change through the feed arrives, the faked one never did.
+		cli(home.db, 'set', 'kitchen_light_main', 'toggle');
+		const k = dbDevice(home.db, 'kitchen_light_main').state;
+		await waitState(page, 'kitchen_light_main', k);
+		assert.equal(await page.getAttribute(card(id), 'data-state'), was);
+		assert.equal(await page.getAttribute(`${card(id)} button.switch`, 'aria-checked'), was === 'on' ? 'true' : 'false');
+		assert.equal(requests.filter((u) => u.startsWith('/api/stats')).length, 0,
+			'the stats are counted from the feed, never asked for');
 	});
 
 	test('two pages stay in sync', async () => {

@@ -115,7 +115,6 @@ class Dashboard {
 		this.lastUpdate = null;
 		this.status = 'connecting';
 		this.live = null;
-		this.statsTimer = null;
 		this.filters = { room: '', type: '' };
 		this.stopped = false;
 		this.tick = setInterval(() => this.refreshTimes(), 10000);
@@ -217,7 +216,6 @@ class Dashboard {
 		if (this.editor.isOpen)
 			this.editor.dialog.close();
 		clearInterval(this.tick);
-		clearTimeout(this.statsTimer);
 		this.automations.stop();
 		if (this.live)
 			this.live.stop();
@@ -311,7 +309,6 @@ class Dashboard {
 			if (applied.length) {
 				this.renderActivity();
 				this.renderStats(this.store.stats());
-				this.scheduleStats();
 			}
 		}
 		this.renderUpdated();
@@ -350,16 +347,9 @@ class Dashboard {
 				this.api.post(`/api/devices/${encodeURIComponent(device.id)}/actions`,
 					confirm ? { ...body, confirm: true } : body),
 			`${words(action)} ${name}?`, text, words(action));
-			if (!res)
-				return;
-			for (const d of res.devices || []) {
-				if (this.store.offer(d)) {
-					const card = this.cards.get(d.id);
-					if (card)
-						card.update(d);
-				}
-			}
-			this.renderStats(this.store.stats());
+			// The reply's devices are not taken: the change feed brings the
+			// state, in order, for this page and every other.
+			return;
 		} catch (e) {
 			if (e.status !== 401)
 				toast(`${device.name || device.id}: ${e.message}`, 'error');
@@ -374,10 +364,6 @@ class Dashboard {
 			if (!res) {
 				this.renderMode();
 				return;
-			}
-			if (res.mode && this.status !== 'connected') {
-				this.store.mode = res.mode;
-				this.renderMode();
 			}
 			toast(`Mode set to ${words(res.mode || name)}.`);
 		} catch (e) {
@@ -414,19 +400,6 @@ class Dashboard {
 		badge.hidden = !mode;
 		badge.dataset.mode = mode || '';
 		setText(badge, mode ? `${words(mode)} mode` : '');
-	}
-
-	scheduleStats() {
-		clearTimeout(this.statsTimer);
-		this.statsTimer = setTimeout(() => this.fetchStats(), 300);
-	}
-
-	async fetchStats() {
-		try {
-			this.renderStats(await this.api.get('/api/stats'));
-		} catch (e) {
-			// The local count stands; the next change tries again.
-		}
 	}
 
 	renderStats(s) {

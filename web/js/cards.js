@@ -9,6 +9,10 @@ import { icon } from './icons.js';
 import { stateLabel, stateTone } from './model.js';
 import { propValue, relTime, absTime, fanSpeed, choiceLabel } from './format.js';
 
+// A feeder reports "feeding" then "idle" within milliseconds (both rows in
+// one frame, often): the card says "Feeding" for this long after last_fed.
+const FEEDING_MS = 8000;
+
 // ctx.act(device, action, props) -> Promise (rejections are already shown)
 export function buildCard(device, type, ctx) {
 	const card = new Card(device, type, ctx);
@@ -95,13 +99,14 @@ class Card {
 		this.current = d;
 		setText(this.nameEl, d.name || d.id);
 		this.el.dataset.state = d.state ?? '';
-		this.el.dataset.tone = stateTone(d.state, d.type);
 		this.timeEl.dataset.ts = d.updated_at || '';
 		this.timeEl.dateTime = d.updated_at || '';
 		this.timeEl.title = d.updated_at ? `Updated ${absTime(d.updated_at)}` : '';
 		setText(this.timeEl, d.updated_at ? `updated ${relTime(d.updated_at)}` : '');
+		this.feeding = this.feedingFor(d);
 		if (this.badge)
-			setText(this.badge, stateLabel(d.state));
+			setText(this.badge, stateLabel(this.feeding ? 'feeding' : d.state));
+		this.el.dataset.tone = stateTone(this.feeding ? 'feeding' : d.state, d.type);
 		this.el.dataset.available = d.available || 'online';
 		this.el.classList.toggle('pending', Boolean(d.pending));
 		setText(this.statusEl, d.available === 'offline' ? ' · offline' :
@@ -113,6 +118,19 @@ class Card {
 			u(d);
 		if (prev !== d && prev.updated_at !== d.updated_at)
 			this.flash();
+	}
+
+	// True while a feeder is feeding or has just fed; calls update again
+	// when that ends.
+	feedingFor(d) {
+		clearTimeout(this.feedTimer);
+		if (!this.type.can('feed'))
+			return false;
+		const fed = Date.parse((d.properties || {}).last_fed || '');
+		const left = Number.isFinite(fed) ? fed + FEEDING_MS - Date.now() : 0;
+		if (left > 0)
+			this.feedTimer = setTimeout(() => this.update(this.current), left);
+		return d.state === 'feeding' || left > 0;
 	}
 
 	flash() {
@@ -159,10 +177,16 @@ class Card {
 	switchControl() {
 		const btn = h('button', { type: 'button', class: 'switch', role: 'switch',
 			'aria-checked': 'false' }, h('span', { class: 'switch-knob' }));
+		// aria-checked is always the state the change feed brought: while the
+		// request is out the switch only shows that it is busy, so a refused
+		// or unsent change (server unreachable, confirmation cancelled)
+		// leaves nothing to undo.
 		btn.addEventListener('click', () => {
-			const on = this.current.state === 'on';
-			btn.setAttribute('aria-checked', on ? 'false' : 'true');
-			this.send(on ? 'off' : 'on');
+			if (btn.classList.contains('busy'))
+				return;
+			btn.classList.add('busy');
+			this.send(this.current.state === 'on' ? 'off' : 'on')
+				.finally(() => btn.classList.remove('busy'));
 		});
 		this.updaters.push((d) => {
 			btn.setAttribute('aria-checked', d.state === 'on' ? 'true' : 'false');
@@ -398,7 +422,12 @@ class Card {
 				setText(b, charging ? 'Stop charging' : 'Start charging');
 			});
 		}
-		if (t.can('feed'))
-			mk('feed', 'Feed now', 'btn btn-primary');
+		if (t.can('feed')) {
+			const b = mk('feed', 'Feed now', 'btn btn-primary');
+			this.updaters.push(() => {
+				setText(b, this.feeding ? 'Feeding…' : 'Feed now');
+				b.disabled = this.feeding;
+			});
+		}
 	}
 }
