@@ -120,8 +120,9 @@ connect_now(struct mqttd *d, bool first)
 	rc = first ? mosquitto_connect_async(d->mosq, d->host, d->port, KEEPALIVE_S) :
 	    mosquitto_reconnect_async(d->mosq);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		problem(d, "cannot connect: %s", rc == MOSQ_ERR_ERRNO ? strerror(errno) :
-		    mosquitto_strerror(rc));
+		/* The same words as on_disconnect's: one line per problem. */
+		problem(d, "cannot connect (%s); retrying", rc == MOSQ_ERR_ERRNO ?
+		    strerror(errno) : mosquitto_strerror(rc));
 		/* The first attempt set host and port even when it failed. */
 		schedule_retry(d);
 	}

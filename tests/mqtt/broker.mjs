@@ -35,16 +35,34 @@ function canConnect(port) {
 }
 
 export class Broker {
-	// opts.users: {name: password} turns anonymous access off.
+	// opts.users: {name: password} turns anonymous access off; opts.tls:
+	// listen with TLS, a certificate for 127.0.0.1 signed by a CA made
+	// here (this.caFile).
 	constructor(opts = {}) {
 		this.dir = mkdtempSync(join(tmpdir(), 'homectl-mosquitto-'));
 		this.users = opts.users || null;
+		this.tls = !!opts.tls;
+		if (this.tls)
+			this.makeCerts();
 		this.port = 0;
 		this.proc = null;
 		this.log = '';
 	}
 
-	get url() { return `mqtt://127.0.0.1:${this.port}`; }
+	get url() { return `${this.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`; }
+	get caFile() { return join(this.dir, 'ca.crt'); }
+
+	makeCerts() {
+		const d = this.dir;
+		const ssl = (...a) => execFileSync('openssl', a, { cwd: d, stdio: 'ignore' });
+		ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt',
+			'-days', '2', '-subj', '/CN=homectl test CA');
+		ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr',
+			'-subj', '/CN=127.0.0.1');
+		writeFileSync(join(d, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
+		ssl('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+			'-out', 'srv.crt', '-days', '2', '-extfile', 'ext');
+	}
 	get address() { return `127.0.0.1:${this.port}`; }
 
 	writeConfig() {
@@ -62,6 +80,9 @@ export class Broker {
 			// "mosquitto", which cannot read our private directory.
 			`user ${userInfo().username}`,
 		];
+		if (this.tls)
+			lines.push(`cafile ${join(this.dir, 'ca.crt')}`, `certfile ${join(this.dir, 'srv.crt')}`,
+				`keyfile ${join(this.dir, 'srv.key')}`);
 		if (this.users) {
 			const pw = join(this.dir, 'passwd');
 			writeFileSync(pw, '');

@@ -60,6 +60,25 @@ test('credentials refused: said once, the devices stay offline, the daemon keeps
 	assert.equal(d.proc.exitCode, null);
 });
 
+test('TLS: the broker\'s certificate is checked against ca_file; a wrong CA is refused, said once', async () => {
+	const broker = new Broker({ tls: true });
+	await broker.start();
+	const other = new Broker({ tls: true });	// another CA, never started
+	const good = makeHome(`[mqtt]\nca_file = ${broker.caFile}\n`);
+	const bad = makeHome(`[mqtt]\nca_file = ${other.caFile}\n`);
+	cleanups.push(() => broker.close(), () => other.close(), () => good.cleanup(), () => bad.cleanup());
+	const d = await startMqttd(good, broker);
+	cleanups.push(() => d.stop());
+	const e = await startMqttd(bad, broker, [], { waitConnected: false });
+	cleanups.push(() => e.stop());
+	await e.waitLog(/cannot connect/);
+	await new Promise((r) => setTimeout(r, 2000));
+	assert.equal(e.log().match(/cannot connect/g).length, 1, e.log());
+	assert.doesNotMatch(e.log(), /connected as/);
+	assert.equal(e.proc.exitCode, null);
+	assert.equal(await d.stop(), 0);
+});
+
 test('arguments and the [mqtt] part of homectl.conf are checked', () => {
 	const home = makeHome();
 	cleanups.push(() => home.cleanup());
