@@ -290,8 +290,12 @@ main(int argc, char **argv)
 	publish("zigbee2mqtt/Bench Lamp/availability", "{\"state\":\"online\"}", true);
 
 	/* homectl-mqtt binds the lamp: wait for it in the database. */
-	if (db_open(argv[6], 0, &db) < 0)
-		die("db_open");
+	/* The daemons may hold the write lock for a moment while they start. */
+	for (int i = 0; db_open(argv[6], 0, &db) < 0; i++) {
+		if (i > 100)
+			die("db_open");
+		usleep(50000);
+	}
 	ops = (struct ops_ctx){ .db = db, .source = OPS_SRC_CLI, .confirm = OPS_CONFIRM_NONE };
 	for (int i = 0;; i++) {
 		struct json_object *d = NULL;
