@@ -1177,7 +1177,7 @@ automation_next(struct json_object *doc, const struct ops_ctx *c, int64_t after,
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *t = json_object_array_get_idx(triggers, i);
-		int64_t at;
+		int64_t at = 0;
 
 		if (automation_trigger_next(t, c, after, &at) < 0 || (found && at >= *next))
 			continue;

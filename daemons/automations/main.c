@@ -34,6 +34,63 @@ log_rule(int priority, const struct rule *rule, const char *fmt, ...)
 	log_fields(priority, fields, "%s", msg);
 }
 
+static int load_home(struct daemon *d);
+
+/* The home as it is now, all of it: the devices and the mode the triggers
+ * compare with, the automations (an unchanged one keeps running), the
+ * sprinklers' ends. */
+static void
+reload_home(struct daemon *d)
+{
+	int r;
+
+	json_object_put(d->devices);
+	d->devices = NULL;
+	free(d->mode);
+	d->mode = NULL;
+	if ((r = load_home(d)) < 0 || (r = engine_reload(d, true)) < 0)
+		log_warnx("%s: cannot read the home again: %s", d->db_path, strerror(-r));
+	timed_expire(d);
+}
+
+/* true when rows hold a restore (homectl restore writes one 'home' row,
+ * not one per device it put back). */
+static bool
+restored(struct json_object *rows)
+{
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *c = json_object_array_get_idx(rows, i), *k, *sub;
+
+		if (json_object_object_get_ex(c, "kind", &k) &&
+		    strcmp(json_object_get_string(k), "home") == 0 &&
+		    json_object_object_get_ex(c, "subject", &sub) &&
+		    strcmp(json_object_get_string(sub), "restore") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Another database is at the path now (an online restore, the file
+ * replaced) or the feed went back: both connections are opened again, the
+ * home and the automations read afresh (an automation whose document did
+ * not change keeps running), and the feed followed from its end. */
+static void
+resync(struct daemon *d)
+{
+	struct db *dbs[] = { d->db, watch_db(d->watch) };
+	int64_t oldest, newest;
+	int r;
+
+	if ((r = db_reopen(dbs, 2)) < 0 || (r = db_changes_bounds(d->db, &oldest, &newest)) < 0 ||
+	    (r = watch_resync(d->watch, newest)) < 0) {
+		log_warnx("%s: cannot follow the database again: %s", d->db_path, strerror(-r));
+		return;
+	}
+	reload_home(d);
+	log_info("%s: following the database again from seq %lld", d->db_path,
+	    (long long)newest);
+}
+
 /* Everything a wake-up of the watcher can mean: feed rows (device and mode
  * triggers, sprinklers started), an edited automation, a run asked for. */
 static int
@@ -49,7 +106,16 @@ watch_ready(sd_event_source *s, int fd, uint32_t revents, void *arg)
 			log_warnx("watch: %s", strerror(-r));
 			break;
 		}
-		if (rows != NULL) {
+		if (r == WATCH_RESYNC) {
+			resync(d);
+			break;
+		}
+		if (rows != NULL && restored(rows)) {
+			log_info("%s: the home was restored from a backup; reading it again",
+			    d->db_path);
+			reload_home(d);
+			json_object_put(rows);
+		} else if (rows != NULL) {
 			/* Edits first, so a trigger meets the current version. */
 			(void)engine_reload(d, false);
 			engine_changes(d, rows);

@@ -68,7 +68,7 @@ run_flush(struct daemon *d)
 		int r = db_run_update(d->db, id, get_str(rec, "outcome"), get(rec, "conditions"),
 		    get(rec, "actions"), json_object_get_boolean(get(rec, "finished")));
 
-		if (r == -EBUSY)
+		if (r == -EBUSY || r == -ESTALE)
 			continue;
 		if (r < 0)
 			log_warnx("cannot record run %lld: %s", (long long)id, strerror(-r));
@@ -218,7 +218,10 @@ step(struct run *run)
 			record(run, "waiting", false);
 			return;
 		}
-		if ((r = act(run, a, result, err)) == -EBUSY && retry_busy(run)) {
+		/* Busy: another process writes.  Stale: the database file was
+		 * replaced, the watcher is about to say so and reopen it. */
+		if (((r = act(run, a, result, err)) == -EBUSY || r == -ESTALE) &&
+		    retry_busy(run)) {
 			json_object_put(result);
 			return;
 		}

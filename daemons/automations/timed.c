@@ -19,7 +19,7 @@ timed_expire(struct daemon *d)
 	/* Nobody's automation: the feed says "automation" with no name. */
 	c.automation = NULL;
 	if ((r = ops_expire(&c, now / 1000, &next, &ended, err)) < 0) {
-		if (r != -EBUSY)
+		if (r != -EBUSY && r != -ESTALE)
 			log_warnx("timed devices: %s", err);
 		/* Busy (another process writes) or worse: try again soon. */
 		d->sprinkler_end = now + (int64_t)BUSY_RETRY_MS * 1000;

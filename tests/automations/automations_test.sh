@@ -334,6 +334,36 @@ wait_for 10 is_state outdoor_sprinkler_back_yard off &&
 	fail "sprinkler at start"
 echo 0 >"$OFFSET"
 
+# ---- the database restored under the running daemon ----
+hc backup "$T/backup.db" >/dev/null
+add '{"name":"after the backup","triggers":[{"device":"kitchen_light_counter","to":"on"}],
+ "actions":[{"device":"living_room_blinds","action":"close"}]}'
+hc set living_room_blinds open >/dev/null
+hc restore "$T/backup.db" >/dev/null
+wait_for 10 grep -qE "following the database again|the home was restored" "$T/daemon.log" &&
+	pass "homectl restore: the daemon follows the restored database" || fail "restore" \
+	"$(tail -3 "$T/daemon.log")"
+hc set living_room_blinds open >/dev/null
+hc set kitchen_light_counter off >/dev/null
+hc set kitchen_light_counter on >/dev/null
+hc set bathroom_fan off >/dev/null
+hc set bathroom_light off >/dev/null
+hc set bathroom_light on >/dev/null
+wait_for 10 is_state bathroom_fan on && [ "$(state living_room_blinds)" = open ] &&
+	pass "it runs the automations of the restored home, not the ones it lost" ||
+	fail "after restore" "blinds $(state living_room_blinds) fan $(state bathroom_fan)"
+
+# Another file moved to the database's path: both connections reopen.
+hc backup "$T/moved.db" >/dev/null
+mv "$T/moved.db" "$DB"
+wait_for 10 grep -q "following the database again" "$T/daemon.log" &&
+	pass "a database moved over the path: the daemon reopens it" || fail "moved" \
+	"$(tail -3 "$T/daemon.log")"
+hc set bathroom_fan off >/dev/null
+hc set bathroom_light off >/dev/null
+hc set bathroom_light on >/dev/null
+wait_for 10 is_state bathroom_fan on && pass "and runs its automations" || fail "after the move"
+
 # ---- part of the home document: export and import ----
 hc export >"$T/home.json"
 n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["automations"]))' "$T/home.json")
