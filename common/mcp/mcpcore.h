@@ -302,6 +302,14 @@ int resources_subscribe(struct mcp_sess *s, struct json_object *params,
 int resources_unsubscribe(struct mcp_sess *s, struct json_object *params,
     struct json_object **result, struct rpc_error *err);
 
+/* ---- prompts.c ---- */
+int prompts_list(struct mcp_sess *s, struct json_object *params, struct json_object **result,
+    struct rpc_error *err);
+int prompts_get(struct mcp_sess *s, struct json_object *params, struct json_object **result,
+    struct rpc_error *err);
+int completion_complete(struct mcp_sess *s, struct json_object *params,
+    struct json_object **result, struct rpc_error *err);
+
 /* ---- util (page.c) ---- */
 /* Opaque pagination cursors: "offset N" encoded so that clients treat it
  * as a token.  Returns 0 and *offset, or -EINVAL for a cursor we did not

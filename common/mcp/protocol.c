@@ -213,6 +213,8 @@ m_initialize(struct mcp_sess *s, struct json_object *params, struct json_object 
 	json_object_object_add(o, "listChanged", json_object_new_boolean(true));
 	json_object_object_add(caps, "resources", o);
 	json_object_object_add(caps, "logging", json_object_new_object());
+	json_object_object_add(caps, "prompts", json_object_new_object());
+	json_object_object_add(caps, "completions", json_object_new_object());
 	json_object_object_add(r, "capabilities", caps);
 	info = json_object_new_object();
 	json_object_object_add(info, "name", json_object_new_string(MCP_NAME));
@@ -271,6 +273,9 @@ static const struct method {
 	{ "resources/subscribe",	resources_subscribe },
 	{ "resources/unsubscribe",	resources_unsubscribe },
 	{ "logging/setLevel",		m_set_level },
+	{ "prompts/list",		prompts_list },
+	{ "prompts/get",		prompts_get },
+	{ "completion/complete",	completion_complete },
 };
 
 static void
