@@ -498,6 +498,12 @@ describe('dashboard', () => {
 			await page.waitForSelector(`${li('fan with the counter lights')} .outcome-done`, { timeout: 15000 });
 			await page.waitForSelector(`${li('new year')} .automation-next time`);
 			assert.match(await page.textContent(`${li('new year')} .automation-last`), /never run/);
+			// Its runs, opened: what started it and each action's result.
+			await page.click(`${li('fan with the counter lights')} summary`);
+			await page.waitForSelector(`${li('fan with the counter lights')} .run.outcome-done`);
+			const run = await page.textContent(`${li('fan with the counter lights')} .run`);
+			assert.match(run, /kitchen_light_counter/);
+			assert.match(run, /1 of 1 actions ok/);
 			await page.click(`${li('new year')} input[type="checkbox"]`);
 			await waitFor(() => sqlite(home.db,
 				"SELECT json_extract(document, '$.enabled') FROM automations WHERE name = 'new year'") === '0',

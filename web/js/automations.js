@@ -3,7 +3,8 @@
 // its next run and how its last run went, and a switch to turn it on or
 // off (POST /api/automations/{name}/enable).  Automations are not in the
 // change feed, so the list is read again now and then, and whenever a
-// change made by an automation arrives.
+// change made by an automation arrives.  Opening one shows its newest runs:
+// what started each, whether the conditions held, each action's result.
 
 import { h, setText } from './dom.js';
 import { relTime, absTime } from './format.js';
@@ -73,7 +74,40 @@ export class AutomationsPanel {
 		this.load();
 	}
 
+	// The runs of a, into box (the open details of its entry).
+	async showRuns(a, box) {
+		let body;
+		try {
+			body = await this.api.get(`/api/automations/${encodeURIComponent(a.name)}`);
+		} catch (e) {
+			box.replaceChildren(h('p', { class: 'automation-error' }, e.message));
+			return;
+		}
+		const runs = body.runs || [];
+		if (!runs.length) {
+			box.replaceChildren(h('p', { class: 'empty' }, 'No runs yet.'));
+			return;
+		}
+		box.replaceChildren(h('ol', { class: 'runs' }, ...runs.map((r) => {
+			const failed = (r.actions || []).filter((x) => x.ok === false);
+			const conds = Array.isArray(r.conditions) ? r.conditions : [];
+			return h('li', { class: `run outcome-${r.outcome}`, 'data-run': r.id },
+				h('p', { class: 'run-head' },
+					h('time', { 'data-ts': r.started_at, datetime: r.started_at,
+						title: absTime(r.started_at) }, relTime(r.started_at)),
+					` ${OUTCOMES[r.outcome] || r.outcome}`),
+				h('p', { class: 'run-trigger' }, `started by ${JSON.stringify(r.trigger)}`),
+				conds.length ? h('p', { class: 'run-conditions' }, conds.map((c) =>
+					`${c.holds ? '✓' : '✗'} ${c.detail}`).join(' · ')) : null,
+				h('p', { class: 'run-actions' }, `${(r.actions || []).length - failed.length} of ` +
+					`${(r.actions || []).length} actions ok`),
+				...failed.map((x) => h('p', { class: 'run-error' }, x.error || 'failed')));
+		})));
+	}
+
 	render() {
+		const open = new Set([...document.querySelectorAll('#automations-list details[open]')]
+			.map((d) => d.closest('li').dataset.name));
 		const ul = $('automations-list');
 		ul.replaceChildren(...this.list.map((a) => {
 			const input = h('input', { type: 'checkbox', role: 'switch',
@@ -85,6 +119,16 @@ export class AutomationsPanel {
 			const next = a.enabled && a.next_run ?
 				h('time', { 'data-ts': a.next_run, datetime: a.next_run, title: absTime(a.next_run) },
 					relTime(a.next_run)) : null;
+			const box = h('div', { class: 'automation-runs' });
+			const details = h('details', {}, h('summary', {}, 'Runs'), box);
+			details.addEventListener('toggle', () => {
+				if (details.open)
+					this.showRuns(a, box);
+			});
+			if (open.has(a.name)) {
+				details.open = true;
+				this.showRuns(a, box);
+			}
 			return h('li', { class: 'automation', 'data-name': a.name,
 				'data-enabled': String(Boolean(a.enabled)) },
 			h('label', { class: 'automation-switch' }, input,
@@ -93,7 +137,8 @@ export class AutomationsPanel {
 				next ? h('span', { class: 'automation-next' }, 'next ', next) : null,
 				h('span', { class: `automation-last outcome-${run ? run.outcome : 'none'}`,
 					title: run && run.started_at ? absTime(run.started_at) : '' },
-				`last: ${outcome}`)));
+				`last: ${outcome}`)),
+			details);
 		}));
 		setText($('automations-count'), this.list.length ? String(this.list.length) : '');
 		$('automations-empty').hidden = this.list.length > 0;
