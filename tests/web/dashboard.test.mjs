@@ -14,6 +14,14 @@ import { Api, BIN, SCREENSHOTS, cli, dbDevice, freePort, launchBrowser, makeHome
 
 const card = (id) => `article.card[data-id="${id}"]`;
 
+// A card's sliders and other seldom used controls are one tap away.
+async function openMore(page, id) {
+	const btn = `${card(id)} button.more-btn`;
+	if (await page.getAttribute(btn, 'aria-expanded') !== 'true')
+		await page.click(btn);
+	await page.waitForSelector(`${card(id)} .card-more:not([hidden])`);
+}
+
 async function waitState(page, id, state) {
 	await page.waitForSelector(`${card(id)}[data-state="${state}"]`, { timeout: 15000 });
 }
@@ -137,6 +145,7 @@ describe('dashboard', () => {
 		assert.equal(await page.getAttribute(`${card(id)} button.switch`, 'aria-checked'), 'true');
 
 		// The brightness slider, by keyboard too.
+		await openMore(page, id);
 		const slider = `${card(id)} input[data-prop="brightness"]`;
 		await page.focus(slider);
 		await page.keyboard.press('End');
@@ -154,6 +163,8 @@ describe('dashboard', () => {
 
 	test('every kind of control reaches the database', async () => {
 		// Fan speed: a segmented control.
+		for (const id of ['bedroom_fan', 'thermostat_main', 'living_room_blinds', 'living_room_light_main'])
+			await openMore(page, id);
 		await page.click(`${card('bedroom_fan')} [data-prop="speed"] button[data-value="3"]`);
 		await waitDb(home.db, 'bedroom_fan', (d) => d.properties.speed === 3 && d.state === 'on', 'speed 3');
 		await waitState(page, 'bedroom_fan', 'on');
@@ -196,8 +207,8 @@ describe('dashboard', () => {
 			'last fed: just now');
 		// The feeder reports feeding then idle at once: the card says it
 		// is feeding for a moment, in words and in its button.
-		await waitFor(async () => (await page.textContent(`${card('kitchen_fish_feeder')} .badge`)).trim() === 'Feeding',
-			'the feeder\'s badge to say Feeding');
+		await waitFor(async () => (await page.textContent(`${card('kitchen_fish_feeder')} .card-state`)).trim() === 'Feeding',
+			'the feeder\'s state to say Feeding');
 		assert.match(await page.textContent(`${card('kitchen_fish_feeder')} button[data-action="feed"]`), /Feeding/);
 	});
 
@@ -456,6 +467,7 @@ describe('dashboard', () => {
 
 	test('an invalid value shows the server\'s message', async () => {
 		const id = 'outdoor_sprinkler_front_yard';
+		await openMore(page, id);
 		await page.fill(`${card(id)} input.duration`, '500');
 		await page.click(`${card(id)} button[data-action="on"]`);
 		const toast = await page.waitForSelector('.toast-error');
@@ -515,18 +527,91 @@ describe('dashboard', () => {
 		}
 	});
 
-	test('filters by room and type', async () => {
-		await page.selectOption('#filter-room', 'kitchen');
+	test('the search finds devices by name, room or type as you type; the type filter narrows it', async () => {
 		const visible = () => page.$$eval('article.card', (els) =>
 			els.filter((e) => e.offsetParent !== null).map((e) => e.dataset.id).sort());
-		const kitchen = sqlite(home.db, "SELECT id FROM devices WHERE room = 'kitchen' ORDER BY id").split('\n');
-		assert.deepEqual(await visible(), kitchen);
+		const ids = (where) => sqlite(home.db, `SELECT id FROM devices WHERE ${where} ORDER BY id`).split('\n');
+		// A room, one key at a time.
+		await page.focus('#search');
+		await page.keyboard.type('kitch');
+		await waitFor(async () => JSON.stringify(await visible()) ===
+			JSON.stringify(ids("room = 'kitchen' OR name LIKE '%kitch%'")), 'the kitchen devices');
 		await page.selectOption('#filter-type', 'light');
-		const lights = sqlite(home.db, "SELECT id FROM devices WHERE room = 'kitchen' AND type = 'light' ORDER BY id").split('\n');
-		assert.deepEqual(await visible(), lights);
-		await page.selectOption('#filter-room', '');
+		assert.deepEqual(await visible(), ids("(room = 'kitchen' OR name LIKE '%kitch%') AND type = 'light'"));
 		await page.selectOption('#filter-type', '');
+		// A name, and a type by its label.
+		await page.fill('#search', 'reading lamp');
+		assert.deepEqual(await visible(), ['living_room_light_lamp']);
+		await page.fill('#search', 'door lock');
+		assert.deepEqual(await visible(), ids("type = 'lock'"));
+		// A room with nothing found is hidden, and so is its link in the jump bar.
+		assert.equal(await page.isVisible('section.room[data-room="kitchen"]'), false);
+		assert.equal(await page.isVisible('#jump-list a[data-target="room-kitchen"]'), false);
+		await page.fill('#search', 'no such thing');
+		assert.deepEqual(await visible(), []);
+		assert.match(await page.textContent('#devices-empty'), /No device matches/);
+		await page.fill('#search', '');
 		assert.equal((await visible()).length, Number(sqlite(home.db, 'SELECT count(*) FROM devices')));
+	});
+
+	test('favourites are pinned on top and remembered in this browser', async () => {
+		const id = 'bathroom_fan';
+		await openMore(page, id);
+		await page.click(`${card(id)} button.fav`);
+		await page.waitForSelector(`section.room[data-room="_fav"] ${card(id)}`);
+		assert.equal(await page.getAttribute(`${card(id)} button.fav`, 'aria-pressed'), 'true');
+		const first = await page.$eval('#devices section.room:not([hidden])', (s) => s.dataset.room);
+		assert.equal(first, '_fav', 'the favourites come first');
+		assert.deepEqual(JSON.parse(await page.evaluate(() => localStorage.getItem('homectl.favourites'))), [id]);
+		await page.reload();
+		await waitConnected(page);
+		await page.waitForSelector(`section.room[data-room="_fav"] ${card(id)}`);
+		await openMore(page, id);
+		await page.click(`${card(id)} button.fav`);
+		await page.waitForSelector(`section.room[data-room="bathroom"] ${card(id)}`);
+		assert.equal(await page.$('section.room[data-room="_fav"]'), null);
+	});
+
+	test('the jump bar scrolls to a room and stays in reach; one card per device is a row', async () => {
+		await page.evaluate(() => scrollTo(0, 0));
+		await page.click('#jump-list a[data-target="room-bathroom"]');
+		// Scrolled to it, and not hidden under the sticky bar.
+		await waitFor(() => page.evaluate(() => {
+			const r = document.getElementById('room-bathroom').getBoundingClientRect();
+			const bar = document.getElementById('toolbar').getBoundingClientRect();
+			return scrollY > 0 && r.top >= bar.bottom - 1 && r.top < innerHeight - 60;
+		}), 'the bathroom in view, not under the bar');
+		assert.ok(await page.$eval('#jump-list', (el) => {
+			const r = el.getBoundingClientRect();
+			return r.top >= 0 && r.bottom <= innerHeight;
+		}), 'the jump bar is still on screen');
+		assert.equal(await page.evaluate(() => document.activeElement.id), 'room-bathroom');
+		// A light is one row: its head is the whole card.
+		const [headH, cardH] = await page.$eval(card('bathroom_light'), (c) =>
+			[c.querySelector('.card-head').offsetHeight, c.offsetHeight]);
+		assert.ok(cardH - headH <= 20, `a light card is ${cardH}px for a ${headH}px row`);
+		await page.evaluate(() => scrollTo(0, 0));
+	});
+
+	test('density: demo devices fully visible without scrolling, desktop and phone', async () => {
+		const p = await browser.context.newPage();
+		const counted = {};
+		try {
+			for (const [name, width, height, min] of [['desktop', 1280, 800, 16], ['phone', 390, 844, 8]]) {
+				await p.setViewportSize({ width, height });
+				await p.goto(api.base);
+				await waitConnected(p);
+				await p.waitForSelector('article.card');
+				counted[name] = await p.$$eval('article.card', (els) => els.filter((e) => {
+					const r = e.getBoundingClientRect();
+					return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth;
+				}).length);
+				assert.ok(counted[name] >= min, `${name} ${width}x${height}: ${counted[name]} devices in view, want ${min}`);
+			}
+		} finally {
+			await p.close();
+		}
+		console.log(`# devices in view without scrolling: desktop 1280x800 ${counted.desktop}, phone 390x844 ${counted.phone}`);
 	});
 
 	test('screenshots at desktop and phone sizes, light and dark', async () => {

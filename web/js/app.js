@@ -15,6 +15,8 @@ import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE,
 import { relTime, absTime, clock, propValue } from './format.js';
 
 const TOKEN_KEY = 'homectl.token';
+const FAV_KEY = 'homectl.favourites';	// device ids pinned on top, this browser only
+const ROOM_FAV = '_fav';
 const ACTIVITY_MAX = 60;
 const SOURCES = { mcp: 'MCP', api: 'API', cli: 'CLI', automation: 'Automation', device: 'Device',
 	hass: 'Home Assistant', unknown: 'unknown' };
@@ -62,6 +64,19 @@ function saveToken(tok, remember) {
 		drop.removeItem(TOKEN_KEY);
 	if (keep.getItem(TOKEN_KEY) !== tok)
 		keep.setItem(TOKEN_KEY, tok);
+}
+
+function loadFavourites() {
+	try {
+		const v = JSON.parse(localStorage.getItem(FAV_KEY) || '[]');
+		return new Set(Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+	} catch (e) {
+		return new Set();
+	}
+}
+
+function saveFavourites(set) {
+	localStorage.setItem(FAV_KEY, JSON.stringify([...set]));
 }
 
 function clearToken() {
@@ -115,11 +130,14 @@ class Dashboard {
 		this.lastUpdate = null;
 		this.status = 'connecting';
 		this.live = null;
-		this.filters = { room: '', type: '' };
+		this.filters = { q: '', type: '' };
+		this.favourites = loadFavourites();
 		this.stopped = false;
 		this.tick = setInterval(() => this.refreshTimes(), 10000);
 		this.ctx = {
 			act: (d, action, props) => this.act(d, action, props),
+			isFavourite: (id) => this.favourites.has(id),
+			toggleFavourite: (id) => this.toggleFavourite(id),
 			toast,
 		};
 		this.automations = new AutomationsPanel(this.api, toast);
@@ -460,7 +478,29 @@ class Dashboard {
 		for (const g of order.values())
 			g.devices.sort((a, b) => rank(a.type) - rank(b.type) ||
 				String(a.name || a.id).localeCompare(String(b.name || b.id)));
-		return [...order.values()].filter((g) => g.devices.length);
+		// Favourites move out of their room to the top, in the rooms' order.
+		const fav = { key: ROOM_FAV, name: 'Favourites', devices: [] };
+		for (const g of order.values()) {
+			for (const d of g.devices)
+				if (this.favourites.has(d.id))
+					fav.devices.push(d);
+			g.devices = g.devices.filter((d) => !this.favourites.has(d.id));
+		}
+		return [fav, ...order.values()].filter((g) => g.devices.length);
+	}
+
+	toggleFavourite(id) {
+		if (this.favourites.has(id))
+			this.favourites.delete(id);
+		else
+			this.favourites.add(id);
+		saveFavourites(this.favourites);
+		const card = this.cards.get(id);
+		this.renderDevices();
+		if (card) {
+			card.update(card.current);
+			card.favBtn.focus();
+		}
 	}
 
 	renderDevices() {
@@ -474,7 +514,8 @@ class Dashboard {
 				const title = h('h2', { class: 'room-title' },
 					h('span', { class: 'room-name' }), h('span', { class: 'room-count' }));
 				const grid = h('div', { class: 'grid' });
-				sec = { el: h('section', { class: 'room', 'data-room': g.key }, title, grid), title, grid };
+				sec = { el: h('section', { class: 'room', 'data-room': g.key, id: `room-${g.key}`,
+					tabindex: '-1' }, title, grid), title, grid };
 				this.sections.set(g.key, sec);
 			}
 			setText(sec.title.firstChild, g.name);
@@ -514,10 +555,10 @@ class Dashboard {
 	}
 
 	bindFilters() {
-		$('filter-room').addEventListener('change', (e) => {
+		$('search').addEventListener('input', (e) => {
 			if (this.stopped)
 				return;
-			this.filters.room = e.target.value;
+			this.filters.q = e.target.value;
 			this.applyFilters();
 		});
 		$('filter-type').addEventListener('change', (e) => {
@@ -537,21 +578,56 @@ class Dashboard {
 			sel.value = want.some(([v]) => v === cur) ? cur : '';
 			return sel.value;
 		};
-		this.filters.room = fill($('filter-room'), 'All rooms',
-			groups.map((g) => [g.key, g.name]), this.filters.room);
 		const present = new Set([...this.store.devices.values()].map((d) => d.type));
 		const types = [...present].map((t) => [t, this.typeOf({ type: t, properties: {} }).label])
 			.sort((a, b) => a[1].localeCompare(b[1]));
 		this.filters.type = fill($('filter-type'), 'All types', types, this.filters.type);
+		this.renderJump(groups);
+	}
+
+	// The jump bar: a link per room, then the activity and the automations.
+	renderJump(groups) {
+		const nav = $('jump-list');
+		const want = [...groups.map((g) => [`room-${g.key}`, g.name]),
+			['activity', 'Activity'], ['automations', 'Automations']];
+		const have = [...nav.children].map((li) => [li.firstChild.dataset.target, li.firstChild.textContent]);
+		if (JSON.stringify(want) === JSON.stringify(have))
+			return;
+		nav.replaceChildren(...want.map(([id, name]) => {
+			const a = h('a', { href: `#${id}`, 'data-target': id }, name);
+			a.addEventListener('click', (e) => {
+				e.preventDefault();
+				const el = $(id);
+				if (!el)
+					return;
+				el.scrollIntoView({ block: 'start' });
+				el.focus({ preventScroll: true });
+			});
+			return h('li', {}, a);
+		}));
+	}
+
+	// A device matches when every word typed is in its name, its room, its
+	// type or its id.
+	matches(el, words) {
+		if (!words.length)
+			return true;
+		const card = this.cards.get(el.dataset.id);
+		const d = card && card.current;
+		if (!d)
+			return false;
+		const hay = [d.name, d.id, roomName(d), card.type.label, d.type].join(' ').toLowerCase();
+		return words.every((w) => hay.includes(w));
 	}
 
 	applyFilters() {
-		const { room, type } = this.filters;
+		const { type } = this.filters;
+		const words = this.filters.q.toLowerCase().split(/\s+/).filter(Boolean);
 		let shown = 0;
-		for (const [key, sec] of this.sections) {
+		for (const [, sec] of this.sections) {
 			let n = 0;
 			for (const el of sec.grid.children) {
-				const ok = (!room || room === key) && (!type || el.dataset.type === type);
+				const ok = (!type || el.dataset.type === type) && this.matches(el, words);
 				el.hidden = !ok;
 				if (ok)
 					n++;
@@ -560,9 +636,13 @@ class Dashboard {
 			setText(sec.title.lastChild, String(n));
 			shown += n;
 		}
+		for (const li of $('jump-list').children) {
+			const sec = $(li.firstChild.dataset.target);
+			li.hidden = Boolean(sec && sec.classList.contains('room') && sec.hidden);
+		}
 		const empty = $('devices-empty');
 		empty.hidden = shown > 0;
-		setText(empty, this.store.devices.size ? 'No device matches these filters.' :
+		setText(empty, this.store.devices.size ? 'No device matches this search.' :
 			(this.lastUpdate ? 'This home has no devices yet.' : 'Waiting for the first snapshot…'));
 	}
 
@@ -619,6 +699,12 @@ class Dashboard {
 	describe(c, prev) {
 		if (c.kind === 'mode')
 			return { icon: 'house', who: 'Home mode', what: `${words(c.mode)}` };
+		if (c.kind === 'home') {
+			// The structure was edited: room:ID, mode:NAME, or the whole home.
+			const [what, name] = String(c.subject || '').split(/:(.*)/s);
+			const who = what === 'room' ? `Room ${name}` : what === 'mode' ? `${words(name)} mode` : 'The home';
+			return { icon: 'house', who, what: 'edited' };
+		}
 		if (c.kind === 'device_removed') {
 			const name = (prev && prev.name) || c.device_id;
 			return { icon: prev ? prev.type : 'device', who: name, what: 'removed' };
@@ -734,7 +820,22 @@ function showApp(token, fresh) {
 	d.start();
 }
 
+// The sticky bars' heights, for scroll-margin and the toolbar's place.
+function trackBars() {
+	const top = document.querySelector('.topbar');
+	const bar = $('toolbar');
+	const set = () => {
+		const st = document.documentElement.style;
+		st.setProperty('--topbar-h', `${getComputedStyle(top).position === 'sticky' ? top.offsetHeight : 0}px`);
+		st.setProperty('--toolbar-h', `${bar.offsetHeight}px`);
+	};
+	new ResizeObserver(set).observe(top);
+	new ResizeObserver(set).observe(bar);
+	set();
+}
+
 function boot() {
+	trackBars();
 	const frag = tokenFromFragment();
 	if (frag)
 		saveToken(frag, true);

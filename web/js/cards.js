@@ -28,50 +28,82 @@ class Card {
 		this.updaters = [];
 		this.busy = 0;
 		const nameId = uid('n');
+		const moreId = uid('m');
 
 		this.el = h('article', { class: 'card', 'data-id': device.id, 'data-type': type.name,
 			'aria-labelledby': nameId });
 		this.nameEl = h('h3', { id: nameId, class: 'card-name' });
+		this.stateEl = h('span', { class: 'card-state' });
 		this.timeEl = h('time', { class: 'card-time', 'data-ts': '' });
 		// A real device: offline, or waiting for it to confirm a command.
 		this.statusEl = h('span', { class: 'card-status', role: 'status' });
-		const sub = h('p', { class: 'card-sub' }, type.label, ' · ', this.timeEl, this.statusEl);
+		// The second line: the state, then the readings; when it last
+		// changed is in the "more" panel.
+		const readings = h('dl', { class: 'readings' });
+		const sub = h('div', { class: 'card-sub' }, this.stateEl, readings, this.statusEl);
 		const head = h('div', { class: 'card-head' },
 			h('span', { class: 'card-icon', html: icon(type.name === 'lock' ? 'lock' : type.name) }),
 			h('div', { class: 'card-title' }, this.nameEl, sub));
 		this.iconEl = head.firstChild;
 		this.el.append(head);
 
-		const isSwitch = type.can('on') && type.can('off') && type.states.includes('on') &&
-		    type.states.includes('off') && !this.wateringType();
-		if (isSwitch) {
-			head.append(this.switchControl());
-		} else {
-			this.badge = h('span', { class: 'badge' });
-			head.append(this.badge);
-		}
-
-		const readings = h('dl', { class: 'readings' });
-		const controls = h('div', { class: 'controls' });
+		// One row: the control used every day sits in the head (a switch, a
+		// thermostat's target, the action buttons); the rest is one tap away
+		// in the card's "more" panel.
+		const more = h('div', { class: 'card-more', id: moreId, hidden: true });
 		const buttons = h('div', { class: 'buttons' });
 		for (const p of type.props) {
 			if (p.readOnly || !this.canSet(p))
 				this.reading(readings, p);
 		}
+		const isSwitch = type.can('on') && type.can('off') && type.states.includes('on') &&
+		    type.states.includes('off') && !this.wateringType();
+		let inHead = isSwitch ? this.switchControl() : null;
 		if (this.wateringType()) {
-			controls.append(this.wateringControl());
+			more.append(this.wateringControl());
 		} else {
-			for (const p of type.props)
-				if (!p.readOnly && this.canSet(p))
-					controls.append(this.propControl(p));
+			for (const p of type.props) {
+				if (p.readOnly || !this.canSet(p))
+					continue;
+				const c = this.propControl(p);
+				if (!inHead && c.classList.contains('field-stepper')) {
+					c.classList.add('head-control');
+					inHead = c;
+				} else {
+					more.append(c);
+				}
+			}
 		}
 		this.actionButtons(buttons);
-		if (readings.childElementCount)
-			this.el.append(readings);
-		if (buttons.childElementCount)
-			controls.append(buttons);
-		if (controls.childElementCount)
-			this.el.append(controls);
+		if (buttons.childElementCount) {
+			if (inHead) {
+				more.prepend(buttons);
+			} else {
+				buttons.classList.add('head-control');
+				inHead = buttons;
+			}
+		}
+		if (inHead)
+			head.append(inHead);
+		this.favBtn = h('button', { type: 'button', class: 'btn btn-small fav', 'aria-pressed': 'false',
+			onclick: () => this.ctx.toggleFavourite(this.current.id) }, 'Pin to the top');
+		more.append(h('div', { class: 'more-foot' }, h('p', { class: 'card-updated' }, this.timeEl),
+			this.favBtn));
+		this.moreBtn = h('button', { type: 'button', class: 'more-btn', 'aria-expanded': 'false',
+			'aria-controls': moreId, html: '<svg viewBox="0 0 24 24" width="20" height="20" ' +
+			'aria-hidden="true" fill="currentColor"><circle cx="5" cy="12" r="1.8"/>' +
+			'<circle cx="12" cy="12" r="1.8"/><circle cx="19" cy="12" r="1.8"/></svg>' });
+		this.moreBtn.addEventListener('click', () => this.toggleMore());
+		this.more = more;
+		head.append(this.moreBtn);
+		readings.hidden = !readings.childElementCount;
+		this.el.append(more);
+	}
+
+	toggleMore(open = this.more.hidden) {
+		this.more.hidden = !open;
+		this.moreBtn.setAttribute('aria-expanded', String(open));
+		this.el.classList.toggle('open', open);
 	}
 
 	canSet(p) {
@@ -104,8 +136,13 @@ class Card {
 		this.timeEl.title = d.updated_at ? `Updated ${absTime(d.updated_at)}` : '';
 		setText(this.timeEl, d.updated_at ? `updated ${relTime(d.updated_at)}` : '');
 		this.feeding = this.feedingFor(d);
-		if (this.badge)
-			setText(this.badge, stateLabel(this.feeding ? 'feeding' : d.state));
+		setText(this.stateEl, stateLabel(this.feeding ? 'feeding' : d.state));
+		const name = d.name || d.id;
+		this.moreBtn.setAttribute('aria-label', `More for ${name}`);
+		this.moreBtn.title = `More for ${name}`;
+		const fav = Boolean(this.ctx.isFavourite && this.ctx.isFavourite(d.id));
+		this.favBtn.setAttribute('aria-pressed', String(fav));
+		setText(this.favBtn, fav ? '★ Pinned to the top' : '☆ Pin to the top');
 		this.el.dataset.tone = stateTone(this.feeding ? 'feeding' : d.state, d.type);
 		this.el.dataset.available = d.available || 'online';
 		this.el.classList.toggle('pending', Boolean(d.pending));
@@ -398,11 +435,12 @@ class Card {
 			return b;
 		};
 		if (t.can('open') && t.can('close')) {
-			const open = mk('open', 'Open');
-			const close = mk('close', 'Close');
+			// One button, the way it can go: open when closed, else close.
+			const b = mk('open', 'Open');
 			this.updaters.push((d) => {
-				open.disabled = d.state === 'open';
-				close.disabled = d.state === 'closed';
+				const closed = d.state === 'closed';
+				b.dataset.action = closed ? 'open' : 'close';
+				setText(b, closed ? 'Open' : 'Close');
 			});
 		}
 		if (t.can('lock') && t.can('unlock')) {
