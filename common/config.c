@@ -228,10 +228,8 @@ trim(char *s)
 int
 config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen)
 {
-	char line[4096], why[256], full[300];
 	FILE *f;
-	int lineno = 0, r = 0;
-	bool mqtt = false;
+	int r;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT && !must_exist)
@@ -240,6 +238,18 @@ config_load(struct config *c, const char *path, bool must_exist, char *err, size
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return r;
 	}
+	r = config_read(c, f, path, err, errlen);
+	fclose(f);
+	return r;
+}
+
+int
+config_read(struct config *c, FILE *f, const char *path, char *err, size_t errlen)
+{
+	char line[4096], why[256], full[300];
+	int lineno = 0, r = 0;
+	bool mqtt = false;
+
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *s, *eq, *key, *value;
 
@@ -282,7 +292,6 @@ config_load(struct config *c, const char *path, bool must_exist, char *err, size
 			break;
 		}
 	}
-	fclose(f);
 	return r;
 }
 

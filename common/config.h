@@ -5,6 +5,7 @@
 #define HOMECTL_CONFIG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "ops.h"
@@ -64,6 +65,8 @@ void config_defaults(struct config *c);
  * to the main part.  A missing file is fine when
  * must_exist is false.  -errno with "file:line: reason" in err. */
 int config_load(struct config *c, const char *path, bool must_exist, char *err, size_t errlen);
+/* The same from an open stream; path names it in messages. */
+int config_read(struct config *c, FILE *f, const char *path, char *err, size_t errlen);
 /* Sets one key from its text value (also used for command-line overrides). */
 int config_set(struct config *c, const char *key, const char *value, char *err, size_t errlen);
 void config_free(struct config *c);

@@ -176,6 +176,21 @@ int loop_timer(struct api *api, struct api_fd *h, const char *name, uint64_t int
 uint64_t loop_timer_drain(struct api_fd *h);
 
 /* ---- listen.c ---- */
+enum peek_verdict { PEEK_WAIT, PEEK_WS, PEEK_HTTP, PEEK_CLOSE, PEEK_REFUSE };
+
+/* What the router saw: where the connection goes, the length of a
+ * WebSocket handshake, or why it is refused. */
+struct peek_result {
+	enum peek_verdict v;
+	size_t head;		/* PEEK_WS: bytes up to the end of the headers */
+	unsigned status;	/* PEEK_REFUSE: 400, 414 or 431 */
+	const char *code, *msg;	/* PEEK_REFUSE: static strings */
+};
+
+/* Classifies the n bytes a client sent so far (n <= API_PEEK_BYTES; a
+ * buffer that holds API_PEEK_BYTES is full): the router's whole decision,
+ * without a socket. */
+void peek_classify(const char *buf, size_t n, struct peek_result *res);
 /* Takes the systemd sockets or binds addr ("ADDR:PORT", "[v6]:PORT"),
  * adopts every listening socket and the peek set.  0 or -errno. */
 int listen_start(struct api *api, const char *addr);
@@ -383,6 +398,12 @@ void frame_put(struct frame *f);	/* NULL-safe */
 /* ---- ws.c ---- */
 extern const struct lws_protocols ws_protocol;
 int ws_start(struct api *api);
+/* Runs the message handler on n whole messages from a client that has no
+ * connection: what the server would answer is queued and dropped (tests
+ * and the fuzzer drive the handler this way).  Returns the number of
+ * frames the client would have been sent last. */
+unsigned ws_replay(struct api *api, const char *const *msg, const size_t *len,
+    const bool *binary, size_t n);
 /* Queues f to every live client (each takes a reference). */
 void ws_broadcast(struct api *api, struct frame *f);
 /* Drops every client's queue and sends each a fresh snapshot instead. */

@@ -34,17 +34,6 @@ struct pending {
 	socklen_t salen;
 };
 
-enum peek_verdict { PEEK_WAIT, PEEK_WS, PEEK_HTTP, PEEK_CLOSE, PEEK_REFUSE };
-
-/* What peek() saw: where the connection goes, the length of a WebSocket
- * handshake, or why it is refused. */
-struct peek_result {
-	enum peek_verdict v;
-	size_t head;		/* PEEK_WS: bytes up to the end of the headers */
-	unsigned status;	/* PEEK_REFUSE */
-	const char *code, *msg;
-};
-
 static void peek_timeout(lws_sorted_usec_list_t *sul);
 static void drain_timeout(lws_sorted_usec_list_t *sul);
 
@@ -64,29 +53,25 @@ head_end(const char *nl, const char *end)
 	return NULL;
 }
 
-/* Reads, without consuming, what the client sent so far and decides where
- * the connection goes.  A WebSocket goes to lws only with its whole
- * handshake here, so lws never holds a half-sent one; an HTTP request goes
- * to MHD with its request line, and MHD's deadlines take it from there. */
-static void
-peek(int fd, struct peek_result *res)
+/* Decides from what the client sent so far where the connection goes.  A
+ * WebSocket goes to lws only with its whole handshake here, so lws never
+ * holds a half-sent one; an HTTP request goes to MHD with its request
+ * line, and MHD's deadlines take it from there. */
+void
+peek_classify(const char *buf, size_t n, struct peek_result *res)
 {
-	char buf[API_PEEK_BYTES];
 	const char *nl, *sp, *path, *he;
-	ssize_t n;
 	size_t plen;
 
 	memset(res, 0, sizeof(*res));
-	n = recv(fd, buf, sizeof(buf), MSG_PEEK);
-	if (n <= 0) {
-		res->v = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ?
-		    PEEK_WAIT : PEEK_CLOSE;
+	if (n == 0) {
+		res->v = PEEK_WAIT;
 		return;
 	}
-	nl = memchr(buf, '\n', (size_t)n);
+	nl = memchr(buf, '\n', n);
 	if (nl == NULL) {
 		res->v = PEEK_WAIT;
-		if ((size_t)n == sizeof(buf)) {
+		if (n >= API_PEEK_BYTES) {
 			res->v = PEEK_REFUSE;
 			res->status = 414;
 			res->code = "uri_too_long";
@@ -115,7 +100,7 @@ peek(int fd, struct peek_result *res)
 	if ((he = head_end(nl, buf + n)) != NULL) {
 		res->v = PEEK_WS;
 		res->head = (size_t)(he - buf);
-	} else if ((size_t)n == sizeof(buf)) {
+	} else if (n >= API_PEEK_BYTES) {
 		res->v = PEEK_REFUSE;
 		res->status = 431;
 		res->code = "headers_too_large";
@@ -123,6 +108,23 @@ peek(int fd, struct peek_result *res)
 	} else {
 		res->v = PEEK_WAIT;
 	}
+}
+
+/* Reads, without consuming, what the client sent so far, and classifies it. */
+static void
+peek(int fd, struct peek_result *res)
+{
+	char buf[API_PEEK_BYTES];
+	ssize_t n;
+
+	n = recv(fd, buf, sizeof(buf), MSG_PEEK);
+	if (n <= 0) {
+		memset(res, 0, sizeof(*res));
+		res->v = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ?
+		    PEEK_WAIT : PEEK_CLOSE;
+		return;
+	}
+	peek_classify(buf, (size_t)n, res);
 }
 
 /* clang 14's analyzer reports "use of memory after it is freed" where the

@@ -45,6 +45,15 @@ struct ws_client {
 	const char *close_reason;
 };
 
+/* Asks lws for a write turn; a client without a connection (ws_replay())
+ * has none. */
+static void
+wake(struct ws_client *c)
+{
+	if (c->wsi != NULL)
+		lws_callback_on_writable(c->wsi);
+}
+
 static void
 queue_drop(struct ws_client *c)
 {
@@ -75,7 +84,7 @@ enqueue(struct ws_client *c, struct frame *f)
 	c->q[(c->qhead + c->qlen) % c->qcap] = frame_get(f);
 	c->qlen++;
 wake:
-	lws_callback_on_writable(c->wsi);
+	wake(c);
 }
 
 /* Queues a message of our own (error, pong): never skipped by seq. */
@@ -132,7 +141,7 @@ ws_close(struct ws_client *c, int code, const char *reason)
 	c->state = WS_CLOSING;
 	c->close_code = code;
 	c->close_reason = reason;
-	lws_callback_on_writable(c->wsi);
+	wake(c);
 }
 
 static void
@@ -409,7 +418,7 @@ on_writeable(struct ws_client *c)
 	return 0;
 more:
 	if (c->qlen > 0 || c->need_snapshot || c->ping_due || c->state == WS_CLOSING)
-		lws_callback_on_writable(c->wsi);
+		wake(c);
 	return 0;
 }
 
@@ -576,7 +585,7 @@ ping_rx(struct api_fd *h)
 		}
 		c->awaiting_pong = true;
 		c->ping_due = true;
-		lws_callback_on_writable(c->wsi);
+		wake(c);
 	}
 	return 0;
 }
@@ -588,4 +597,41 @@ ws_start(struct api *api)
 	TAILQ_INIT(&api->hello);
 	api->ping_fd.rx = ping_rx;
 	return loop_timer(api, &api->ping_fd, "ping", (uint64_t)api->ping_sec * 1000000);
+}
+
+unsigned
+ws_replay(struct api *api, const char *const *msg, const size_t *len, const bool *binary,
+    size_t n)
+{
+	struct ws_client *c;
+	unsigned queued;
+	size_t i;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return 0;
+	c->api = api;
+	c->seq = -1;
+	c->fd = -1;
+	c->qcap = api->cfg.ws_queue_max > 0 ? api->cfg.ws_queue_max : 256;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+	if ((c->q = calloc(c->qcap, sizeof(*c->q))) == NULL) {
+		free(c);
+		return 0;
+	}
+	api->nws++;
+	wait_for_hello(c);
+	for (i = 0; i < n && c->state != WS_CLOSING; i++)
+		on_message(c, msg[i], len[i], binary[i]);
+	queued = c->qlen + (c->need_snapshot ? 1 : 0);
+	unwait(c);
+	if (c->listed) {
+		TAILQ_REMOVE(&api->clients, c, entry);
+		api->nclients--;
+	}
+	queue_drop(c);
+	free(c->q);
+	free(c->rx);
+	api->nws--;
+	free(c);
+	return queued;
 }

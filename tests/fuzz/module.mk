@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: MIT
 # tests/fuzz -- libFuzzer targets (clang) for the parsers, the one write
-# path and the readers facing rows someone else wrote: `make fuzz` builds them, `make check` runs each for FUZZ_SECONDS from
-# the seed corpus in tests/fuzz/corpus/.
+# path, the readers facing rows someone else wrote, and every way in from
+# outside: REST requests, the one-port router, WebSocket messages, MCP tool
+# calls, homectl.conf and the command line.  `make fuzz` builds them, `make
+# check` runs each for FUZZ_SECONDS from the seed corpus in
+# tests/fuzz/corpus/, `make fuzz-long` runs each for FUZZ_RUNS inputs.
 FUZZ_SECONDS ?= 15
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
 FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_control $(FUZZ_DIR)/fuzz_jsonrpc $(FUZZ_DIR)/fuzz_rows \
-	$(FUZZ_DIR)/fuzz_mqtt \
-	$(FUZZ_DIR)/fuzz_automation
+	$(FUZZ_DIR)/fuzz_mqtt $(FUZZ_DIR)/fuzz_automation $(FUZZ_DIR)/fuzz_rest \
+	$(FUZZ_DIR)/fuzz_peek $(FUZZ_DIR)/fuzz_ws $(FUZZ_DIR)/fuzz_mcp $(FUZZ_DIR)/fuzz_config \
+	$(FUZZ_DIR)/fuzz_cli
 
 $(FUZZ_DIR)/fuzz_control: tests/fuzz/fuzz_control.c $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
@@ -28,6 +32,28 @@ $(FUZZ_DIR)/fuzz_mqtt: tests/fuzz/fuzz_mqtt.c $(addprefix daemons/mqtt/,conv.c z
     shelly.c hass.c) $(COMMON_SRCS)
 	@mkdir -p $(dir $@)
 	$(QLD)clang $(ALL_CPPFLAGS) -Idaemons/mqtt -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
+# homectl-api's request handler over a socketpair (MHD and all), the
+# one-port router's decision, the WebSocket message handler: all of
+# homectl-api but its main, on a home of their own (fuzz_home.c).
+FUZZ_API_SRCS := tests/fuzz/fuzz_home.c $(filter-out daemons/api/main.c,$(API_SRCS)) \
+	$(MCPCORE_SRCS) $(COMMON_SRCS)
+$(FUZZ_DIR)/fuzz_rest $(FUZZ_DIR)/fuzz_peek $(FUZZ_DIR)/fuzz_ws: $(FUZZ_DIR)/fuzz_%: \
+    tests/fuzz/fuzz_%.c $(FUZZ_API_SRCS) tests/fuzz/fuzz_home.h daemons/api/api.h
+	@mkdir -p $(dir $@)
+	$(QLD)clang $(ALL_CPPFLAGS) -Idaemons/api -Itests/fuzz -std=gnu11 $(FUZZ_FLAGS) -o $@ \
+		$(filter %.c,$^) $(ALL_LDLIBS)
+# tools/call through the MCP protocol's dispatch (common/mcp).
+$(FUZZ_DIR)/fuzz_mcp: tests/fuzz/fuzz_mcp.c $(MCPCORE_SRCS) $(COMMON_SRCS)
+	@mkdir -p $(dir $@)
+	$(QLD)clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
+$(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c $(COMMON_SRCS)
+	@mkdir -p $(dir $@)
+	$(QLD)clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
+# The whole homectl command line, its main renamed (libFuzzer has the main).
+$(FUZZ_DIR)/fuzz_cli: tests/fuzz/fuzz_cli.c $(CLI_SRCS) $(COMMON_SRCS)
+	@mkdir -p $(dir $@)
+	$(QLD)clang $(ALL_CPPFLAGS) -Dmain=homectl_main -Icli -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ \
+		$(ALL_LDLIBS)
 
 # Automation documents (automation_check) and calendar expressions.
 $(FUZZ_DIR)/fuzz_automation: tests/fuzz/fuzz_automation.c $(COMMON_SRCS)
@@ -38,4 +64,9 @@ fuzz: $(FUZZ_TARGETS)
 CHECKS += check-fuzz
 check-fuzz: $(FUZZ_TARGETS)
 	$(Q)$(RUN_SUITE) fuzz tests/fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS)
-.PHONY: fuzz check-fuzz
+# The long run: FUZZ_RUNS inputs for each target (FUZZ_TARGET=rest for one),
+# all at once; each prints its count and rate.
+FUZZ_RUNS ?= 10000000
+fuzz-long: $(FUZZ_TARGETS)
+	$(Q)tests/fuzz/run $(FUZZ_DIR) 0 $(FUZZ_RUNS) $(FUZZ_TARGET)
+.PHONY: fuzz check-fuzz fuzz-long
