@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "db.h"
 #include "jsonutil.h"
 #include "log.h"
