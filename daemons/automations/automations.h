@@ -30,6 +30,10 @@
  * most BUSY_MAX_MS before it fails; run records wait as long as it takes. */
 #define BUSY_RETRY_MS	20
 #define BUSY_MAX_MS	5000
+/* Runs one automation may start in a minute.  Every interface refuses a
+ * loop, but the sqlite3 shell can write one anyway: this stops it from
+ * spinning the home (and the feed) flat out. */
+#define RUNS_PER_MINUTE	60
 
 struct rule;
 
@@ -64,6 +68,8 @@ struct rule {
 	struct run		*run;		/* the one running, or NULL */
 	struct json_object	*queue;		/* queued triggers (mode queued, busy) */
 	sd_event_source		*retry;		/* starting what is queued after a busy */
+	uint64_t		 minute_start;	/* mono_usec: the RUNS_PER_MINUTE window */
+	unsigned		 minute_runs;
 	bool			 seen;		/* mark & sweep on reload */
 };
 

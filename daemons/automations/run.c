@@ -309,6 +309,20 @@ start(struct rule *rule, struct json_object *trigger, bool check, int64_t id)
 	bool holds = true;
 	int r;
 
+	if (mono_usec() - rule->minute_start > 60000000ULL) {
+		rule->minute_start = mono_usec();
+		rule->minute_runs = 0;
+	}
+	if (++rule->minute_runs > RUNS_PER_MINUTE) {
+		if (rule->minute_runs == RUNS_PER_MINUTE + 1)
+			log_rule(LOG_WARNING, rule, "\"%s\" started %d times within a minute: a loop "
+			    "written around homectl's checks? Its triggers are ignored for the rest "
+			    "of the minute", rule->name, RUNS_PER_MINUTE);
+		if (id > 0)
+			run_record(d, id, "cancelled", NULL, NULL, true);
+		json_object_put(trigger);
+		return;
+	}
 	if (check) {
 		if (automation_conditions(&d->ops, rule->doc, clock_now(d) / 1000000, &holds,
 		    &report, err) < 0) {

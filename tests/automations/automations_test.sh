@@ -334,6 +334,25 @@ wait_for 10 is_state outdoor_sprinkler_back_yard off &&
 	fail "sprinkler at start"
 echo 0 >"$OFFSET"
 
+# ---- a loop written around the checks (sqlite3) does not spin forever ----
+q "INSERT INTO automations(name, document) VALUES ('sneaky loop',
+ json('{\"name\":\"sneaky loop\",\"enabled\":true,\"mode\":\"single\",\"persistent\":false,
+ \"triggers\":[{\"device\":\"bedroom_fan\"}],\"conditions\":[],
+ \"actions\":[{\"device\":\"bedroom_fan\",\"action\":\"toggle\"}]}'))"
+sleep 1
+hc set bedroom_fan toggle >/dev/null
+wait_for 10 grep -q '"sneaky loop" started 60 times within a minute' "$T/daemon.log" &&
+	pass "a loop the checks never saw is stopped after 60 runs in a minute" ||
+	fail "runtime loop" "$(runs "sneaky loop" done) runs"
+fan_rows() { q "SELECT count(*) FROM changes WHERE device_id = 'bedroom_fan' AND automation = 'sneaky loop'"; }
+sleep 1
+n1=$(fan_rows)
+sleep 1.5
+n2=$(fan_rows)
+[ "$n1" = "$n2" ] && [ "$n1" -ge 50 ] && [ "$n1" -le 62 ] &&
+	pass "it made $n1 changes, then none" || fail "still running: $n1 then $n2 changes"
+q "DELETE FROM automations WHERE name = 'sneaky loop'"
+
 # ---- the database restored under the running daemon ----
 hc backup "$T/backup.db" >/dev/null
 add '{"name":"after the backup","triggers":[{"device":"kitchen_light_counter","to":"on"}],
