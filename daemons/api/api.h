@@ -315,6 +315,17 @@ void hconn_stop(struct api *api);
  * request until a report confirms them, one fails, or the command timeout
  * passes.  The loop never waits. */
 enum MHD_Result http_wait_start(struct http_req *r, struct json_object *result);
+/* Builds the answer when a deferred call's commands settled: rc > 0 with
+ * out (the devices now, taken), or an error with its sentence.  Sets
+ * *status. */
+typedef struct MHD_Response *http_wait_fn(void *arg, int rc, struct json_object *out,
+    const char *err, unsigned *status);
+/* The same for another protocol on the same request (MCP over HTTP):
+ * suspends r until the commands of result settle, then answers with fn's
+ * response.  Takes result and arg (free_arg frees it, may be NULL) on
+ * success; 0 or -ENOMEM. */
+int http_wait_defer(struct http_req *r, struct json_object *result, http_wait_fn *fn, void *arg,
+    void (*free_arg)(void *));
 /* Settles what it can: after every batch of changes, and at deadlines. */
 void http_wait_poll(struct api *api, bool deadline);
 /* A request that ends while suspended (at shutdown). */

@@ -19,7 +19,19 @@ struct http_wait {
 	struct http_req *r;
 	struct json_object *result;	/* ops_control's answer, owned */
 	uint64_t deadline;		/* mono_usec */
+	http_wait_fn *fn;		/* builds the answer; NULL: REST's */
+	void *arg;
+	void (*free_arg)(void *);
 };
+
+static void
+wait_free(struct http_wait *w)
+{
+	json_object_put(w->result);
+	if (w->free_arg != NULL)
+		w->free_arg(w->arg);
+	free(w);
+}
 
 static void wait_timer(lws_sorted_usec_list_t *sul);
 
@@ -54,8 +66,7 @@ wait_finish(struct api *api, struct http_wait *w, unsigned status, struct MHD_Re
 	struct http_req *r = w->r;
 
 	TAILQ_REMOVE(&api->waits, w, entry);
-	json_object_put(w->result);
-	free(w);
+	wait_free(w);
 	r->wait = NULL;
 	r->reply = resp;
 	r->reply_status = status;
@@ -75,6 +86,12 @@ wait_check(struct api *api, struct http_wait *w, bool deadline)
 	rc = ops_outcome(&api->ops, w->result, deadline && mono_usec() >= w->deadline, &out, err);
 	if (rc == 0)
 		return 0;
+	if (w->fn != NULL) {
+		struct MHD_Response *resp = w->fn(w->arg, rc, out, err, &status);
+
+		wait_finish(api, w, status, resp);
+		return 1;
+	}
 	if (rc > 0) {
 		wait_finish(api, w, 200, http_json_response(200, out));
 	} else {
@@ -85,15 +102,38 @@ wait_check(struct api *api, struct http_wait *w, bool deadline)
 	return 1;
 }
 
+/* Suspends r until result's commands settle; takes result (and arg) on
+ * success. */
+static int
+wait_add(struct http_req *r, struct json_object *result, http_wait_fn *fn, void *arg,
+    void (*free_arg)(void *))
+{
+	struct api *api = r->api;
+	struct http_wait *w;
+	int64_t ms = api->ops.command_timeout_ms > 0 ? api->ops.command_timeout_ms :
+	    OPS_COMMAND_TIMEOUT_MS;
+
+	if (r->wait != NULL || (w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->r = r;
+	w->result = result;
+	w->fn = fn;
+	w->arg = arg;
+	w->free_arg = free_arg;
+	w->deadline = mono_usec() + (uint64_t)ms * 1000;
+	r->wait = w;
+	TAILQ_INSERT_TAIL(&api->waits, w, entry);
+	MHD_suspend_connection(r->conn);
+	wait_arm(api);
+	return 0;
+}
+
 enum MHD_Result
 http_wait_start(struct http_req *r, struct json_object *result)
 {
 	struct api *api = r->api;
 	struct json_object *out = NULL;
-	struct http_wait *w;
 	char err[OPS_ERRLEN] = "";
-	int64_t ms = api->ops.command_timeout_ms > 0 ? api->ops.command_timeout_ms :
-	    OPS_COMMAND_TIMEOUT_MS;
 	int rc;
 
 	rc = ops_outcome(&api->ops, result, false, &out, err);
@@ -101,18 +141,18 @@ http_wait_start(struct http_req *r, struct json_object *result)
 		json_object_put(result);
 		return rc > 0 ? http_reply_json(r, 200, out) : http_reply_ops(r, rc, err);
 	}
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
+	if (wait_add(r, result, NULL, NULL, NULL) < 0) {
 		json_object_put(result);
 		return http_reply_error(r, 500, "internal", "out of memory");
 	}
-	w->r = r;
-	w->result = result;
-	w->deadline = mono_usec() + (uint64_t)ms * 1000;
-	r->wait = w;
-	TAILQ_INSERT_TAIL(&api->waits, w, entry);
-	MHD_suspend_connection(r->conn);
-	wait_arm(api);
 	return MHD_YES;
+}
+
+int
+http_wait_defer(struct http_req *r, struct json_object *result, http_wait_fn *fn, void *arg,
+    void (*free_arg)(void *))
+{
+	return wait_add(r, result, fn, arg, free_arg);
 }
 
 void
@@ -137,8 +177,7 @@ http_wait_drop(struct http_req *r)
 	if (w == NULL)
 		return;
 	TAILQ_REMOVE(&r->api->waits, w, entry);
-	json_object_put(w->result);
-	free(w);
+	wait_free(w);
 	r->wait = NULL;
 }
 
@@ -152,8 +191,7 @@ http_wait_stop(struct api *api)
 		struct http_req *r = w->r;
 
 		TAILQ_REMOVE(&api->waits, w, entry);
-		json_object_put(w->result);
-		free(w);
+		wait_free(w);
 		r->wait = NULL;
 		r->reply_status = 503;
 		r->reply = http_ops_response(-EHOSTDOWN, "homectl-api is stopping", &r->reply_status);

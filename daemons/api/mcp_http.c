@@ -208,6 +208,55 @@ hsess_park(struct mcp_sess *m)
 	return s->cur != NULL && http_park(s->cur);
 }
 
+/* A tools/call held back until a real device confirms (http_wait.c): what
+ * the JSON-RPC answer needs, copied, since the session may end first. */
+struct mcp_deferred {
+	struct json_object *id;
+	enum mcp_proto proto;
+	char summary[512];
+};
+
+static void
+deferred_free(void *arg)
+{
+	struct mcp_deferred *df = arg;
+
+	json_object_put(df->id);
+	free(df);
+}
+
+static struct MHD_Response *
+deferred_answer(void *arg, int rc, struct json_object *out, const char *err, unsigned *status)
+{
+	struct mcp_deferred *df = arg;
+	struct mcp_sess shape = { .proto = df->proto };
+	struct json_object *result;
+
+	result = rc > 0 ? tools_result(&shape, df->summary, out) : tools_error_result(err);
+	*status = 200;
+	return http_json_response(200, rpc_result(df->id, result));
+}
+
+/* The core's defer: the POST waits (suspended) for the device. */
+static int
+hsess_defer(struct mcp_sess *m, struct json_object *id, const char *tool, const char *summary,
+    struct json_object *out)
+{
+	struct mcp_hsess *s = hsess_of(m);
+	struct mcp_deferred *df;
+
+	if (s->cur == NULL || id == NULL || (df = calloc(1, sizeof(*df))) == NULL)
+		return -1;
+	df->id = json_object_get(id);
+	df->proto = m->proto;
+	snprintf(df->summary, sizeof(df->summary), "%s", summary);
+	if (http_wait_defer(s->cur, out, deferred_answer, df, deferred_free) < 0) {
+		deferred_free(df);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 hsess_free(struct mcp_hsess *s, const char *why)
 {
@@ -244,6 +293,7 @@ hsess_new(struct api *api, const char *token)
 	snprintf(s->token, sizeof(s->token), "%s", token);
 	s->last_used = mono_usec();
 	mcp_sess_init(&api->mcp, &s->m, ++api->mcp_next_id, hsess_send, hsess_park);
+	s->m.defer = hsess_defer;
 	TAILQ_INSERT_TAIL(&api->mcp_sessions, s, entry);
 	api->nmcp++;
 	if (api->nmcp == 1)
@@ -502,8 +552,18 @@ post(struct http_req *r)
 	msgs = s->collect;
 	s->collect = NULL;
 	s->cur = NULL;
+	if (r->wait != NULL) {
+		/* Deferred until a real device confirms (http_wait.c answers
+		 * then); what the call said meanwhile goes on the stream. */
+		for (size_t i = 0; i < json_object_array_length(msgs); i++)
+			event_push(s, json_object_array_get_idx(msgs, i));
+		json_object_put(msgs);
+		mirror_poll(r->api);
+		return MHD_YES;
+	}
 	if (json_object_array_length(msgs) == 0) {
-		/* Parked (the database is locked): dispatched again later. */
+		/* Parked (the database is locked): dispatched again later; or
+		 * deferred (a real device's confirmation): answered then. */
 		json_object_put(msgs);
 		return MHD_YES;
 	}

@@ -8,6 +8,8 @@ import { startBroker } from './broker.mjs';
 import { makeHome, startMqttd, sqlite, until, observer, sleep } from './helpers.mjs';
 import { startApi, api, connect as wsConnect, homectl } from '../api/helpers.mjs';
 import { connect as mcpConnect, call, closeAll } from '../mcp/helpers.mjs';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { FakeZ2M } from '../fakes/z2m.mjs';
 import { FakeTasmota } from '../fakes/tasmota.mjs';
 import { FakeShelly } from '../fakes/shelly.mjs';
@@ -108,6 +110,30 @@ test('MCP control_device on a Zigbee light answers with the confirmed state', as
 	const set = await z2m.waitSet('Hall Lamp', () => true, 3000, n);
 	assert.deepEqual(set.payload, { state: 'ON', brightness: 191, color_temp: 333 });
 	assert.equal(z2m.state.get('Hall Lamp').brightness, 191);
+});
+
+test('MCP over HTTP (/mcp on homectl-api): the answer waits for the device too', async () => {
+	const c = new McpClient({ name: 'mqtt-e2e', version: '1' });
+	const t = new StreamableHTTPClientTransport(new URL(`${apid.base}/mcp`),
+		{ requestInit: { headers: { Authorization: `Bearer ${home.token}` } } });
+	await c.connect(t);
+	try {
+		const n = z2m.sets.length;
+		const r = await c.callTool({ name: 'control_device', arguments: { device_id: 'hall_lamp',
+			action: 'set', brightness: 20 } });
+		assert.ok(!r.isError, JSON.stringify(r));
+		assert.equal(r.structuredContent.devices[0].properties.brightness, 20);
+		assert.equal(r.structuredContent.devices[0].pending, null, 'confirmed, not pending');
+		await z2m.waitSet('Hall Lamp', (p) => p.brightness === 51, 3000, n);
+		const t0 = Date.now();
+		const s = await c.callTool({ name: 'control_device', arguments: { device_id: 'silent_bulb',
+			action: 'on' } });
+		assert.equal(s.isError, true);
+		assert.match(s.content[0].text, /silent_bulb did not respond/);
+		assert.ok(Date.now() - t0 >= 1400);
+	} finally {
+		await c.close();
+	}
 });
 
 test('a device that never answers: 504 device_timeout, MCP isError, and it keeps its reported state', async () => {
