@@ -347,7 +347,7 @@ enum query {
 	Q_SCENE,
 	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_3, Q_CHANGES_4, Q_CHANGES_LATEST, Q_CHANGES_LATEST_2,
 	Q_CHANGES_LATEST_3, Q_CHANGES_LATEST_4, Q_CHANGES_NEWEST, Q_DEVICE_GET_4, Q_DEVICES_4,
-	Q_CHANGES_OLDEST, Q_CHANGE_AT, Q_CHANGES_CLAIM, Q_PRUNE_COUNT,
+	Q_CHANGES_OLDEST, Q_CHANGE_AT, Q_CHANGES_CLAIM, Q_PRUNE_COUNT, Q_DEVICE_SEQ_BEFORE,
 	Q_PRUNE_AGE,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND,
 	/* editing the home */
@@ -507,6 +507,10 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_CHANGES_NEWEST] = "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
 	[Q_CHANGES_OLDEST] = "SELECT min(seq) FROM changes",
 	[Q_CHANGE_AT] = "SELECT coalesce(at, '') FROM changes WHERE seq = ?1",
+	/* The index changes_device(device_id, seq) keeps this to one device's
+	 * rows. */
+	[Q_DEVICE_SEQ_BEFORE] = "SELECT max(seq) FROM changes WHERE device_id = ?1 AND at < ?2"
+				" AND kind = 'device'",
 	[Q_CHANGES_CLAIM] = "UPDATE changes SET source = ?2, automation = ?3 WHERE seq > ?1",
 	[Q_PRUNE_COUNT] = "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?1",
 	[Q_PRUNE_AGE] = "DELETE FROM changes WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
@@ -2201,6 +2205,22 @@ query_int64(struct db *db, enum query q, int64_t *out, int64_t def)
 	    sqlite3_column_int64(st, 0) : def;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, "feed bounds", rc);
+}
+
+int
+db_device_seq_before(struct db *db, const char *device_id, const char *at, int64_t *seq)
+{
+	sqlite3_stmt *st = prep(db, Q_DEVICE_SEQ_BEFORE);
+	int rc;
+
+	*seq = 0;
+	if (st == NULL || bind_text(st, 1, device_id) || bind_text(st, 2, at))
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+		*seq = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db, "device seq before", rc);
 }
 
 int

@@ -133,6 +133,9 @@ int db_changes(struct db *db, int64_t since, int64_t limit, const char *device_i
  * -errno. */
 int db_changes_latest(struct db *db, int64_t limit, const char *device_id,
     struct json_object **out);
+/* The seq of device_id's last "device" row before the time at (the same
+ * form as the feed's "at"), 0 when there is none.  0 or -errno. */
+int db_device_seq_before(struct db *db, const char *device_id, const char *at, int64_t *seq);
 /* The time ("at", as stored, unchecked) of the feed row seq: a new string
  * the caller frees, or -ENOENT.  The watcher's check that the feed still
  * continues what it delivered. */

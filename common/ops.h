@@ -212,6 +212,19 @@ int ops_history(const struct ops_ctx *c, int64_t since, int64_t limit, const cha
     struct json_object **out, char *err);
 int ops_history_latest(const struct ops_ctx *c, int64_t limit, const char *device_id,
     struct json_object **out, char *err);
+/* One device's feed between from and to (UTC, "2026-11-26T01:02:03Z" or
+ * with milliseconds; NULL: to is now, from a day before to), at most
+ * points (1 to OPS_HISTORY_POINTS_MAX) changes: when more happened, the
+ * span is cut into points equal slices and each keeps its last change.
+ * *out {"device_id", "from", "to", "count" (changes in the span),
+ * "downsampled", "start" (the state at from: the last change before it,
+ * or null when the feed no longer has one), "changes": [{"seq", "at",
+ * "source", "automation"?, "state", "properties"}], "retention":
+ * {"max_rows", "max_age_days"} (null: no limit), "oldest_at"}.  -ENOENT
+ * for an unknown device, -EINVAL for a bad time or span. */
+#define OPS_HISTORY_POINTS_MAX 2000
+int ops_device_history(const struct ops_ctx *c, const char *device_id, const char *from,
+    const char *to, int64_t points, struct json_object **out, char *err);
 
 /* ops_init.c */
 

@@ -338,6 +338,8 @@ enum MHD_Result http_devices(struct http_req *r);
 enum MHD_Result http_device(struct http_req *r);
 enum MHD_Result http_device_action(struct http_req *r);
 enum MHD_Result http_bulk_action(struct http_req *r);
+/* http_history.c */
+enum MHD_Result http_device_history(struct http_req *r);
 
 /* ---- http_home.c ---- */
 enum MHD_Result http_rooms(struct http_req *r);

@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	{ "/api/devices", "GET", http_devices, false },
 	{ "/api/devices/*", "GET", http_device, false },
 	{ "/api/devices/*/actions", "POST", http_device_action, true },
+	{ "/api/devices/*/history", "GET", http_device_history, false },
 	{ "/api/actions", "POST", http_bulk_action, true },
 	{ "/api/rooms", "GET", http_rooms, false },
 	{ "/api/rooms", "POST", http_room_add, true },

@@ -229,7 +229,7 @@ test('GET /api/openapi.json describes every route, generated from the model', as
 	assert.match(doc.openapi, /^3\.1/);
 	const want = {
 		'/api/devices': ['get', 'post'], '/api/devices/{id}': ['get', 'patch', 'delete'],
-		'/api/devices/{id}/actions': ['post'], '/api/actions': ['post'],
+		'/api/devices/{id}/actions': ['post'], '/api/devices/{id}/history': ['get'], '/api/actions': ['post'],
 		'/api/rooms': ['get', 'post'], '/api/rooms/{id}': ['patch', 'delete'], '/api/stats': ['get'],
 		'/api/mode': ['get', 'put'], '/api/modes': ['get', 'post'], '/api/modes/{name}': ['put', 'delete'],
 		'/api/changes': ['get'], '/api/export': ['get'], '/api/import': ['post'],
