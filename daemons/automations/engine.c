@@ -403,12 +403,16 @@ engine_tick(struct daemon *d, bool jumped)
 	clock_arm(d, earliest);
 	/* systemctl status shows what is next; only when it changes. */
 	if (earliest != d->status_next || d->nrules != d->status_rules) {
-		char when[32] = "nothing";
+		char when[48] = "nothing timed";
 
-		if (earliest >= 0)
-			iso(earliest, when, sizeof(when));
-		sd_notifyf(0, "STATUS=%zu automation%s, next at %s", d->nrules,
-		    d->nrules == 1 ? "" : "s", when);
+		if (earliest >= 0) {
+			char at[32];
+
+			iso(earliest, at, sizeof(at));
+			snprintf(when, sizeof(when), "next at %s", at);
+		}
+		sd_notifyf(0, "STATUS=%zu automation%s, %s", d->nrules, d->nrules == 1 ? "" : "s",
+		    when);
 		d->status_next = earliest;
 		d->status_rules = d->nrules;
 	}
