@@ -12,14 +12,24 @@
 int
 cmd_token(struct cli *cli, int argc, char **argv)
 {
+	static const char *const opts[] = { "scope", NULL };
 	struct json_object *tokens = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
+	enum auth_scope scope = AUTH_SCOPE_FULL;
+	const char *scope_arg;
 	struct args a;
 	size_t i, n;
 	int r;
 
-	if (args_parse(&a, argc, argv, NULL, NULL, 1, 2) < 0)
+	if (args_parse(&a, argc, argv, opts, NULL, 1, 2) < 0)
 		return 2;
+	scope_arg = args_get(&a, "scope");
+	if (scope_arg != NULL && (strcmp(a.pos[0], "create") != 0 ||
+	    auth_scope_parse(scope_arg, &scope) < 0)) {
+		fprintf(stderr, "homectl token: --scope is read, control or full, and only for "
+		    "create\n");
+		return 2;
+	}
 	if (strcmp(a.pos[0], "list") == 0 && a.npos == 1) {
 		if (cli_open(cli, false) < 0)
 			return 1;
@@ -29,14 +39,15 @@ cmd_token(struct cli *cli, int argc, char **argv)
 			cli_print_json(tokens);
 		} else {
 			n = json_object_array_length(tokens);
-			printf("%-24s %-26s %s\n", "NAME", "CREATED", "LAST USED");
+			printf("%-24s %-8s %-26s %s\n", "NAME", "SCOPE", "CREATED", "LAST USED");
 			for (i = 0; i < n; i++) {
 				struct json_object *t = json_object_array_get_idx(tokens, i);
 				const char *used = json_object_get_string(
 				    json_object_object_get(t, "last_used"));
 
-				printf("%-24s %-26s %s\n", json_object_get_string(
+				printf("%-24s %-8s %-26s %s\n", json_object_get_string(
 				    json_object_object_get(t, "name")), json_object_get_string(
+				    json_object_object_get(t, "scope")), json_object_get_string(
 				    json_object_object_get(t, "created_at")), used ? used : "-");
 			}
 		}
@@ -44,13 +55,14 @@ cmd_token(struct cli *cli, int argc, char **argv)
 		return 0;
 	}
 	if (a.npos != 2 || (strcmp(a.pos[0], "create") != 0 && strcmp(a.pos[0], "revoke") != 0)) {
-		fprintf(stderr, "usage: homectl token create NAME | list | revoke NAME\n");
+		fprintf(stderr, "usage: homectl token create NAME [--scope read|control|full] | list "
+		    "| revoke NAME\n");
 		return 2;
 	}
 	if (cli_open(cli, false) < 0)
 		return 1;
 	if (strcmp(a.pos[0], "create") == 0) {
-		r = auth_token_create(cli->db, a.pos[1], token, sizeof(token));
+		r = auth_token_create_scoped(cli->db, a.pos[1], scope, token, sizeof(token));
 		if (r == -EEXIST)
 			return cli_fail("a token with that name exists; revoke it first");
 		if (r == -EINVAL)
@@ -61,8 +73,9 @@ cmd_token(struct cli *cli, int argc, char **argv)
 		 * works; the advice goes to the terminal. */
 		printf("%s\n", token);
 		if (isatty(STDERR_FILENO))
-			fprintf(stderr, "Token '%s' created. It is shown only this once.\n"
-			    "Dashboard: http://HOST:PORT/#token=%s\n", a.pos[1], token);
+			fprintf(stderr, "Token '%s' (scope %s) created. It is shown only this "
+			    "once.\nDashboard: http://HOST:PORT/#token=%s\n", a.pos[1],
+			    auth_scope_name(scope), token);
 		return 0;
 	}
 	r = auth_token_revoke(cli->db, a.pos[1]);

@@ -38,8 +38,48 @@ name_ok(const char *name)
 	return true;
 }
 
+static const char *const scope_names[] = { "read", "control", "full" };
+
+const char *
+auth_scope_name(enum auth_scope s)
+{
+	return scope_names[s];
+}
+
+int
+auth_scope_parse(const char *name, enum auth_scope *out)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(scope_names[i], name) == 0) {
+			*out = (enum auth_scope)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int
+auth_token_scope(struct db *db, const char *name, enum auth_scope *scope)
+{
+	char s[16];
+	int r;
+
+	if ((r = db_token_scope(db, name, s, sizeof(s))) < 0)
+		return r == -ENOENT ? -EACCES : r;
+	/* The table's CHECK admits only the three; read if it was forced. */
+	if (auth_scope_parse(s, scope) < 0)
+		*scope = AUTH_SCOPE_READ;
+	return 0;
+}
+
 int
 auth_token_create(struct db *db, const char *name, char *token, size_t len)
+{
+	return auth_token_create_scoped(db, name, AUTH_SCOPE_FULL, token, len);
+}
+
+int
+auth_token_create_scoped(struct db *db, const char *name, enum auth_scope scope, char *token,
+    size_t len)
 {
 	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -70,7 +110,7 @@ auth_token_create(struct db *db, const char *name, char *token, size_t len)
 	token[o] = '\0';
 	if ((r = sha256_hex(token, hex)) < 0)
 		return r;
-	return db_token_add(db, name, hex);
+	return db_token_add_scoped(db, name, hex, auth_scope_name(scope));
 }
 
 int

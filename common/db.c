@@ -349,7 +349,7 @@ enum query {
 	Q_CHANGES_LATEST_3, Q_CHANGES_LATEST_4, Q_CHANGES_NEWEST, Q_DEVICE_GET_4, Q_DEVICES_4,
 	Q_CHANGES_OLDEST, Q_CHANGE_AT, Q_CHANGES_CLAIM, Q_PRUNE_COUNT, Q_DEVICE_SEQ_BEFORE,
 	Q_PRUNE_AGE,
-	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND,
+	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND, Q_TOKEN_SCOPE,
 	/* editing the home */
 	Q_ROOM_UPDATE, Q_ROOM_REMOVE, Q_ROOM_NEXT, Q_DEVICE_EDIT, Q_DEVICE_REPLACE,
 	Q_DEVICE_REMOVE, Q_DEVICE_SCENES, Q_MODE_UPDATE, Q_MODE_REMOVE, Q_MODE_NEXT,
@@ -515,10 +515,11 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_PRUNE_COUNT] = "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?1",
 	[Q_PRUNE_AGE] = "DELETE FROM changes WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now',"
 			" '-' || ?1 || ' seconds')",
-	[Q_TOKEN_ADD] = "INSERT INTO tokens(name, hash) VALUES (?1, ?2)",
+	[Q_TOKEN_ADD] = "INSERT INTO tokens(name, hash, scope) VALUES (?1, ?2, ?3)",
 	[Q_TOKEN_REMOVE] = "DELETE FROM tokens WHERE name = ?1",
-	[Q_TOKENS] = "SELECT name, created_at, last_used, rowid FROM tokens ORDER BY name",
+	[Q_TOKENS] = "SELECT name, created_at, last_used, rowid, scope FROM tokens ORDER BY name",
 	[Q_TOKEN_FIND] = "SELECT name, rowid FROM tokens WHERE hash = ?1",
+	[Q_TOKEN_SCOPE] = "SELECT scope FROM tokens WHERE name = ?1",
 	/* NULL leaves a column as it is. */
 	[Q_ROOM_UPDATE] = "UPDATE rooms SET name = coalesce(?2, name),"
 			  " position = coalesce(?3, position) WHERE id = ?1",
@@ -1275,8 +1276,17 @@ migrate_5(struct db *db)
 /* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
  * i + 1, in the transaction that also sets user_version.  Never edit a
  * released step; add one. */
+/* 5 -> 6: every token has a scope (read, control, full); the tokens made
+ * before scopes existed could do everything, and still can. */
+static int
+migrate_6(struct db *db)
+{
+	return exec_sql(db, "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full'"
+	    " CHECK (scope IN ('read', 'control', 'full'))");
+}
+
 static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3, migrate_4,
-	migrate_5 };
+	migrate_5, migrate_6 };
 
 static int
 migrate(struct db *db)
@@ -2293,11 +2303,41 @@ db_changes_prune(struct db *db, int64_t max_rows, int64_t max_age_s, int64_t *re
 int
 db_token_add(struct db *db, const char *name, const char *hash_hex)
 {
+	return db_token_add_scoped(db, name, hash_hex, "full");
+}
+
+int
+db_token_add_scoped(struct db *db, const char *name, const char *hash_hex, const char *scope)
+{
 	sqlite3_stmt *st = prep(db, Q_TOKEN_ADD);
 
-	if (st == NULL || bind_text(st, 1, name) || bind_text(st, 2, hash_hex))
+	if (st == NULL || bind_text(st, 1, name) || bind_text(st, 2, hash_hex) ||
+	    bind_text(st, 3, scope))
 		return -EIO;
 	return exec_done(db, st, "token add");
+}
+
+int
+db_token_scope(struct db *db, const char *name, char *scope, size_t len)
+{
+	sqlite3_stmt *st = prep(db, Q_TOKEN_SCOPE);
+	const char *s;
+	bool bad = false;
+	int rc, r = 0;
+
+	if (st == NULL || bind_text(st, 1, name))
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : fail(db, "token scope", rc);
+	}
+	if ((s = col_text(st, 0, &bad)) == NULL || bad)
+		r = -ENOENT;
+	else
+		snprintf(scope, len, "%s", s);
+	sqlite3_reset(st);
+	return r;
 }
 
 int
@@ -2319,7 +2359,7 @@ token_from_row(struct db *db, sqlite3_stmt *st)
 	struct json_object *t;
 	bool bad = false;
 	const char *name = col_text(st, 0, &bad), *created = col_text(st, 1, &bad);
-	const char *used = col_text(st, 2, &bad);
+	const char *used = col_text(st, 2, &bad), *scope = col_text(st, 4, &bad);
 
 	if (bad || name == NULL || name[0] == '\0' || created == NULL) {
 		bad_data(db, "tokens", sqlite3_column_int64(st, 3),
@@ -2330,6 +2370,7 @@ token_from_row(struct db *db, sqlite3_stmt *st)
 	json_object_object_add(t, "name", jstring(name));
 	json_object_object_add(t, "created_at", jstring(created));
 	json_object_object_add(t, "last_used", jstring(used));
+	json_object_object_add(t, "scope", jstring(scope != NULL ? scope : "full"));
 	return t;
 }
 

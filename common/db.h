@@ -241,6 +241,12 @@ int db_commands_expire(struct db *db, const char *error, int64_t *expired, int64
 
 /* ---- API tokens (only their SHA-256 is stored) ---- */
 int db_token_add(struct db *db, const char *name, const char *hash_hex);
+/* scope: "read", "control" or "full" (the table's CHECK refuses others). */
+int db_token_add_scoped(struct db *db, const char *name, const char *hash_hex,
+    const char *scope);
+/* The scope of the token called name into scope; -ENOENT when there is no
+ * such token (revoked). */
+int db_token_scope(struct db *db, const char *name, char *scope, size_t len);
 int db_token_remove(struct db *db, const char *name);
 /* [{"name","created_at","last_used"}] */
 int db_tokens(struct db *db, struct json_object **out);

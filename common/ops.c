@@ -95,6 +95,9 @@ ops_status(int r, const char **code)
 	case -EPERM:
 		*code = "confirmation_required";
 		return 403;
+	case -EACCES:
+		*code = "insufficient_scope";
+		return 403;
 	case -EEXIST:
 		*code = "exists";
 		return 409;
@@ -137,6 +140,11 @@ ops_confirm_check(const struct ops_ctx *c, bool confirmed, struct json_object *d
 {
 	const struct model_type *t;
 
+	if (c->no_opening && dev != NULL && (t = model_type_find(ops_jstr(dev, "type"))) != NULL &&
+	    model_opens_home(t, action, ops_jstr(dev, "state"), req))
+		return ops_errf(err, -EACCES, "'%s' on %s opens the home, which this token "
+		    "(scope control) may not do: it takes a token of scope full", action,
+		    ops_jstr(dev, "id"));
 	if (confirmed || c->confirm == OPS_CONFIRM_NONE)
 		return 0;
 	if (c->confirm == OPS_CONFIRM_ALL)

@@ -14,6 +14,7 @@
  *   -EINVAL  action, type or value not valid             422 invalid_value
  *   -ERANGE  value out of range                          422 invalid_value
  *   -EPERM   needs the user's confirmation               403 confirmation_required
+ *   -EACCES  the caller's token may not open the home    403 insufficient_scope
  *   -EEXIST  a room, device or mode of that id exists    409 exists
  *   -ETXTBSY in use (the active mode)                    409 in_use
  *   -ECANCELED a newer command to a real device replaced this one  409 superseded
@@ -71,6 +72,10 @@ struct ops_ctx {
 	bool have_location;		/* the home's place, for sun triggers */
 	double latitude, longitude;
 	int64_t command_timeout_ms;	/* 0: OPS_COMMAND_TIMEOUT_MS */
+	/* The caller's token may not open the home (scope control): an
+	 * action that would (unlocking, opening the garage, directly or in a
+	 * scene) fails with -EACCES, confirmed or not. */
+	bool no_opening;
 };
 
 struct config;

@@ -17,6 +17,7 @@
 #include <libwebsockets.h>
 #include <microhttpd.h>
 
+#include "auth.h"
 #include "config.h"
 #include "log.h"
 #include "mcpcore.h"
@@ -147,6 +148,7 @@ struct api {
 	unsigned nclients;		/* live */
 	unsigned nws;			/* every WebSocket connection */
 	struct ws_client_list hello;	/* still to say hello, oldest first */
+	lws_sorted_usec_list_t ws_revoke_sul;	/* closes revoked tokens' clients */
 	unsigned nhello;
 
 	struct mcp_core mcp;		/* /mcp: the protocol (common/mcp) */
@@ -234,6 +236,7 @@ struct http_req {
 	TAILQ_ENTRY(http_req) park_entry;
 	struct http_conn *hc;		/* NULL when untracked */
 	bool authorized;		/* a valid token (checked before any body) */
+	enum auth_scope scope;		/* what its token may do */
 	size_t body_max;		/* API_BODY_MAX, or API_MCP_BODY_MAX at /mcp */
 	bool want_body;			/* an authorized route that takes one */
 	struct http_wait *wait;		/* suspended until its devices confirm */

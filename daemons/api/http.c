@@ -36,43 +36,54 @@ struct route {
 	const char *method;
 	http_handler_fn *fn;
 	bool body;		/* takes a JSON object body */
+	enum auth_scope need;	/* the least token scope that may call it */
 };
 
+/* Reads for any token, the home run by control (but an action that opens
+ * it, see ops_ctx.no_opening), the home edited by full. */
+#define R	AUTH_SCOPE_READ
+#define C	AUTH_SCOPE_CONTROL
+#define F	AUTH_SCOPE_FULL
+
 static const struct route routes[] = {
-	{ "/api/devices", "GET", http_devices, false },
-	{ "/api/devices/*", "GET", http_device, false },
-	{ "/api/devices/*/actions", "POST", http_device_action, true },
-	{ "/api/devices/*/history", "GET", http_device_history, false },
-	{ "/api/actions", "POST", http_bulk_action, true },
-	{ "/api/rooms", "GET", http_rooms, false },
-	{ "/api/rooms", "POST", http_room_add, true },
-	{ "/api/rooms/*", "PATCH", http_room_edit, true },
-	{ "/api/rooms/*", "DELETE", http_room_remove, false },
-	{ "/api/devices", "POST", http_device_add, true },
-	{ "/api/devices/*", "PATCH", http_device_edit, true },
-	{ "/api/devices/*", "DELETE", http_device_remove, false },
-	{ "/api/modes", "POST", http_mode_add, true },
-	{ "/api/modes/*", "PUT", http_mode_replace, true },
-	{ "/api/modes/*", "DELETE", http_mode_remove, false },
-	{ "/api/export", "GET", http_export, false },
-	{ "/api/import", "POST", http_import, true },
-	{ "/api/stats", "GET", http_stats, false },
-	{ "/api/mode", "GET", http_mode_get, false },
-	{ "/api/mode", "PUT", http_mode_put, true },
-	{ "/api/modes", "GET", http_modes, false },
-	{ "/api/changes", "GET", http_changes, false },
-	{ "/api/types", "GET", http_types, false },
-	{ "/api/health", "GET", http_health, false },
-	{ "/api/openapi.json", "GET", http_openapi, false },
-	{ "/api/automations", "GET", http_automations, false },
-	{ "/api/automations", "POST", http_automation_create, true },
-	{ "/api/automations/*", "GET", http_automation, false },
-	{ "/api/automations/*", "PUT", http_automation_replace, true },
-	{ "/api/automations/*", "DELETE", http_automation_delete, false },
-	{ "/api/automations/*/enable", "POST", http_automation_enable, true },
-	{ "/api/automations/*/run", "POST", http_automation_run, false },
-	{ "/api/automations/*/test", "GET", http_automation_test, false },
+	{ "/api/devices", "GET", http_devices, false, R },
+	{ "/api/devices/*", "GET", http_device, false, R },
+	{ "/api/devices/*/actions", "POST", http_device_action, true, C },
+	{ "/api/devices/*/history", "GET", http_device_history, false, R },
+	{ "/api/actions", "POST", http_bulk_action, true, C },
+	{ "/api/rooms", "GET", http_rooms, false, R },
+	{ "/api/rooms", "POST", http_room_add, true, F },
+	{ "/api/rooms/*", "PATCH", http_room_edit, true, F },
+	{ "/api/rooms/*", "DELETE", http_room_remove, false, F },
+	{ "/api/devices", "POST", http_device_add, true, F },
+	{ "/api/devices/*", "PATCH", http_device_edit, true, F },
+	{ "/api/devices/*", "DELETE", http_device_remove, false, F },
+	{ "/api/modes", "POST", http_mode_add, true, F },
+	{ "/api/modes/*", "PUT", http_mode_replace, true, F },
+	{ "/api/modes/*", "DELETE", http_mode_remove, false, F },
+	{ "/api/export", "GET", http_export, false, R },
+	{ "/api/import", "POST", http_import, true, F },
+	{ "/api/stats", "GET", http_stats, false, R },
+	{ "/api/mode", "GET", http_mode_get, false, R },
+	{ "/api/mode", "PUT", http_mode_put, true, C },
+	{ "/api/modes", "GET", http_modes, false, R },
+	{ "/api/changes", "GET", http_changes, false, R },
+	{ "/api/types", "GET", http_types, false, R },
+	{ "/api/health", "GET", http_health, false, R },
+	{ "/api/openapi.json", "GET", http_openapi, false, R },
+	{ "/api/automations", "GET", http_automations, false, R },
+	{ "/api/automations", "POST", http_automation_create, true, F },
+	{ "/api/automations/*", "GET", http_automation, false, R },
+	{ "/api/automations/*", "PUT", http_automation_replace, true, F },
+	{ "/api/automations/*", "DELETE", http_automation_delete, false, F },
+	{ "/api/automations/*/enable", "POST", http_automation_enable, true, C },
+	{ "/api/automations/*/run", "POST", http_automation_run, false, C },
+	{ "/api/automations/*/test", "GET", http_automation_test, false, R },
 };
+
+#undef R
+#undef C
+#undef F
 
 static void mhd_timer(lws_sorted_usec_list_t *sul);
 static void retry_timer(lws_sorted_usec_list_t *sul);
@@ -452,6 +463,8 @@ authorized(struct http_req *r)
 	h += strspn(h, " ");
 	rc = auth_token_check(r->api->db, h, r->token, sizeof(r->token));
 	if (rc == 0)
+		rc = auth_token_scope(r->api->db, r->token, &r->scope);
+	if (rc == 0)
 		return true;
 	r->token[0] = '\0';
 	log_warnx("%s %s: refused a token from %s: %s", r->method, r->url,
@@ -508,9 +521,17 @@ dispatch_api(struct http_req *r)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 		return http_queue(r, 405, resp);
 	}
+	if (found->need > r->scope)
+		return http_reply_error(r, 403, "insufficient_scope", "this token's scope is %s; "
+		    "%s %s takes a token of scope %s", auth_scope_name(r->scope), r->method,
+		    r->url, auth_scope_name(found->need));
 	if (found->body && !http_body_object(r, &ret))
 		return ret;
-	return found->fn(r);
+	/* A control token runs the home but never opens it (ops.c). */
+	r->api->ops.no_opening = r->scope < AUTH_SCOPE_FULL;
+	ret = found->fn(r);
+	r->api->ops.no_opening = false;
+	return ret;
 }
 
 static bool
@@ -631,6 +652,8 @@ first_call(struct http_req *r)
 			return early(r, dispatch_api(r));
 		hconn_authorized(r->hc);
 		rt = route_find(r, allow, sizeof(allow));
+		if (rt != NULL && rt->need > r->scope)
+			return early(r, dispatch_api(r));
 		if (rt != NULL && rt->body) {
 			r->want_body = true;
 			return MHD_YES;

@@ -323,6 +323,7 @@ sweep(lws_sorted_usec_list_t *sul)
 	struct mcp_hsess *s, *next;
 	uint64_t now = mono_usec(), idle = (uint64_t)api->cfg.mcp_idle_sec * 1000000;
 	static const char ka[] = ": keep-alive\n\n";
+	enum auth_scope sc;
 	bool ping = false;
 
 	if (now - api->mcp_keepalive_at >= (uint64_t)MCP_KEEPALIVE_SEC * 1000000) {
@@ -333,6 +334,11 @@ sweep(lws_sorted_usec_list_t *sul)
 		next = TAILQ_NEXT(s, entry);
 		if (s->stream == NULL && s->cur == NULL && now - s->last_used > idle) {
 			hsess_free(s, "idle");
+			continue;
+		}
+		/* A revoked token's sessions end within a second, streams too. */
+		if (s->cur == NULL && auth_token_scope(api->db, s->token, &sc) == -EACCES) {
+			hsess_free(s, "its token was revoked");
 			continue;
 		}
 		if (ping && s->stream != NULL)
@@ -534,6 +540,8 @@ post(struct http_req *r)
 			rpc_msg_clear(&m);
 			return refuse(r, 500, RPC_INTERNAL_ERROR, "Internal error");
 		}
+		/* The token's scope picks the tools the session is offered. */
+		s->m.scope = (enum mcp_scope)r->scope;
 	} else if ((s = request_session(r, &ret)) == NULL) {
 		rpc_msg_clear(&m);
 		return ret;
@@ -547,7 +555,10 @@ post(struct http_req *r)
 	}
 	s->cur = r;
 	s->collect = json_object_new_array();
+	/* A control token runs the home but never opens it (ops.c). */
+	r->api->ops.no_opening = s->m.scope < MCP_SCOPE_FULL;
 	server_handle(&s->m, &m);
+	r->api->ops.no_opening = false;
 	rpc_msg_clear(&m);
 	msgs = s->collect;
 	s->collect = NULL;

@@ -43,6 +43,7 @@ struct ws_client {
 	unsigned abuse;
 	int close_code;
 	const char *close_reason;
+	char token[80];			/* the name of the token it said hello with */
 };
 
 /* Asks lws for a write turn; a client without a connection (ws_replay())
@@ -144,6 +145,28 @@ ws_close(struct ws_client *c, int code, const char *reason)
 	wake(c);
 }
 
+/* Every second while clients are live: a client whose token was revoked
+ * is told and closed (4401), so a revoked token stops receiving the home
+ * within a second. */
+static void
+revoke_check(lws_sorted_usec_list_t *sul)
+{
+	struct api *api = lws_container_of(sul, struct api, ws_revoke_sul);
+	struct ws_client *c;
+	enum auth_scope sc;
+
+	TAILQ_FOREACH(c, &api->clients, entry) {
+		if (c->state != WS_LIVE || auth_token_scope(api->db, c->token, &sc) != -EACCES)
+			continue;
+		log_info("ws: token %s was revoked: closing its connection", c->token);
+		send_error(c, "unauthorized", "the token was revoked");
+		ws_close(c, 4401, "token revoked");
+	}
+	if (api->nclients > 0)
+		lws_sul_schedule(api->lws, 0, &api->ws_revoke_sul, revoke_check,
+		    LWS_US_PER_SEC);
+}
+
 static void
 hello_timeout(lws_sorted_usec_list_t *sul)
 {
@@ -222,6 +245,10 @@ on_hello(struct ws_client *c, struct json_object *msg)
 	c->listed = true;
 	api->nclients++;
 	status_clients(api->nclients);
+	snprintf(c->token, sizeof(c->token), "%s", name);
+	if (api->nclients == 1)
+		lws_sul_schedule(api->lws, 0, &api->ws_revoke_sul, revoke_check,
+		    LWS_US_PER_SEC);
 	snprintf(field, sizeof(field), "HOMECTL_TOKEN_NAME=%s", name);
 	fields[0] = field;
 	log_fields(LOG_DEBUG, fields, "ws: client authenticated as %s", name);
