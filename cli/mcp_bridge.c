@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -164,12 +165,18 @@ cmd_mcp(struct cli *cli, int argc, char **argv)
 		return 2;
 	if (args_flag(&a, "help")) {
 		printf("usage: homectl mcp [--socket PATH]\n\n"
-		    "Bridges stdin/stdout to the homectl-mcp socket (default %s), for AI\n"
+		    "Bridges stdin/stdout to the homectl-mcp socket (--socket, else\n"
+		    "$HOMECTL_MCP_SOCKET, else %s), for AI\n"
 		    "clients: configure the assistant with {\"command\": \"homectl\", "
 		    "\"args\": [\"mcp\"]}.\n", cli->cfg.mcp_socket);
 		return 0;
 	}
+	/* --socket, then $HOMECTL_MCP_SOCKET (an assistant's configuration
+	 * can set the environment where it cannot add arguments), then
+	 * homectl.conf's mcp_socket. */
 	path = args_get(&a, "socket");
+	if (path == NULL && (path = getenv("HOMECTL_MCP_SOCKET")) != NULL && *path == '\0')
+		path = NULL;
 	if (path == NULL)
 		path = cli->cfg.mcp_socket;
 	if ((sock = connect_unix(path)) < 0) {

@@ -72,6 +72,14 @@ rpc_parse(const char *line, size_t len, struct rpc_msg *m)
 		return;
 	}
 	m->id = has_id ? id : NULL;
+	/* json-c keeps a NUL inside a string, but every C string stops at
+	 * it: a device id "kitchen_light_main\u0000x" would act on
+	 * kitchen_light_main.  No MCP message needs one. */
+	if (json_text_has_nul(line, len)) {
+		rpc_fail(&m->err, RPC_INVALID_REQUEST,
+		    "Invalid Request: a JSON string holds a NUL character (\\u0000)");
+		return;
+	}
 
 	if (!json_object_object_get_ex(m->root, "jsonrpc", &v) ||
 	    !json_object_is_type(v, json_type_string) ||

@@ -120,6 +120,22 @@ server_resync(struct server *srv)
 	return 0;
 }
 
+/* "127.0.0.1:9123", "[::1]:80", "localhost:8080", ":9123": what someone
+ * who wants TCP would type.  A socket path has a slash, or no ":PORT" at
+ * its end; refusing beats creating a socket file of that name. */
+static bool
+address_like(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+
+	if (strchr(s, '/') != NULL)
+		return false;
+	if (s[0] == '[')
+		return true;
+	return colon != NULL && colon[1] != '\0' && strspn(colon + 1, "0123456789") ==
+	    strlen(colon + 1);
+}
+
 /* The core's resync (a tool met a replaced file). */
 static int
 core_resync(struct mcp_core *core)
@@ -375,7 +391,11 @@ main(int argc, char **argv)
 	if (srv.stdio) {
 		if (session_new(&srv, STDIN_FILENO, STDOUT_FILENO, true) == NULL)
 			fatalx("cannot serve stdin and stdout");
-	} else if ((r = listen_start(&srv, listen_opt ? listen_opt : srv.cfg.mcp_socket)) < 0)
+	} else if (address_like(listen_opt ? listen_opt : srv.cfg.mcp_socket))
+		fatalx("%s looks like a TCP address: homectl-mcp listens on a unix socket (a "
+		    "path such as %s); MCP over the network is homectl-api's /mcp",
+		    listen_opt ? listen_opt : srv.cfg.mcp_socket, CONFIG_DEFAULT_MCP_SOCKET);
+	else if ((r = listen_start(&srv, listen_opt ? listen_opt : srv.cfg.mcp_socket)) < 0)
 		fatalx("%s: cannot listen (%s)", listen_opt ? listen_opt : srv.cfg.mcp_socket,
 		    strerror(-r));
 

@@ -227,9 +227,9 @@ handle_line(struct session *s, char *line, size_t len)
 	rpc_msg_clear(&m);
 }
 
-/* Reports an oversized message once and skips it up to its newline. */
+/* Says that a message was too long (it is not read). */
 static void
-too_long(struct session *s)
+refuse_long(struct session *s)
 {
 	struct rpc_error err = { 0 };
 	struct json_object *r;
@@ -240,6 +240,13 @@ too_long(struct session *s)
 	r = rpc_error_msg(NULL, &err);
 	session_send(s, r);
 	json_object_put(r);
+}
+
+/* Reports an oversized message once and skips it up to its newline. */
+static void
+too_long(struct session *s)
+{
+	refuse_long(s);
 	s->discarding = true;
 	s->in_len = s->in_scan = 0;
 }
@@ -256,6 +263,10 @@ drain_lines(struct session *s)
 
 		if (s->discarding)
 			s->discarding = false;
+		else if (end - start > MCP_MAX_LINE)
+			/* The limit is exact: a line whose newline came in the
+			 * same read as its excess is refused too. */
+			refuse_long(s);
 		else {
 			s->spoke = true;
 			handle_line(s, s->in + start, end - start);
