@@ -349,7 +349,7 @@ enum query {
 	Q_CHANGES_LATEST_3, Q_CHANGES_LATEST_4, Q_CHANGES_NEWEST, Q_DEVICE_GET_4, Q_DEVICES_4,
 	Q_CHANGES_OLDEST, Q_CHANGE_AT, Q_CHANGES_CLAIM, Q_PRUNE_COUNT, Q_DEVICE_SEQ_BEFORE,
 	Q_PRUNE_AGE,
-	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKEN_FIND, Q_TOKEN_SCOPE,
+	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKENS_5, Q_TOKEN_FIND, Q_TOKEN_SCOPE,
 	/* editing the home */
 	Q_ROOM_UPDATE, Q_ROOM_REMOVE, Q_ROOM_NEXT, Q_DEVICE_EDIT, Q_DEVICE_REPLACE,
 	Q_DEVICE_REMOVE, Q_DEVICE_SCENES, Q_MODE_UPDATE, Q_MODE_REMOVE, Q_MODE_NEXT,
@@ -518,6 +518,7 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_TOKEN_ADD] = "INSERT INTO tokens(name, hash, scope) VALUES (?1, ?2, ?3)",
 	[Q_TOKEN_REMOVE] = "DELETE FROM tokens WHERE name = ?1",
 	[Q_TOKENS] = "SELECT name, created_at, last_used, rowid, scope FROM tokens ORDER BY name",
+	[Q_TOKENS_5] = "SELECT name, created_at, last_used, rowid, 'full' FROM tokens ORDER BY name",
 	[Q_TOKEN_FIND] = "SELECT name, rowid FROM tokens WHERE hash = ?1",
 	[Q_TOKEN_SCOPE] = "SELECT scope FROM tokens WHERE name = ?1",
 	/* NULL leaves a column as it is. */
@@ -619,6 +620,7 @@ struct db {
 		ino_t ino, wal, shm;	/* 0: no such file */
 	} id;
 	bool without_bindings;		/* a schema before 5, opened read-only */
+	bool without_scopes;		/* a schema before 6: every token is full */
 };
 
 /* Returns the cached statement for q, reset and with its bindings cleared,
@@ -1452,6 +1454,7 @@ db_open(const char *path, int flags, struct db **out)
 	    (before.shm != 0 && before.shm != db->id.shm)))
 		db->id.shm = (ino_t)-1;
 	db->without_bindings = db_schema_version(db) < 5;
+	db->without_scopes = db_schema_version(db) < 6;
 	*out = db;
 	return 0;
 fail_msg:
@@ -1595,6 +1598,7 @@ db_reopen(struct db **dbs, size_t n)
 		dbs[i]->feed_without_subject = nw->feed_without_subject;
 		dbs[i]->feed_without_automation = nw->feed_without_automation;
 		dbs[i]->without_bindings = nw->without_bindings;
+		dbs[i]->without_scopes = nw->without_scopes;
 		nw->h = NULL;
 		db_close(nw);
 	}
@@ -2320,11 +2324,18 @@ db_token_add_scoped(struct db *db, const char *name, const char *hash_hex, const
 int
 db_token_scope(struct db *db, const char *name, char *scope, size_t len)
 {
-	sqlite3_stmt *st = prep(db, Q_TOKEN_SCOPE);
+	sqlite3_stmt *st;
 	const char *s;
 	bool bad = false;
 	int rc, r = 0;
 
+	/* An old schema opened read-only: the token exists (it was found by
+	 * its hash), and tokens before scopes could do everything. */
+	if (db->without_scopes) {
+		snprintf(scope, len, "full");
+		return 0;
+	}
+	st = prep(db, Q_TOKEN_SCOPE);
 	if (st == NULL || bind_text(st, 1, name))
 		return -EIO;
 	rc = sqlite3_step(st);
@@ -2377,7 +2388,7 @@ token_from_row(struct db *db, sqlite3_stmt *st)
 int
 db_tokens(struct db *db, struct json_object **out)
 {
-	sqlite3_stmt *st = prep(db, Q_TOKENS);
+	sqlite3_stmt *st = prep(db, db->without_scopes ? Q_TOKENS_5 : Q_TOKENS);
 
 	return st ? collect(db, st, token_from_row, "tokens", out, NULL) : -EIO;
 }

@@ -169,6 +169,8 @@ shape_token(struct json_object *t)
 {
 	if (!text(t, "name") || !text(t, "created_at") || !text_or_null(t, "last_used"))
 		return "token name or dates are not strings";
+	if (!text(t, "scope"))
+		return "token scope is not a string";
 	return NULL;
 }
 
