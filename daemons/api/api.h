@@ -148,7 +148,6 @@ struct api {
 	unsigned nclients;		/* live */
 	unsigned nws;			/* every WebSocket connection */
 	struct ws_client_list hello;	/* still to say hello, oldest first */
-	lws_sorted_usec_list_t ws_revoke_sul;	/* closes revoked tokens' clients */
 	unsigned nhello;
 
 	struct mcp_core mcp;		/* /mcp: the protocol (common/mcp) */
@@ -157,6 +156,7 @@ struct api {
 	unsigned mcp_next_id;
 	lws_sorted_usec_list_t mcp_sul;	/* idle sessions, keep-alives */
 	uint64_t mcp_keepalive_at;
+	uint64_t mcp_sweep_at;		/* when mcp_sul fires; 0: not armed */
 
 	uint64_t watchdog_usec;
 	volatile int stop;
@@ -293,6 +293,8 @@ bool mcp_http_origin_ok(struct http_req *r);
 void mcp_http_start(struct api *api);
 /* Feed rows for the sessions' subscriptions and list changes. */
 void mcp_http_changes(struct api *api, struct json_object *changes);
+/* Ends the sessions whose token was revoked (after any commit). */
+void mcp_http_check_tokens(struct api *api);
 /* Ends every session (their streams too); before MHD stops. */
 void mcp_http_stop(struct api *api);
 
@@ -420,6 +422,8 @@ int ws_start(struct api *api);
  * frames the client would have been sent last. */
 unsigned ws_replay(struct api *api, const char *const *msg, const size_t *len,
     const bool *binary, size_t n);
+/* Closes the clients whose token was revoked (after any commit). */
+void ws_check_tokens(struct api *api);
 /* Queues f to every live client (each takes a reference). */
 void ws_broadcast(struct api *api, struct frame *f);
 /* Drops every client's queue and sends each a fresh snapshot instead. */

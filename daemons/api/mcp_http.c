@@ -38,7 +38,6 @@
 
 #define MCP_RING		256	/* events kept per session for Last-Event-ID */
 #define MCP_KEEPALIVE_SEC	15	/* a comment on every idle stream */
-#define MCP_SWEEP_MS		1000	/* idle sessions, keep-alives, revocations */
 #define MCP_STREAM_MAX		((size_t)4 << 20)	/* a stream that never reads ends */
 
 struct mcp_event {
@@ -277,6 +276,19 @@ hsess_free(struct mcp_hsess *s, const char *why)
 	free(s);
 }
 
+/* Makes sure the sweep runs by when (mono_usec), at the latest. */
+static void
+sweep_at(struct api *api, uint64_t when)
+{
+	uint64_t now = mono_usec();
+
+	if (api->mcp_sweep_at != 0 && api->mcp_sweep_at <= when)
+		return;
+	api->mcp_sweep_at = when;
+	lws_sul_schedule(api->lws, 0, &api->mcp_sul, sweep,
+	    (lws_usec_t)(when > now ? when - now : 1));
+}
+
 static struct mcp_hsess *
 hsess_new(struct api *api, const char *token)
 {
@@ -296,9 +308,7 @@ hsess_new(struct api *api, const char *token)
 	s->m.defer = hsess_defer;
 	TAILQ_INSERT_TAIL(&api->mcp_sessions, s, entry);
 	api->nmcp++;
-	if (api->nmcp == 1)
-		lws_sul_schedule(api->lws, 0, &api->mcp_sul, sweep,
-		    (lws_usec_t)MCP_SWEEP_MS * LWS_US_PER_MS);
+	sweep_at(api, s->last_used + (uint64_t)api->cfg.mcp_idle_sec * 1000000 + 1000);
 	return s;
 }
 
@@ -313,9 +323,9 @@ hsess_find(struct api *api, const char *sid)
 	return NULL;
 }
 
-/* Every second: sessions idle too long end; open streams get a comment
- * every MCP_KEEPALIVE_SEC (a client gone while its stream was parked is
- * found by the failed write). */
+/* Sessions idle too long end; open streams get a comment every
+ * MCP_KEEPALIVE_SEC (a client gone while its stream was parked is found by
+ * the failed write).  Runs when the first of these is due. */
 static void
 sweep(lws_sorted_usec_list_t *sul)
 {
@@ -323,7 +333,7 @@ sweep(lws_sorted_usec_list_t *sul)
 	struct mcp_hsess *s, *next;
 	uint64_t now = mono_usec(), idle = (uint64_t)api->cfg.mcp_idle_sec * 1000000;
 	static const char ka[] = ": keep-alive\n\n";
-	enum auth_scope sc;
+	uint64_t wake = (uint64_t)MCP_KEEPALIVE_SEC * 1000000, due;
 	bool ping = false;
 
 	if (now - api->mcp_keepalive_at >= (uint64_t)MCP_KEEPALIVE_SEC * 1000000) {
@@ -336,17 +346,28 @@ sweep(lws_sorted_usec_list_t *sul)
 			hsess_free(s, "idle");
 			continue;
 		}
-		/* A revoked token's sessions end within a second, streams too. */
-		if (s->cur == NULL && auth_token_scope(api->db, s->token, &sc) == -EACCES) {
-			hsess_free(s, "its token was revoked");
-			continue;
-		}
 		if (ping && s->stream != NULL)
 			stream_append(s->stream, ka, sizeof(ka) - 1);
+		/* Wake for the first session to expire, not every second. */
+		if (s->stream == NULL && (due = s->last_used + idle - now + 1000) < wake)
+			wake = due;
 	}
+	api->mcp_sweep_at = 0;
 	if (api->nmcp > 0)
-		lws_sul_schedule(api->lws, 0, &api->mcp_sul, sweep,
-		    (lws_usec_t)MCP_SWEEP_MS * LWS_US_PER_MS);
+		sweep_at(api, now + wake);
+}
+
+void
+mcp_http_check_tokens(struct api *api)
+{
+	struct mcp_hsess *s, *next;
+	enum auth_scope sc;
+
+	for (s = TAILQ_FIRST(&api->mcp_sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
+		if (s->cur == NULL && auth_token_scope(api->db, s->token, &sc) == -EACCES)
+			hsess_free(s, "its token was revoked");
+	}
 }
 
 /* ---- requests ---- */

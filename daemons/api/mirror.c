@@ -197,6 +197,7 @@ size_t
 mirror_poll(struct api *api)
 {
 	struct json_object *changes, *msg, *last;
+	struct watch_stats before, after;
 	struct frame *f;
 	int64_t seq;
 	size_t i, n, total = 0;
@@ -204,6 +205,7 @@ mirror_poll(struct api *api)
 
 	if (api->watch == NULL)
 		return 0;
+	watch_get_stats(api->watch, &before);
 	for (batches = 0; batches < MIRROR_BATCHES_MAX; batches++) {
 		changes = NULL;
 		r = watch_read(api->watch, &changes);
@@ -244,6 +246,14 @@ mirror_poll(struct api *api)
 			http_wait_poll(api, false);
 		if (r == 0)
 			break;
+	}
+	/* The database changed (the watcher read the feed again), maybe only
+	 * its tokens: a revoked token's WebSockets and MCP sessions end now.
+	 * Idle, nothing runs here. */
+	watch_get_stats(api->watch, &after);
+	if (after.queries != before.queries && (api->nclients > 0 || api->nmcp > 0)) {
+		ws_check_tokens(api);
+		mcp_http_check_tokens(api);
 	}
 	return total;
 }

@@ -145,13 +145,12 @@ ws_close(struct ws_client *c, int code, const char *reason)
 	wake(c);
 }
 
-/* Every second while clients are live: a client whose token was revoked
+/* After a commit by anyone (mirror.c): a client whose token was revoked
  * is told and closed (4401), so a revoked token stops receiving the home
- * within a second. */
-static void
-revoke_check(lws_sorted_usec_list_t *sul)
+ * at once. */
+void
+ws_check_tokens(struct api *api)
 {
-	struct api *api = lws_container_of(sul, struct api, ws_revoke_sul);
 	struct ws_client *c;
 	enum auth_scope sc;
 
@@ -162,9 +161,6 @@ revoke_check(lws_sorted_usec_list_t *sul)
 		send_error(c, "unauthorized", "the token was revoked");
 		ws_close(c, 4401, "token revoked");
 	}
-	if (api->nclients > 0)
-		lws_sul_schedule(api->lws, 0, &api->ws_revoke_sul, revoke_check,
-		    LWS_US_PER_SEC);
 }
 
 static void
@@ -246,9 +242,6 @@ on_hello(struct ws_client *c, struct json_object *msg)
 	api->nclients++;
 	status_clients(api->nclients);
 	snprintf(c->token, sizeof(c->token), "%s", name);
-	if (api->nclients == 1)
-		lws_sul_schedule(api->lws, 0, &api->ws_revoke_sul, revoke_check,
-		    LWS_US_PER_SEC);
 	snprintf(field, sizeof(field), "HOMECTL_TOKEN_NAME=%s", name);
 	fields[0] = field;
 	log_fields(LOG_DEBUG, fields, "ws: client authenticated as %s", name);
