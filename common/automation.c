@@ -1151,9 +1151,12 @@ automation_trigger_next(struct json_object *t, const struct ops_ctx *c, int64_t 
 			return r;
 		r = calendar_next(cal, after * 1000000 + 999999, &us);
 		calendar_free(cal);
-		if (r == 0)
-			*next = us / 1000000;
-		return r;
+		/* 0 or a negative errno, nothing else: callers test < 0 and
+		 * then read *next. */
+		if (r < 0)
+			return r;
+		*next = us / 1000000;
+		return 0;
 	}
 	if (k == AUTOMATION_T_SUN) {
 		enum sun_event ev;
