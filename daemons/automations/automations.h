@@ -70,6 +70,7 @@ struct rule {
 	sd_event_source		*retry;		/* starting what is queued after a busy */
 	uint64_t		 minute_start;	/* mono_usec: the RUNS_PER_MINUTE window */
 	unsigned		 minute_runs;
+	bool			 lock_wait;	/* a run waits for the lock (said once) */
 	bool			 seen;		/* mark & sweep on reload */
 };
 

@@ -344,6 +344,11 @@ start(struct rule *rule, struct json_object *trigger, bool check, int64_t id)
 	if (id < 0 && (r = db_run_add(d->db, rule->name, trigger, holds ? "running" : "skipped",
 	    RUNS_KEEP, &id)) < 0) {
 		if (r == -EBUSY && requeue(rule, trigger, check)) {
+			/* Once per wait, not every BUSY_RETRY_MS: why it is late. */
+			if (!rule->lock_wait)
+				log_rule(LOG_INFO, rule, "\"%s\": the database is locked by another "
+				    "process; the run starts when it is free", rule->name);
+			rule->lock_wait = true;
 			run->trigger = NULL;	/* the queue has it */
 			run_free(run);
 			return;
@@ -351,6 +356,7 @@ start(struct rule *rule, struct json_object *trigger, bool check, int64_t id)
 		log_rule(LOG_WARNING, rule, "\"%s\": cannot record a run", rule->name);
 		id = 0;
 	}
+	rule->lock_wait = false;
 	run->id = id;
 	if (!holds) {
 		record(run, "skipped", true);
