@@ -247,10 +247,11 @@ test('GET /ws without an upgrade is answered and closed', async () => {
 });
 
 // A reader that does not read: python sets a tiny receive buffer, says
-// hello, sleeps, then reads everything.  ws_queue_max is 4 here.
+// hello, waits for a line on its stdin (the test's word that the fast client
+// has everything), then reads everything.  ws_queue_max is 16 here.
 const SLOW = String.raw`
-import socket, sys, os, base64, json, time, struct
-port, token, wait = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+import socket, sys, os, base64, json, struct
+port, token = int(sys.argv[1]), sys.argv[2]
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
 s.connect(('127.0.0.1', port))
@@ -263,29 +264,37 @@ while b'\r\n\r\n' not in buf:
 payload = json.dumps({'type': 'hello', 'token': token}).encode()
 mask = os.urandom(4)
 s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+# The snapshot's first byte, left unread: the hello was taken, the feed
+# comes to this client from here on.
+s.recv(1, socket.MSG_PEEK)
 print('ready', flush=True)
-time.sleep(wait)
+# The line is the seq of the last change: read until a frame reaches it (or
+# nothing comes for 20 s).
+until = int(sys.stdin.readline())
 print('reading', flush=True)
-s.settimeout(2.0)
+s.settimeout(20.0)
 buf = b''
+seen = -1
 try:
-    while True:
+    while seen < until:
         d = s.recv(65536)
         if not d:
             break
         buf += d
+        while len(buf) >= 2:
+            n = buf[1] & 0x7f; h = {126: 4, 127: 10}.get(n, 2)
+            if len(buf) < h: break
+            if n == 126: n = struct.unpack('>H', buf[2:4])[0]
+            elif n == 127: n = struct.unpack('>Q', buf[2:10])[0]
+            if len(buf) < h + n: break
+            if buf[0] & 0x0f == 1:
+                m = json.loads(buf[h:h + n])
+                seen = max(seen, m.get('seq') or -1)
+                print(json.dumps({'type': m['type'], 'seq': m.get('seq'), 'n': len(m.get('changes', [])),
+                    'devices': m.get('devices')}), flush=True)
+            buf = buf[h + n:]
 except socket.timeout:
     pass
-while len(buf) >= 2:
-    n = buf[1] & 0x7f; h = 2
-    if n == 126: n = struct.unpack('>H', buf[2:4])[0]; h = 4
-    elif n == 127: n = struct.unpack('>Q', buf[2:10])[0]; h = 10
-    if len(buf) < h + n: break
-    if buf[0] & 0x0f == 1:
-        m = json.loads(buf[h:h + n])
-        print(json.dumps({'type': m['type'], 'seq': m.get('seq'), 'n': len(m.get('changes', [])),
-            'devices': m.get('devices')}), flush=True)
-    buf = buf[h + n:]
 `;
 
 test('a client that does not read overflows only its own queue, then resyncs with a snapshot', async () => {
@@ -304,31 +313,45 @@ test('a client that does not read overflows only its own queue, then resyncs wit
 
 async function slowReader() {
 	const [fast, fsnap] = await connect(d);
-	const py = spawn('python3', ['-c', SLOW, String(d.port), home.token, '6']);
+	const py = spawn('python3', ['-c', SLOW, String(d.port), home.token]);
+	const exited = new Promise((r) => py.on('exit', r));
+	try {
+		await slowReaderWith(fast, fsnap, py, exited);
+	} finally {
+		// Waiting on its stdin otherwise, it would outlive a failed test.
+		py.kill();
+		fast.close();
+	}
+}
+
+async function slowReaderWith(fast, fsnap, py, exited) {
 	let out = '';
 	py.stdout.on('data', (x) => { out += x; });
 	while (!out.includes('ready'))
 		await sleep(20);
-	await sleep(200);
 	// 600 separate commits of a 20 KB property: far more than the socket
-	// buffers hold (up to 4 MB), in frames a reading client keeps up with.
-	let script = '';
-	for (let i = 0; i < 600; i++)
-		script += `UPDATE devices SET properties = json_set(properties, '$.pad', printf('%.20000c', 'x') || ${i}) WHERE id = 'living_room_light_lamp';\n`;
-	// Paced, so that a reading client keeps up even on a busy machine.
-	const sq = spawn('sqlite3', [home.db]);
-	const lines = script.trim().split('\n');
-	for (let i = 0; i < lines.length; i += 20) {
-		sq.stdin.write(lines.slice(i, i + 20).join('\n') + '\n');
-		await sleep(10);
+	// buffers hold (up to 4 MB).  In 40 batches, each one seen by the fast
+	// client before the next is written: at least 40 frames, whatever the
+	// machine's speed, so the slow client's queue (16) certainly
+	// overflows, and a reading client certainly keeps up.
+	let last;
+	for (let b = 0; b < 40; b++) {
+		let script = '';
+		for (let i = b * 15; i < (b + 1) * 15; i++)
+			script += `UPDATE devices SET properties = json_set(properties, '$.pad', printf('%.20000c', 'x') || ${i}) WHERE id = 'living_room_light_lamp';\n`;
+		const sq = spawn('sqlite3', [home.db], { stdio: ['pipe', 'ignore', 'inherit'] });
+		const done = new Promise((r) => sq.on('exit', r));
+		sq.stdin.end(script);
+		assert.equal(await done, 0);
+		last = (await api(d, '/api/changes?since=0&limit=1')).json;
+		const newest = last.newest;
+		// The fast client gets everything while the slow one is still not
+		// reading (it reads only when told, below): it is not held up.
+		await fast.next((x) => x.type === 'changes' && x.seq >= newest, 30000).catch((e) => {
+			assert.fail(`the fast client did not get change ${newest} while the slow one was not reading: ${e.message}`);
+		});
 	}
-	sq.stdin.end();
-	await new Promise((r) => sq.on('exit', r));
-	const last = (await api(d, '/api/changes?since=0&limit=1')).json;
-	await fast.next((x) => x.type === 'changes' && x.seq >= last.newest, 10000);
-	// The fast client had everything while the slow one was still not
-	// reading: it was not held up.
-	assert.ok(!out.includes('reading'), 'the fast client got the last change before the slow one read');
+	py.stdin.end(`${last.newest}\n`);
 	// In order, and (unless it fell behind itself) every change exactly once.
 	const seqs = fast.msgs.filter((x) => x.type === 'changes').flatMap((x) => x.changes.map((y) => y.seq));
 	for (let i = 1; i < seqs.length; i++)
@@ -337,7 +360,7 @@ async function slowReader() {
 		assert.deepEqual(seqs, (await allChanges(fsnap.seq)).map((x) => x.seq));
 	else
 		console.log('# the fast client fell behind too on this busy machine and was resynced');
-	await new Promise((r) => py.on('exit', r));
+	await exited;
 	const frames = out.trim().split('\n').slice(2).map((l) => JSON.parse(l));
 	const types = frames.map((f) => f.type);
 	assert.equal(types[0], 'snapshot');
@@ -348,5 +371,4 @@ async function slowReader() {
 	const tail = frames.slice(frames.lastIndexOf(lastSnap) + 1);
 	const finalSeq = tail.length ? tail.at(-1).seq : lastSnap.seq;
 	assert.equal(finalSeq, last.newest);
-	fast.close();
 }
