@@ -349,6 +349,9 @@ start(struct rule *rule, struct json_object *trigger, bool check, int64_t id)
 				log_rule(LOG_INFO, rule, "\"%s\": the database is locked by another "
 				    "process; the run starts when it is free", rule->name);
 			rule->lock_wait = true;
+			/* It did not start: its retries are not runs, or a lock
+			 * held for long would look like a loop and drop it. */
+			rule->minute_runs--;
 			run->trigger = NULL;	/* the queue has it */
 			run_free(run);
 			return;
