@@ -212,6 +212,59 @@ describe('dashboard', () => {
 		assert.match(await page.textContent(`${card('kitchen_fish_feeder')} button[data-action="feed"]`), /Feeding/);
 	});
 
+	test('a device\'s details: its history as a chart and a timeline, with sources, a text alternative and the retention', async () => {
+		const id = 'living_room_light_lamp';
+		const asked = [];
+		const onReq = (r) => {
+			const u = new URL(r.url());
+			if (u.pathname === `/api/devices/${id}/history`)
+				asked.push(u.searchParams);
+		};
+		page.on('request', onReq);
+		try {
+			// A click on the card (not on a control) opens it.
+			await page.click(`${card(id)} .card-name`);
+			await page.waitForSelector('dialog#details[open]');
+			assert.equal((await page.textContent('#details-title')).trim(), 'Reading lamp');
+			const fig = '#details-body figure[data-chart="brightness"]';
+			await page.waitForSelector(`${fig} svg path.series`, { state: 'attached' });
+			// The text alternative says what the chart shows: the lamp went to 97% in the page.
+			assert.match(await page.textContent(`${fig} figcaption`), /highest 97%/);
+			assert.equal(await page.getAttribute(`${fig} svg`, 'role'), 'img');
+			assert.ok(await page.$eval(`${fig} svg`, (s) => document.getElementById(s.getAttribute('aria-labelledby'))));
+			const states = await page.textContent('#details-body figure[data-chart="state"] figcaption');
+			assert.match(states, /On from .* to now/);
+			assert.ok(await page.$$eval('#details-body figure[data-chart="state"] rect', (r) => r.length) >= 1);
+			// Each change says who made it: the page's own are "api".
+			const srcs = await page.$$eval('#details-body .details-list li', (lis) => lis.map((li) => li.dataset.source));
+			assert.ok(srcs.length >= 2 && srcs.includes('api'), JSON.stringify(srcs));
+			assert.match(await page.textContent('#details-body .retention'), /keeps 90 days, at most 100,?000 changes/);
+			const q = asked[asked.length - 1];
+			assert.equal(Date.parse(q.get('to')) - Date.parse(q.get('from')), 24 * 3600 * 1000);
+			// The last 7 days.
+			await page.click('#details-range button[data-range="week"]');
+			await waitFor(() => asked.length >= 2 &&
+				Date.parse(asked[asked.length - 1].get('to')) - Date.parse(asked[asked.length - 1].get('from')) ===
+				7 * 24 * 3600 * 1000, 'a request for 7 days');
+			assert.equal(await page.getAttribute('#details-range button[data-range="week"]', 'aria-pressed'), 'true');
+			// A change while it is open is drawn.
+			cli(home.db, 'set', id, 'on', '--brightness', '12');
+			await waitFor(async () => /last 12%/.test(await page.textContent(`${fig} figcaption`)),
+				'the chart to show the new brightness');
+			// Escape closes it and gives the focus back to the card.
+			await page.keyboard.press('Escape');
+			await page.waitForSelector('dialog#details:not([open])', { state: 'attached' });
+			assert.equal(await page.evaluate(() => document.activeElement.dataset.id), id);
+			// By keyboard: Enter on the focused card.
+			await page.keyboard.press('Enter');
+			await page.waitForSelector('dialog#details[open]');
+			await page.click('#details-close');
+			await page.waitForSelector('dialog#details:not([open])', { state: 'attached' });
+		} finally {
+			page.off('request', onReq);
+		}
+	});
+
 	test('changes from the CLI and the sqlite3 shell appear without a reload', async () => {
 		const marker = await page.evaluate(() => { window.__noReload = 1; return 1; });
 		assert.equal(marker, 1);

@@ -8,6 +8,7 @@ import { Live } from './live.js';
 import { Store } from './store.js';
 import { buildCard } from './cards.js';
 import { HomeEditor } from './edit.js';
+import { DeviceDetails } from './details.js';
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
 import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE,
@@ -138,9 +139,16 @@ class Dashboard {
 			act: (d, action, props) => this.act(d, action, props),
 			isFavourite: (id) => this.favourites.has(id),
 			toggleFavourite: (id) => this.toggleFavourite(id),
+			openDetails: (id, from) => this.details.open(id, from),
 			toast,
 		};
 		this.automations = new AutomationsPanel(this.api, toast);
+		this.details = new DeviceDetails({
+			api: this.api,
+			sources: SOURCES,
+			typeOf: (d) => this.typeOf(d),
+			device: (id) => this.store.devices.get(id),
+		});
 		this.bindFilters();
 		this.editor = new HomeEditor({
 			api: this.api,
@@ -233,6 +241,8 @@ class Dashboard {
 		this.stopped = true;
 		if (this.editor.isOpen)
 			this.editor.dialog.close();
+		if (this.details.isOpen)
+			this.details.dialog.close();
 		clearInterval(this.tick);
 		this.automations.stop();
 		if (this.live)
@@ -300,6 +310,7 @@ class Dashboard {
 					const d = change.device && this.store.devices.get(change.device.id);
 					if (!d)
 						continue;
+					this.details.changed(d.id);
 					const card = this.cards.get(d.id);
 					if (!card || !prev || prev.room !== d.room || prev.type !== d.type ||
 					    prev.name !== d.name)

@@ -30,8 +30,20 @@ class Card {
 		const nameId = uid('n');
 		const moreId = uid('m');
 
+		// The card itself opens the device's details: a click on it (not on
+		// one of its controls), or Enter while it has the focus.
 		this.el = h('article', { class: 'card', 'data-id': device.id, 'data-type': type.name,
-			'aria-labelledby': nameId });
+			'aria-labelledby': nameId, tabindex: '0' });
+		this.el.addEventListener('click', (e) => {
+			if (!e.target.closest('button, input, select, label, a, .card-more'))
+				this.ctx.openDetails(this.current.id, this.el);
+		});
+		this.el.addEventListener('keydown', (e) => {
+			if (e.key === 'Enter' && e.target === this.el) {
+				e.preventDefault();
+				this.ctx.openDetails(this.current.id, this.el);
+			}
+		});
 		this.nameEl = h('h3', { id: nameId, class: 'card-name' });
 		this.stateEl = h('span', { class: 'card-state' });
 		this.timeEl = h('time', { class: 'card-time', 'data-ts': '' });
@@ -87,8 +99,10 @@ class Card {
 			head.append(inHead);
 		this.favBtn = h('button', { type: 'button', class: 'btn btn-small fav', 'aria-pressed': 'false',
 			onclick: () => this.ctx.toggleFavourite(this.current.id) }, 'Pin to the top');
+		const hist = h('button', { type: 'button', class: 'btn btn-small history-btn',
+			onclick: () => this.ctx.openDetails(this.current.id, hist) }, 'History');
 		more.append(h('div', { class: 'more-foot' }, h('p', { class: 'card-updated' }, this.timeEl),
-			this.favBtn));
+			hist, this.favBtn));
 		this.moreBtn = h('button', { type: 'button', class: 'more-btn', 'aria-expanded': 'false',
 			'aria-controls': moreId, html: '<svg viewBox="0 0 24 24" width="20" height="20" ' +
 			'aria-hidden="true" fill="currentColor"><circle cx="5" cy="12" r="1.8"/>' +
