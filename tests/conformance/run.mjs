@@ -30,6 +30,7 @@ const rc = await new Promise((res) => {
 	p.on('exit', (code) => res(code));
 });
 await d.stop();
+await new Promise((res) => (d.proc.stderr.readableEnded ? res() : d.proc.stderr.on('end', res)));
 const sanitizer = /Sanitizer|runtime error:/.test(d.log());
 if (sanitizer)
 	process.stderr.write(d.log());

@@ -43,7 +43,9 @@ nginx.stderr.on('data', (c) => { nginxErr += c; });
 after(async () => {
 	nginx.kill('SIGTERM');
 	await d.stop();
+	await new Promise((res) => (d.proc.stderr.readableEnded ? res() : d.proc.stderr.on('end', res)));
 	home.cleanup();
+	assert.doesNotMatch(d.log(), /Sanitizer|runtime error:/);
 });
 
 const ca = readFileSync(join(dir, 'cert.pem'));
