@@ -576,10 +576,14 @@ post(struct http_req *r)
 	}
 	s->cur = r;
 	s->collect = json_object_new_array();
-	/* A control token runs the home but never opens it (ops.c). */
+	/* A control token runs the home but never opens it (ops.c); the
+	 * feed and the journal say the change came through MCP, as from
+	 * homectl-mcp. */
 	r->api->ops.no_opening = s->m.scope < MCP_SCOPE_FULL;
+	r->api->ops.source = OPS_SRC_MCP;
 	server_handle(&s->m, &m);
 	r->api->ops.no_opening = false;
+	r->api->ops.source = OPS_SRC_API;
 	rpc_msg_clear(&m);
 	msgs = s->collect;
 	s->collect = NULL;

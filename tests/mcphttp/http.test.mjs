@@ -121,6 +121,8 @@ test('the official SDK client: tools, resources, a call that changes the home', 
 	let r = await c.callTool({ name: 'control_device', arguments: { device_id: 'kitchen_light_main', action: 'off' } });
 	assert.ok(!r.isError, JSON.stringify(r));
 	assert.equal(sqlite(home, "SELECT state FROM devices WHERE id='kitchen_light_main'").trim(), 'off');
+	assert.equal(sqlite(home, 'SELECT source FROM changes ORDER BY seq DESC LIMIT 1').trim(), 'mcp',
+		'the feed says the change came through MCP');
 	r = await c.callTool({ name: 'get_device_status', arguments: { device_id: 'kitchen_light_main' } });
 	assert.equal(r.structuredContent.rooms[0].devices[0].state, 'off');
 	r = await c.callTool({ name: 'control_device', arguments: { device_id: 'nope', action: 'off' } });
