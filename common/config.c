@@ -165,7 +165,7 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 		if ((r = parse_int64(value, 1, 100000, &n)) == 0)
 			c->mcp_sessions = (unsigned)n;
 	} else if (!strcmp(key, "mcp_idle_sec")) {
-		if ((r = parse_int64(value, 1, 7 * 86400, &n)) == 0)
+		if ((r = parse_int64(value, 1, (int64_t)7 * 86400, &n)) == 0)
 			c->mcp_idle_sec = (unsigned)n;
 	} else if (!strcmp(key, "update_check_interval")) {
 		if ((r = parse_int64(value, 0, 60000, &n)) == 0)

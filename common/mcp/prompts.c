@@ -212,6 +212,7 @@ completion_complete(struct mcp_sess *s, struct json_object *params,
 {
 	struct json_object *ref = NULL, *arg = NULL, *list = NULL, *values, *c, *r;
 	const char *type = NULL, *name = NULL, *uri = NULL, *argname = NULL, *value = NULL;
+	const char *key = "id";
 	enum arg_source src = SRC_NONE;
 	char ebuf[OPS_ERRLEN];
 	size_t total = 0;
@@ -250,13 +251,15 @@ completion_complete(struct mcp_sess *s, struct json_object *params,
 		    "(with uri)");
 
 	values = json_object_new_array();
-	if (src == SRC_ROOMS && (rc = ops_rooms(s->core->ops, &list, ebuf)) == 0)
-		add_matches(values, list, "id", value, &total);
-	else if (src == SRC_MODES && (rc = ops_modes(s->core->ops, &list, ebuf)) == 0)
-		add_matches(values, list, "name", value, &total);
-	else if (src == SRC_DEVICES &&
-	    (rc = ops_devices(s->core->ops, NULL, NULL, NULL, &list, ebuf)) == 0)
-		add_matches(values, list, "id", value, &total);
+	if (src == SRC_ROOMS)
+		rc = ops_rooms(s->core->ops, &list, ebuf);
+	else if (src == SRC_MODES) {
+		rc = ops_modes(s->core->ops, &list, ebuf);
+		key = "name";
+	} else if (src == SRC_DEVICES)
+		rc = ops_devices(s->core->ops, NULL, NULL, NULL, &list, ebuf);
+	if (rc == 0 && list != NULL)
+		add_matches(values, list, key, value, &total);
 	json_object_put(list);
 	if (rc < 0) {
 		json_object_put(values);

@@ -678,7 +678,7 @@ get(struct http_req *r)
 	st->api = r->api;
 	st->conn = r->conn;
 	st->s = s;
-	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st,
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, (size_t)16 * 1024, stream_read, st,
 	    stream_free);
 	if (resp == NULL) {
 		free(st);
@@ -757,13 +757,15 @@ mcp_http_changes(struct api *api, struct json_object *changes)
 void
 mcp_http_stop(struct api *api)
 {
-	struct mcp_hsess *s;
+	struct mcp_hsess *s, *next;
 
 	if (api->lws != NULL)
 		lws_sul_cancel(&api->mcp_sul);
 	if (api->mcp.ops == NULL)
 		return;
-	while ((s = TAILQ_FIRST(&api->mcp_sessions)) != NULL)
+	for (s = TAILQ_FIRST(&api->mcp_sessions); s != NULL; s = next) {
+		next = TAILQ_NEXT(s, entry);
 		hsess_free(s, "homectl-api is stopping");
+	}
 	mcp_core_free(&api->mcp);
 }
