@@ -77,7 +77,7 @@ utc_parse_ms(const char *s)
 		for (i = 1; rest[i] >= '0' && rest[i] <= '9'; i++) {
 			if (i > 9)
 				return -1;
-			ms += (rest[i] - '0') * scale;
+			ms += (int64_t)(rest[i] - '0') * scale;
 			scale /= 10;
 		}
 		if (i == 1)
