@@ -140,11 +140,17 @@ ops_confirm_check(const struct ops_ctx *c, bool confirmed, struct json_object *d
 {
 	const struct model_type *t;
 
-	if (c->no_opening && dev != NULL && (t = model_type_find(ops_jstr(dev, "type"))) != NULL &&
-	    model_opens_home(t, action, ops_jstr(dev, "state"), req))
+	if ((c->no_opening || c->opening_elsewhere) && dev != NULL &&
+	    (t = model_type_find(ops_jstr(dev, "type"))) != NULL &&
+	    model_opens_home(t, action, ops_jstr(dev, "state"), req)) {
+		if (c->opening_elsewhere)
+			return ops_errf(err, -EACCES, "'%s' on %s opens the home: that has its "
+			    "own tool, open_or_unlock (one device at a time, with the user's "
+			    "consent)", action, ops_jstr(dev, "id"));
 		return ops_errf(err, -EACCES, "'%s' on %s opens the home, which this token "
 		    "(scope control) may not do: it takes a token of scope full", action,
 		    ops_jstr(dev, "id"));
+	}
 	if (confirmed || c->confirm == OPS_CONFIRM_NONE)
 		return 0;
 	if (c->confirm == OPS_CONFIRM_ALL)

@@ -76,6 +76,9 @@ struct ops_ctx {
 	 * action that would (unlocking, opening the garage, directly or in a
 	 * scene) fails with -EACCES, confirmed or not. */
 	bool no_opening;
+	/* The caller has another way to open the home (MCP's open_or_unlock):
+	 * here an opening action fails with -EACCES naming it. */
+	bool opening_elsewhere;
 };
 
 struct config;

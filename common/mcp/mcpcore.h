@@ -209,6 +209,7 @@ typedef struct json_object *schema_fn(const struct ops_ctx *ops);
 #define TOOL_DESTRUCTIVE	0x2	/* may open the home or undo state */
 #define TOOL_IDEMPOTENT		0x4
 #define TOOL_EDIT		0x8	/* edits the home's shape: full scope */
+#define TOOL_OPENS		0x10	/* opens the home (locks, garage): full scope */
 
 struct tool {
 	const char	*name;
@@ -232,6 +233,7 @@ bool tool_confirmed(struct tool_call *t);
 
 /* ---- tool_*.c: the handlers and their schemas ---- */
 extern const struct tool tool_control_device;
+extern const struct tool tool_open_or_unlock;
 extern const struct tool tool_get_device_status;
 extern const struct tool tool_get_sensor_reading;
 extern const struct tool tool_set_home_mode;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* tool_control.c -- control_device: one device by id, or every matching
- * device by room and/or type, with confirmation for opening the home. */
+ * device by room and/or type; and open_or_unlock, the one tool that opens
+ * the home (a door lock, the garage), so that a client's "always allow"
+ * for control_device never covers the front door. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,8 +23,8 @@ input(const struct ops_ctx *ops)
 	schema_add(s, "action", schema_enum(model_actions,
 	    "What to do. on/off/toggle: lights, switches, plugs, fans, sprinklers; "
 	    "open/close: blinds and the garage; set: change values such as brightness, "
-	    "position, speed or target_temp; lock/unlock: door locks; feed: fish feeder; "
-	    "start/stop: EV charger."), true);
+	    "position, speed or target_temp; lock: door locks (unlocking, and opening the "
+	    "garage, are open_or_unlock's); feed: fish feeder; start/stop: EV charger."), true);
 	schema_add(s, "device_id", schema_type("string",
 	    "One device, e.g. living_room_light_main (see list_devices). Leave out to act "
 	    "on every device matching room and/or device_type."), false);
@@ -39,9 +41,6 @@ input(const struct ops_ctx *ops)
 	    false);
 	schema_add(s, "color_temp", schema_prop("color_temp", NULL), false);
 	schema_add(s, "duration", schema_prop("duration", NULL), false);
-	schema_add(s, "confirm", schema_type("boolean",
-	    "Set to true only after the user has explicitly confirmed an action that opens "
-	    "the home (unlocking a door, opening the garage)."), false);
 	return s;
 }
 
@@ -67,6 +66,7 @@ call(struct tool_call *t)
 {
 	struct ops_control req = { 0 };
 	struct json_object *props = json_object_new_object(), *v, *out = NULL;
+	struct ops_ctx ctx;
 	size_t nskip;
 	int r;
 
@@ -80,7 +80,10 @@ call(struct tool_call *t)
 			json_object_object_add(props, *k, json_object_get(v));
 	req.props = json_object_object_length(props) > 0 ? props : NULL;
 
-	r = ops_control(t->ops, &req, &out, t->err);
+	/* Opening the home is open_or_unlock's alone. */
+	ctx = *t->ops;
+	ctx.opening_elsewhere = true;
+	r = ops_control(&ctx, &req, &out, t->err);
 	json_object_put(props);
 	if (r < 0)
 		return r;
@@ -105,13 +108,69 @@ const struct tool tool_control_device = {
 	.name = "control_device",
 	.title = "Control devices",
 	.description = "Control one device (device_id) or, in bulk, every device in a room "
-	    "and/or of a type (room, device_type): turn on/off, toggle, open/close, set values "
-	    "(brightness 0-100, position 0-100, fan speed 0-3, thermostat target_temp and "
-	    "mode, color_temp), lock/unlock. Unlocking a door or opening the garage requires "
-	    "the user's explicit confirmation and confirm: true. Returns every device acted "
-	    "on with its new state.",
-	.flags = TOOL_DESTRUCTIVE,
+	    "and/or of a type (room, device_type): turn on/off, toggle, open/close blinds, "
+	    "close the garage, set values (brightness 0-100, position 0-100, fan speed 0-3, "
+	    "thermostat target_temp and mode, color_temp), lock. It never opens the home: "
+	    "unlocking a door or opening the garage is open_or_unlock. Returns every device "
+	    "acted on with its new state.",
+	.flags = 0,
 	.input = input,
 	.output = output,
 	.call = call,
+};
+
+static struct json_object *
+open_input(const struct ops_ctx *ops)
+{
+	struct json_object *s = schema_object();
+
+	schema_add(s, "device_id", schema_type("string",
+	    "The door lock to unlock or the garage to open, e.g. front_door_lock, "
+	    "garage_door (see list_devices with device_type lock or garage)."), true);
+	schema_add(s, "confirm", schema_type("boolean",
+	    "Set to true only after the user has explicitly said yes to opening this "
+	    "device; never on your own."), false);
+	return s;
+}
+
+static int
+open_call(struct tool_call *t)
+{
+	struct ops_control req = { 0 };
+	struct json_object *dev = NULL, *out = NULL;
+	const char *type;
+	int r;
+
+	json_get_string(t->args, "device_id", &req.device_id, false, NULL);
+	if ((r = ops_device_get(t->ops, req.device_id, &dev, t->err)) < 0)
+		return r;
+	type = json_object_get_string(json_object_object_get(dev, "type"));
+	req.action = type != NULL && strcmp(type, "lock") == 0 ? "unlock" :
+	    type != NULL && strcmp(type, "garage") == 0 ? "open" : NULL;
+	json_object_put(dev);
+	if (req.action == NULL)
+		return tool_error(t, "%s is not a door lock or a garage: open_or_unlock opens "
+		    "only those; control_device does the rest", req.device_id);
+	req.confirm = tool_confirmed(t);
+	if ((r = ops_control(t->ops, &req, &out, t->err)) < 0)
+		return r;
+	json_object_object_add(out, "action", json_object_new_string(req.action));
+	t->out = out;
+	t->wrote = true;
+	tool_summary(t, "%s %s: %s.", req.action, req.device_id,
+	    json_object_get_int(json_object_object_get(out, "changed")) ? "done" :
+	    "no change (already so)");
+	return 0;
+}
+
+const struct tool tool_open_or_unlock = {
+	.name = "open_or_unlock",
+	.title = "Unlock a door or open the garage",
+	.description = "Unlock one door lock or open the garage: the only tool that opens "
+	    "the home. It needs the user's explicit consent for this device: ask, and call "
+	    "again with confirm: true once they said yes. Returns the device as it is now.",
+	.flags = TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT | TOOL_OPENS,
+	.input = open_input,
+	.output = output,
+	.call = open_call,
 };

@@ -16,6 +16,7 @@
 /* The order of tools/list: the seed's nine first, then ours. */
 static const struct tool *const tools[] = {
 	&tool_control_device,
+	&tool_open_or_unlock,
 	&tool_get_device_status,
 	&tool_get_sensor_reading,
 	&tool_set_home_mode,
@@ -116,7 +117,8 @@ tool_entry(const struct mcp_core *core, const struct tool *t, enum mcp_proto p)
 }
 
 /* Whether a session of scope sc is offered t: read sees the read tools,
- * control also the ones that run the home, full also the edits. */
+ * control also the ones that run the home, full also the edits and
+ * open_or_unlock. */
 static bool
 tool_allowed(const struct tool *t, enum mcp_scope sc)
 {
@@ -124,7 +126,7 @@ tool_allowed(const struct tool *t, enum mcp_scope sc)
 		return true;
 	if (sc == MCP_SCOPE_READ)
 		return false;
-	return !(t->flags & TOOL_EDIT) || sc == MCP_SCOPE_FULL;
+	return !(t->flags & (TOOL_EDIT | TOOL_OPENS)) || sc == MCP_SCOPE_FULL;
 }
 
 /* The tools the session is offered, as an array of tools/list entries

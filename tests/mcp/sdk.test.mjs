@@ -75,7 +75,7 @@ test('tools/list: every seed tool and ours, described, schemas from the model', 
 	for (const n of [...SEED_TOOLS, 'list_devices', 'list_rooms', 'get_history', ...EDIT_TOOLS,
 	    ...AUTOMATION_TOOLS])
 		assert.ok(names.includes(n), n);
-	assert.equal(names.length, 25);
+	assert.equal(names.length, 26);
 	for (const t of tools) {
 		assert.ok(t.description.length > 20, t.name);
 		assert.equal(t.inputSchema.type, 'object');
@@ -84,7 +84,11 @@ test('tools/list: every seed tool and ours, described, schemas from the model', 
 		assert.equal(t.annotations.readOnlyHint, READ_TOOLS.includes(t.name), t.name);
 	}
 	const cd = tools.find((t) => t.name === 'control_device');
-	assert.equal(cd.annotations.destructiveHint, true, 'it can unlock doors');
+	assert.equal(cd.annotations.destructiveHint, false, 'opening the home is another tool');
+	const ou = tools.find((t) => t.name === 'open_or_unlock');
+	assert.equal(ou.annotations.destructiveHint, true, 'it unlocks doors');
+	assert.deepEqual(ou.inputSchema.required, ['device_id']);
+	assert.equal(ou.inputSchema.properties.confirm.type, 'boolean');
 	const p = cd.inputSchema.properties;
 	assert.deepEqual(cd.inputSchema.required, ['action']);
 	for (const a of ['on', 'off', 'open', 'close', 'set', 'toggle', 'lock', 'unlock'])
@@ -94,7 +98,6 @@ test('tools/list: every seed tool and ours, described, schemas from the model', 
 	assert.deepEqual([p.position.minimum, p.position.maximum], [0, 100]);
 	assert.deepEqual([p.speed.minimum, p.speed.maximum], [0, 3]);
 	assert.deepEqual(p.mode.enum, ['heat', 'cool', 'auto', 'off']);
-	assert.equal(p.confirm.type, 'boolean');
 	for (const k of ['device_id', 'room', 'target_temp', 'color_temp'])
 		assert.ok(p[k], k);
 	const sm = tools.find((t) => t.name === 'set_home_mode');
@@ -118,8 +121,8 @@ test('tools/list pagination with a small page', async () => {
 		cursor = r.nextCursor;
 		pages++;
 	} while (cursor);
-	assert.equal(pages, 5);
-	assert.equal(new Set(names).size, 25);
+	assert.equal(pages, 6);
+	assert.equal(new Set(names).size, 26);
 	await assert.rejects(c.listTools({ cursor: 'not-a-cursor' }), (e) => rpcError(e, -32602));
 	await c.close();
 });
@@ -185,20 +188,23 @@ test('unknown tool is a JSON-RPC error, -32602', async () => {
 	await assert.rejects(call(client, 'open_pod_bay_doors', {}), (e) => rpcError(e, -32602));
 });
 
-test('opening the home needs confirm: true', async () => {
+test('opening the home is open_or_unlock alone, and it needs confirm: true', async () => {
 	homectl(home.db, 'set', 'front_door_lock', 'lock');
-	const t = await fails('control_device', { action: 'unlock', device_id: 'front_door_lock' }, /confirm: true/);
+	const t = await fails('open_or_unlock', { device_id: 'front_door_lock' }, /confirm: true/);
 	assert.match(t, /ask the user/i);
 	assert.equal(stateOf(home.db, 'front_door_lock'), 'locked', 'nothing happened');
-	await fails('control_device', { action: 'unlock', device_type: 'lock' }, /confirm/);
+	await fails('control_device', { action: 'unlock', device_id: 'front_door_lock' }, /open_or_unlock/);
+	await fails('control_device', { action: 'unlock', device_type: 'lock' }, /open_or_unlock/);
 	assert.equal(stateOf(home.db, 'back_door_lock'), 'locked', 'bulk unlock: all or nothing');
-	await fails('control_device', { action: 'open', device_id: 'garage_door' }, /confirm/);
-	await fails('control_device', { action: 'unlock', device_id: 'front_door_lock', confirm: false }, /confirm/);
+	await fails('control_device', { action: 'open', device_id: 'garage_door' }, /open_or_unlock/);
+	await fails('open_or_unlock', { device_id: 'garage_door' }, /confirm/);
+	await fails('open_or_unlock', { device_id: 'front_door_lock', confirm: false }, /confirm/);
+	await fails('open_or_unlock', { device_id: 'kitchen_light_main', confirm: true }, /not a door lock or a garage/);
 	assert.equal(stateOf(home.db, 'garage_door'), 'closed');
 
-	let r = await ok('control_device', { action: 'unlock', device_id: 'front_door_lock', confirm: true });
+	let r = await ok('open_or_unlock', { device_id: 'front_door_lock', confirm: true });
 	assert.equal(r.devices[0].state, 'unlocked');
-	r = await ok('control_device', { action: 'open', device_id: 'garage_door', confirm: true });
+	r = await ok('open_or_unlock', { device_id: 'garage_door', confirm: true });
 	assert.equal(r.devices[0].state, 'open');
 	// Closing and locking never ask.
 	await ok('control_device', { action: 'close', device_id: 'garage_door' });
@@ -208,7 +214,7 @@ test('opening the home needs confirm: true', async () => {
 
 test('--confirm none lifts confirmation; --confirm all asks for every change', async () => {
 	const none = await connect(home.db, ['--confirm', 'none']);
-	let r = await none.callTool({ name: 'control_device', arguments: { action: 'unlock', device_id: 'back_door_lock' } });
+	let r = await none.callTool({ name: 'open_or_unlock', arguments: { device_id: 'back_door_lock' } });
 	assert.ok(!r.isError, text(r));
 	assert.equal(stateOf(home.db, 'back_door_lock'), 'unlocked');
 	await none.callTool({ name: 'control_device', arguments: { action: 'lock', device_id: 'back_door_lock' } });

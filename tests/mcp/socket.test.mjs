@@ -86,7 +86,7 @@ test('two sessions at once through `homectl mcp`, each sees the other\'s change'
 
 test('confirmation works the same over the socket', async () => {
 	const c = await connect(home.db, [], bridge(home.db, sock));
-	const r = await c.callTool({ name: 'control_device', arguments: { action: 'open', device_id: 'garage_door' } });
+	const r = await c.callTool({ name: 'open_or_unlock', arguments: { device_id: 'garage_door' } });
 	assert.equal(r.isError, true);
 	assert.match(text(r), /confirm: true/);
 	assert.equal(stateOf(home.db, 'garage_door'), 'closed');

@@ -90,9 +90,12 @@ test('MCP: a read session lists no write tool, control no edit tool and cannot u
 	const names = tools.map((t) => t.name);
 	assert.ok(names.includes('control_device') && names.includes('set_home_mode'));
 	assert.ok(!names.includes('add_room') && !names.includes('remove_device') && !names.includes('create_automation'));
-	let r = await ctl.c.callTool({ name: 'control_device', arguments: { device_id: 'front_door_lock', action: 'unlock', confirm: true } });
+	assert.ok(!names.includes('open_or_unlock'), 'a control token never opens the home');
+	await assert.rejects(ctl.c.callTool({ name: 'open_or_unlock', arguments: { device_id: 'front_door_lock', confirm: true } }),
+		/scope control/);
+	let r = await ctl.c.callTool({ name: 'control_device', arguments: { device_id: 'front_door_lock', action: 'unlock' } });
 	assert.ok(r.isError);
-	assert.match(r.content[0].text, /scope control/);
+	assert.match(r.content[0].text, /open_or_unlock/);
 	assert.equal(state('front_door_lock'), 'locked');
 	r = await ctl.c.callTool({ name: 'control_device', arguments: { device_id: 'kitchen_light_main', action: 'off' } });
 	assert.ok(!r.isError, JSON.stringify(r));
@@ -101,6 +104,9 @@ test('MCP: a read session lists no write tool, control no edit tool and cannot u
 	const full = await mcp('full');
 	({ tools } = await full.c.listTools());
 	assert.ok(tools.some((t) => t.name === 'add_room'));
+	r = await full.c.callTool({ name: 'open_or_unlock', arguments: { device_id: 'front_door_lock', confirm: true } });
+	assert.ok(!r.isError, JSON.stringify(r));
+	assert.equal(state('front_door_lock'), 'unlocked');
 	await full.t.terminateSession();
 });
 
