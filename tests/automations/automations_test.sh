@@ -245,8 +245,15 @@ for m in single restart queued; do
 	add "{\"name\":\"mode $m\",\"mode\":\"$m\",\"triggers\":[{\"device\":\"kitchen_light_main\",\"property\":\"brightness\"}],
 	 \"actions\":[{\"delay_s\":2},{\"device\":\"bathroom_fan\",\"action\":\"toggle\"}]}"
 done
+# All three loaded before the first change, and the second change made
+# while their first runs wait out their delay (not a fixed 0.5 s apart).
+for m in single restart queued; do
+	wait_for 15 grep -q "loaded \"mode $m\"" "$T/daemon.log" || fail "mode $m loaded"
+done
 hc set kitchen_light_main set --brightness 30 >/dev/null
-sleep 0.5
+for m in single restart queued; do
+	wait_for 15 has_runs "mode $m" waiting 1 || fail "mode $m waits"
+done
 hc set kitchen_light_main set --brightness 40 >/dev/null
 wait_for 15 has_runs "mode queued" done 2
 sleep 0.5
