@@ -145,12 +145,14 @@ print(len(json.load(sys.stdin)["changes"]))')" = 4 ] && pass "history --limit of
 	fail "history --limit of the house"
 
 # ---- watch: every writer, live ----
-"$HOMECTL" --db "$DB" --json watch >"$T/watch.out" 2>"$T/watch.err" &
+# From the feed's end as it is now (--since), so that the changes below are
+# printed however long watch takes to start: no sleep.
+since=$(sqlite3 "$DB" "SELECT coalesce(max(seq), 0) FROM changes")
+"$HOMECTL" --db "$DB" --json watch --since "$since" >"$T/watch.out" 2>"$T/watch.err" &
 wpid=$!
-sleep 0.5
 sqlite3 "$DB" "UPDATE devices SET state = 'on' WHERE id = 'bathroom_light'"
 hc set bathroom_fan on >/dev/null
-for _ in $(seq 50); do
+for _ in $(seq 300); do
 	[ "$(wc -l <"$T/watch.out")" -ge 2 ] && break
 	sleep 0.1
 done
@@ -163,11 +165,12 @@ else
 	fail "watch" "$(cat "$T/watch.out" "$T/watch.err")"
 fi
 [ $wrc -eq 0 ] && pass "watch exits cleanly on Ctrl-C" || fail "watch exit" "rc=$wrc"
-"$HOMECTL" --db "$DB" watch --no-inotify --interval 50 >"$T/watch2.out" 2>/dev/null &
+since=$(sqlite3 "$DB" "SELECT coalesce(max(seq), 0) FROM changes")
+"$HOMECTL" --db "$DB" watch --no-inotify --interval 50 --since "$since" >"$T/watch2.out" \
+	2>/dev/null &
 wpid=$!
-sleep 0.5
 sqlite3 "$DB" "UPDATE devices SET state = 'off' WHERE id = 'bathroom_light'"
-for _ in $(seq 50); do grep -q bathroom_light "$T/watch2.out" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q bathroom_light "$T/watch2.out" && break; sleep 0.1; done
 kill -TERM $wpid; wait $wpid
 grep -q "unknown  bathroom_light -> off" "$T/watch2.out" &&
 	pass "watch without inotify, on the timer" || fail "watch --no-inotify" "$(cat "$T/watch2.out")"
