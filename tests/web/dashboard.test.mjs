@@ -667,6 +667,41 @@ describe('dashboard', () => {
 		console.log(`# devices in view without scrolling: desktop 1280x800 ${counted.desktop}, phone 390x844 ${counted.phone}`);
 	});
 
+	test('the logbook: filtered by room, device and source, and paged back', async () => {
+		const items = () => page.$$eval('#activity-list li.activity-item', (lis) =>
+			lis.map((li) => ({ seq: Number(li.dataset.seq), source: li.dataset.source, room: li.dataset.room,
+				device: li.dataset.device })));
+		const all = await items();
+		assert.ok(all.length >= 20, `${all.length} entries`);
+		await page.selectOption('#log-source', 'cli');
+		let got = await items();
+		assert.ok(got.length > 0 && got.every((e) => e.source === 'cli'), JSON.stringify(got.slice(0, 3)));
+		await page.selectOption('#log-source', '');
+		await page.selectOption('#log-room', 'kitchen');
+		got = await items();
+		assert.ok(got.length > 0 && got.every((e) => e.room === 'kitchen'));
+		// The device list follows the room.
+		const devs = await page.$$eval('#log-device option', (os) => os.map((o) => o.value).filter(Boolean));
+		assert.deepEqual(devs.sort(), sqlite(home.db, "SELECT id FROM devices WHERE room = 'kitchen' ORDER BY id").split('\n'));
+		await page.selectOption('#log-device', 'kitchen_light_main');
+		got = await items();
+		assert.ok(got.length > 0 && got.every((e) => e.device === 'kitchen_light_main'));
+		await page.selectOption('#log-room', '');
+		await page.selectOption('#log-device', '');
+		// A page back: older entries below, none twice.
+		const before = await items();
+		const min = Math.min(...before.map((e) => e.seq));
+		await page.click('#activity-older');
+		await waitFor(async () => Math.min(...(await items()).map((e) => e.seq)) < min, 'older entries');
+		const after = await items();
+		assert.equal(new Set(after.map((e) => e.seq)).size, after.length);
+		assert.ok(after.length > before.length);
+		// One tap from anywhere: the jump bar's Activity link.
+		await page.click('#jump-list a[data-target="activity"]');
+		await waitFor(() => page.evaluate(() => document.activeElement.id === 'activity'), 'the activity focused');
+		await page.evaluate(() => scrollTo(0, 0));
+	});
+
 	test('screenshots at desktop and phone sizes, light and dark', async () => {
 		fs.mkdirSync(SCREENSHOTS, { recursive: true });
 		const shot = await browser.context.newPage();

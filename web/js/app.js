@@ -128,6 +128,8 @@ class Dashboard {
 		this.activity = [];		// entries, newest first
 		this.activitySeqs = new Set();
 		this.activityGen = 0;
+		this.activityCap = ACTIVITY_MAX;	// grows by a page at each "Show older"
+		this.logFilter = { room: '', device: '', source: '' };
 		this.lastUpdate = null;
 		this.status = 'connecting';
 		this.live = null;
@@ -150,6 +152,7 @@ class Dashboard {
 			device: (id) => this.store.devices.get(id),
 		});
 		this.bindFilters();
+		this.bindLog();
 		this.editor = new HomeEditor({
 			api: this.api,
 			store: this.store,
@@ -594,6 +597,7 @@ class Dashboard {
 			.sort((a, b) => a[1].localeCompare(b[1]));
 		this.filters.type = fill($('filter-type'), 'All types', types, this.filters.type);
 		this.renderJump(groups);
+		this.renderLogFilters();
 	}
 
 	// The jump bar: a link per room, then the activity and the automations.
@@ -666,6 +670,8 @@ class Dashboard {
 		const gen = ++this.activityGen;
 		this.activity = [];
 		this.activitySeqs = new Set();
+		this.activityCap = ACTIVITY_MAX;
+		this.olderDone = false;
 		this.renderActivity();
 		let res;
 		try {
@@ -691,8 +697,10 @@ class Dashboard {
 	addActivity(c, prev) {
 		if (this.activitySeqs.has(c.seq))
 			return;
+		const dev = c.device || (prev && typeof prev === 'object' ? prev : null);
 		this.pushActivity({ seq: c.seq, at: c.at, source: c.source || 'unknown',
-			automation: c.automation, ...this.describe(c, prev) });
+			automation: c.automation, device: dev ? dev.id : c.device_id || null,
+			room: dev ? roomKey(dev) : null, ...this.describe(c, prev) });
 	}
 
 	pushActivity(e) {
@@ -703,7 +711,7 @@ class Dashboard {
 		while (i < this.activity.length && this.activity[i].seq > e.seq)
 			i++;
 		this.activity.splice(i, 0, e);
-		while (this.activity.length > ACTIVITY_MAX)
+		while (this.activity.length > this.activityCap)
 			this.activitySeqs.delete(this.activity.pop().seq);
 	}
 
@@ -743,13 +751,73 @@ class Dashboard {
 		return { icon: d.type, who: d.name || d.id, what: parts.join(', ') || 'updated' };
 	}
 
+	// The logbook's pages: the changes before the oldest one shown.
+	async loadOlder() {
+		const oldest = this.activity.length ? this.activity[this.activity.length - 1].seq : (this.store.seq ?? 0) + 1;
+		const since = Math.max(0, oldest - 1 - ACTIVITY_MAX);
+		const btn = $('activity-older');
+		btn.disabled = true;
+		let res;
+		try {
+			res = await this.api.get(`/api/changes?since=${since}&limit=${ACTIVITY_MAX}`);
+		} catch (e) {
+			toast(`Activity: ${e.message}`, 'error');
+			btn.disabled = false;
+			return;
+		}
+		if (this.stopped)
+			return;
+		this.activityCap += ACTIVITY_MAX;
+		for (const c of (res.changes || []).filter((x) => x.seq < oldest))
+			this.addActivity(c, null);
+		btn.disabled = false;
+		this.olderDone = since <= Math.max(0, (res.oldest ?? 1) - 1);
+		this.renderActivity();
+	}
+
+	bindLog() {
+		for (const [key, id] of [['room', 'log-room'], ['device', 'log-device'], ['source', 'log-source']]) {
+			$(id).addEventListener('change', (e) => {
+				this.logFilter[key] = e.target.value;
+				if (key === 'room')
+					this.renderLogFilters();
+				this.renderActivity();
+			});
+		}
+		$('activity-older').addEventListener('click', () => this.loadOlder());
+	}
+
+	renderLogFilters() {
+		const fill = (sel, first, opts, cur) => {
+			const want = [['', first], ...opts];
+			const have = [...sel.options].map((o) => [o.value, o.textContent]);
+			if (JSON.stringify(want) !== JSON.stringify(have))
+				sel.replaceChildren(...want.map(([v, t]) => h('option', { value: v }, t)));
+			sel.value = want.some(([v]) => v === cur) ? cur : '';
+			return sel.value;
+		};
+		const rooms = [{ key: ROOM_HOUSE, name: 'Whole house' },
+			...this.store.rooms.map((r) => ({ key: r.id, name: r.name || words(r.id) }))];
+		const f = this.logFilter;
+		f.room = fill($('log-room'), 'All rooms', rooms.map((r) => [r.key, r.name]), f.room);
+		const devs = [...this.store.devices.values()].filter((d) => !f.room || roomKey(d) === f.room)
+			.map((d) => [d.id, d.name || d.id]).sort((a, b) => a[1].localeCompare(b[1]));
+		f.device = fill($('log-device'), 'All devices', devs, f.device);
+		f.source = fill($('log-source'), 'All sources',
+			Object.keys(SOURCES).map((k) => [k, SOURCES[k]]), f.source);
+	}
+
 	renderActivity() {
 		const ol = $('activity-list');
-		ol.replaceChildren(...this.activity.map((e) => {
+		const f = this.logFilter;
+		const shown = this.activity.filter((e) => (!f.room || e.room === f.room) &&
+			(!f.device || e.device === f.device) && (!f.source || e.source === f.source));
+		ol.replaceChildren(...shown.map((e) => {
 			const src = SOURCES[e.source] ? e.source : 'unknown';
 			const t = h('time', { 'data-ts': e.at || '', datetime: e.at || '', title: absTime(e.at) },
 				relTime(e.at));
-			return h('li', { class: 'activity-item', 'data-seq': e.seq, 'data-source': src },
+			return h('li', { class: 'activity-item', 'data-seq': e.seq, 'data-source': src,
+				'data-device': e.device || '', 'data-room': e.room || '' },
 				h('span', { class: 'activity-icon', html: icon(e.icon) }),
 				h('div', { class: 'activity-body' },
 					h('p', { class: 'activity-what' }, h('strong', {}, e.who), ' ', e.what),
@@ -758,7 +826,10 @@ class Dashboard {
 							`${SOURCE_TITLES[src]}: ${e.automation}` : SOURCE_TITLES[src] },
 						e.automation ? `${SOURCES[src]}: ${e.automation}` : SOURCES[src]))));
 		}));
-		$('activity-empty').hidden = this.activity.length > 0;
+		$('activity-empty').hidden = shown.length > 0;
+		setText($('activity-empty'), this.activity.length ? 'No change matches these filters: show older ones, or change them.' :
+			'No changes yet.');
+		$('activity-older').hidden = Boolean(this.olderDone);
 	}
 
 	refreshTimes() {
