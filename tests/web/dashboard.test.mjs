@@ -719,6 +719,10 @@ describe('dashboard', () => {
 						document.documentElement.scrollWidth - document.documentElement.clientWidth);
 					assert.ok(overflow <= 0, `${name} ${scheme}: the page is ${overflow}px too wide`);
 					await shot.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}.png`) });
+					// make screenshots: the README's pictures, from this very run.
+					if (process.env.HOMECTL_README_SHOTS)
+						fs.copyFileSync(path.join(SCREENSHOTS, `${name}-${scheme}.png`),
+							path.join(process.env.HOMECTL_README_SHOTS, `${name}-${scheme}.png`));
 					await shot.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}-full.png`),
 						fullPage: true });
 				}

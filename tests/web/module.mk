@@ -12,3 +12,10 @@ BENCHES += bench-web
 bench-web: all node-deps
 	$(Q)HOMECTL_BUILD=$(BUILD) node tests/web/bench-latency.mjs 30
 .PHONY: bench-web
+
+# The README's screenshots (docs/screenshots/), taken by the web suite.
+screenshots: all node-deps
+	$(Q)mkdir -p docs/screenshots
+	$(Q)HOMECTL_BUILD=$(BUILD) HOMECTL_README_SHOTS=docs/screenshots node --test --test-concurrency=1 \
+		tests/web/dashboard.test.mjs
+.PHONY: screenshots
