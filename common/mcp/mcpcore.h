@@ -42,6 +42,7 @@ enum mcp_scope {
 };
 
 struct mcp_sess;
+struct mcp_elicit;
 
 /* The process's side: what every session shares. */
 struct mcp_core {
@@ -76,6 +77,11 @@ struct mcp_sess {
 	unsigned		 nsubs;
 	char			 client[96];	/* clientInfo name/version */
 	struct json_object	*cur_id;	/* the id of the request being handled */
+	bool			 can_elicit;	/* the client declared elicitation */
+	bool			 async_ok;	/* the transport can answer a request later
+						   (MCP_DEFERRED) */
+	struct mcp_elicit	*elicits;	/* questions out to the person */
+	unsigned		 next_elicit;
 	/* The transport: queue one message (not taken) for the client. */
 	void			(*send)(struct mcp_sess *s, struct json_object *msg);
 	/* The database was busy for the current message: true when the
@@ -303,6 +309,20 @@ int resources_subscribe(struct mcp_sess *s, struct json_object *params,
     struct json_object **result, struct rpc_error *err);
 int resources_unsubscribe(struct mcp_sess *s, struct json_object *params,
     struct json_object **result, struct rpc_error *err);
+
+/* ---- elicit.c ---- */
+/* An opening tool (TOOL_OPENS) was refused for want of consent (-EPERM):
+ * when the client can ask its user (elicitation) and the transport can
+ * answer later, asks through elicitation/create and returns true (the
+ * call is then MCP_DEFERRED); false otherwise.  args is borrowed. */
+bool elicit_start(struct mcp_sess *s, const char *tool, struct json_object *args,
+    const char *why);
+/* A response from the client: when it answers one of our questions, runs
+ * the tool (with confirm: true on accept) or declines, and sends the
+ * result of the original request.  true when it was ours. */
+bool elicit_answer(struct mcp_sess *s, struct rpc_msg *m);
+/* Forgets the questions of a session that ends. */
+void elicit_drop(struct mcp_sess *s);
 
 /* ---- prompts.c ---- */
 int prompts_list(struct mcp_sess *s, struct json_object *params, struct json_object **result,

@@ -114,6 +114,7 @@ mcp_sess_fini(struct mcp_sess *s)
 	for (unsigned i = 0; i < s->nsubs; i++)
 		free(s->subs[i]);
 	s->nsubs = 0;
+	elicit_drop(s);
 	s->core = NULL;
 }
 
@@ -189,6 +190,12 @@ m_initialize(struct mcp_sess *s, struct json_object *params, struct json_object 
 		json_get_string(info, "version", &ver, true, "?");
 	}
 	snprintf(s->client, sizeof(s->client), "%s %s", name ? name : "?", ver ? ver : "?");
+	{
+		struct json_object *ccaps = NULL;
+
+		s->can_elicit = json_get_object_borrow(params, "capabilities", &ccaps, true) == 0 &&
+		    ccaps != NULL && json_object_object_get_ex(ccaps, "elicitation", NULL);
+	}
 
 	/* Echo the client's revision when we speak it, else offer ours. */
 	s->proto = PROTO_2025_11_25;
@@ -295,8 +302,12 @@ server_handle(struct mcp_sess *s, struct rpc_msg *m)
 	struct rpc_error err = { 0 };
 	int rc;
 
-	if (m->kind == RPC_RESPONSE)
+	if (m->kind == RPC_RESPONSE) {
+		/* The answer to a question we asked (elicitation); any other
+		 * response is ignored. */
+		elicit_answer(s, m);
 		return;
+	}
 	if (m->kind == RPC_NOTIFICATION) {
 		handle_notification(s, m);
 		return;

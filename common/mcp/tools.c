@@ -302,6 +302,11 @@ tools_call(struct mcp_sess *s, struct json_object *params, struct json_object **
 		json_object_put(t.out);
 		return MCP_PARKED;
 	}
+	/* The person can be asked directly: no confirm argument to trust. */
+	if (r == -EPERM && (tool->flags & TOOL_OPENS) && elicit_start(s, tool->name, args, t.err)) {
+		json_object_put(t.out);
+		return MCP_DEFERRED;
+	}
 	if (r == -EPERM) {
 		char why[OPS_ERRLEN];
 

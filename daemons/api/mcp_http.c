@@ -67,6 +67,8 @@ struct mcp_hsess {
 	struct http_req *cur;		/* the POST being answered, or NULL */
 	struct json_object *collect;	/* its messages while it is answered */
 	struct mcp_stream *stream;	/* the GET stream, or NULL */
+	struct mcp_stream *waiting;	/* a POST whose answer waits for the
+					   person's consent (elicitation), or NULL */
 	struct mcp_event ring[MCP_RING];
 	unsigned ring_first, ring_n;
 	uint64_t next_n;
@@ -144,8 +146,10 @@ stream_free(void *cls)
 {
 	struct mcp_stream *st = cls;
 
-	if (st->s != NULL)
+	if (st->s != NULL && st->s->stream == st)
 		st->s->stream = NULL;
+	if (st->s != NULL && st->s->waiting == st)
+		st->s->waiting = NULL;
 	free(st->buf);
 	free(st);
 }
@@ -194,7 +198,22 @@ hsess_send(struct mcp_sess *m, struct json_object *msg)
 
 	if (s->collect != NULL)
 		json_object_array_add(s->collect, json_object_get(msg));
-	else
+	else if (s->waiting != NULL && json_object_object_get_ex(msg, "id", NULL) &&
+	    (json_object_object_get_ex(msg, "result", NULL) ||
+	    json_object_object_get_ex(msg, "error", NULL))) {
+		/* The answer the waiting POST's stream was kept open for. */
+		struct mcp_stream *st = s->waiting;
+		char *text = NULL;
+
+		if (asprintf(&text, "event: message\ndata: %s\n\n", json_compact(msg)) >= 0) {
+			stream_append(st, text, strlen(text));
+			free(text);
+		}
+		st->end = true;
+		st->s = NULL;
+		s->waiting = NULL;
+		stream_wake(st);
+	} else
 		event_push(s, msg);
 }
 
@@ -269,6 +288,11 @@ hsess_free(struct mcp_hsess *s, const char *why)
 		s->stream->end = true;
 		stream_wake(s->stream);
 	}
+	if (s->waiting != NULL) {
+		s->waiting->s = NULL;
+		s->waiting->end = true;
+		stream_wake(s->waiting);
+	}
 	mcp_sess_fini(&s->m);
 	for (unsigned i = 0; i < s->ring_n; i++)
 		free(s->ring[(s->ring_first + i) % MCP_RING].text);
@@ -305,6 +329,7 @@ hsess_new(struct api *api, const char *token)
 	snprintf(s->token, sizeof(s->token), "%s", token);
 	s->last_used = mono_usec();
 	mcp_sess_init(&api->mcp, &s->m, ++api->mcp_next_id, hsess_send, hsess_park);
+	s->m.async_ok = true;	/* a POST can wait on an open stream (elicitation) */
 	s->m.defer = hsess_defer;
 	TAILQ_INSERT_TAIL(&api->mcp_sessions, s, entry);
 	api->nmcp++;
@@ -342,7 +367,8 @@ sweep(lws_sorted_usec_list_t *sul)
 	}
 	for (s = TAILQ_FIRST(&api->mcp_sessions); s != NULL; s = next) {
 		next = TAILQ_NEXT(s, entry);
-		if (s->stream == NULL && s->cur == NULL && now - s->last_used > idle) {
+		if (s->stream == NULL && s->waiting == NULL && s->cur == NULL &&
+		    now - s->last_used > idle) {
 			hsess_free(s, "idle");
 			continue;
 		}
@@ -526,6 +552,59 @@ answer(struct http_req *r, struct mcp_hsess *s, struct json_object *msgs, bool i
 	return http_queue(r, 200, resp);
 }
 
+/* Does msgs hold a response (the answer to the POST's request)? */
+static bool
+has_response(struct json_object *msgs)
+{
+	for (size_t i = 0, n = json_object_array_length(msgs); i < n; i++) {
+		struct json_object *m = json_object_array_get_idx(msgs, i);
+
+		if (json_object_object_get_ex(m, "id", NULL) &&
+		    (json_object_object_get_ex(m, "result", NULL) ||
+		    json_object_object_get_ex(m, "error", NULL)))
+			return true;
+	}
+	return false;
+}
+
+/* The call waits for the person (elicitation): the POST is answered with
+ * an event stream that carries the question now and the call's result
+ * when it comes (hsess_send), then ends.  Takes msgs. */
+static enum MHD_Result
+wait_answer(struct http_req *r, struct mcp_hsess *s, struct json_object *msgs)
+{
+	struct MHD_Response *resp;
+	struct mcp_stream *st;
+	char *text;
+
+	if (s->waiting != NULL || (st = calloc(1, sizeof(*st))) == NULL) {
+		json_object_put(msgs);
+		return refuse(r, 409, -32000, "Conflict: another call already waits for an answer");
+	}
+	st->api = r->api;
+	st->conn = r->conn;
+	st->s = s;
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, (size_t)16 * 1024,
+	    stream_read, st, stream_free);
+	if (resp == NULL) {
+		free(st);
+		json_object_put(msgs);
+		return refuse(r, 500, RPC_INTERNAL_ERROR, "Internal error");
+	}
+	s->waiting = st;
+	for (size_t i = 0, n = json_object_array_length(msgs); i < n; i++)
+		if (asprintf(&text, "event: message\ndata: %s\n\n",
+		    json_compact(json_object_array_get_idx(msgs, i))) >= 0) {
+			stream_append(st, text, strlen(text));
+			free(text);
+		}
+	json_object_put(msgs);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0);
+	return http_queue(r, 200, resp);
+}
+
 static enum MHD_Result
 post(struct http_req *r)
 {
@@ -603,6 +682,8 @@ post(struct http_req *r)
 		json_object_put(msgs);
 		return MHD_YES;
 	}
+	if (!has_response(msgs))
+		return wait_answer(r, s, msgs);
 	failed = init && json_object_object_get_ex(json_object_array_get_idx(msgs,
 	    json_object_array_length(msgs) - 1), "error", NULL);
 	if (init && !failed)

@@ -68,6 +68,7 @@ session_new(struct server *srv, int in_fd, int out_fd, bool is_stdio)
 	}
 	mcp_sess_init(&srv->core, &s->m, ++srv->next_id, session_send_m, session_park);
 	s->m.defer = session_defer;
+	s->m.async_ok = true;	/* a later answer is just another line */
 	s->m.scope = srv->read_only ? MCP_SCOPE_READ : MCP_SCOPE_FULL;
 	s->next = srv->sessions;
 	srv->sessions = s;
