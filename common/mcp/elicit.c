@@ -126,7 +126,9 @@ elicit_answer(struct mcp_sess *s, struct rpc_msg *m)
 	if (yes) {
 		saved = s->cur_id;
 		s->cur_id = e->req_id;
+		s->consented = true;
 		rc = tools_call(s, e->params, &result, &err);
+		s->consented = false;
 		s->cur_id = saved;
 		if (rc == MCP_DEFERRED || rc == MCP_PARKED) {
 			/* Answered later by the transport (a real device), or

@@ -81,6 +81,7 @@ struct mcp_sess {
 	bool			 async_ok;	/* the transport can answer a request later
 						   (MCP_DEFERRED) */
 	struct mcp_elicit	*elicits;	/* questions out to the person */
+	bool			 consented;	/* running a call the person said yes to */
 	unsigned		 next_elicit;
 	/* The transport: queue one message (not taken) for the client. */
 	void			(*send)(struct mcp_sess *s, struct json_object *msg);

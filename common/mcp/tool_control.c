@@ -151,7 +151,10 @@ open_call(struct tool_call *t)
 	if (req.action == NULL)
 		return tool_error(t, "%s is not a door lock or a garage: open_or_unlock opens "
 		    "only those; control_device does the rest", req.device_id);
-	req.confirm = tool_confirmed(t);
+	/* A client that can ask the person (elicitation) is asked: then
+	 * only the person's yes counts, never the model's confirm. */
+	req.confirm = tool_confirmed(t) && (t->s == NULL || t->s->consented ||
+	    !t->s->can_elicit || !t->s->async_ok);
 	if ((r = ops_control(t->ops, &req, &out, t->err)) < 0)
 		return r;
 	json_object_object_add(out, "action", json_object_new_string(req.action));

@@ -47,7 +47,7 @@ for (const kind of ['stdio', 'http']) {
 		assert.equal(state('front_door_lock'), 'locked');
 		// The model passing confirm: true itself changes nothing: the
 		// person is still asked.
-		r = await no.c.callTool({ name: 'open_or_unlock', arguments: { device_id: 'front_door_lock', confirm: false } });
+		r = await no.c.callTool({ name: 'open_or_unlock', arguments: { device_id: 'front_door_lock', confirm: true } });
 		assert.equal(no.asked.length, 2);
 		assert.equal(state('front_door_lock'), 'locked');
 		await no.c.close();
