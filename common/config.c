@@ -176,6 +176,8 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 		r = ops_confirm_parse(value, &c->confirm);
 	else if (!strcmp(key, "read_only"))
 		r = parse_bool(value, &c->read_only);
+	else if (!strcmp(key, "require_elicitation"))
+		r = parse_bool(value, &c->require_elicitation);
 	else if (!strcmp(key, "log_level")) {
 		if ((lvl = log_level_parse(value)) < 0)
 			r = -EINVAL;

@@ -35,6 +35,8 @@ struct config {
 	bool inotify;
 	enum ops_confirm confirm;	/* which actions need confirm: true */
 	bool read_only;			/* homectl-mcp offers only read tools */
+	bool require_elicitation;	/* MCP opens the home only for clients that
+					   can ask the person (elicitation) */
 	int log_level;			/* syslog priority */
 	int64_t feed_max_rows;
 	int64_t feed_max_age_days;

@@ -51,6 +51,8 @@ struct mcp_core {
 	enum mcp_scope		 max_scope;	/* --read-only: MCP_SCOPE_READ */
 	bool			 watching;	/* subscriptions get updates */
 	unsigned		 page_size;	/* tools/list, resources/list */
+	bool			 require_elicitation;	/* open_or_unlock only for clients
+						   that can ask the person */
 	struct mcp_sess		*sessions;	/* every linked session */
 	/* The home's device ids (an object as a set), to tell a device added
 	 * from one changed; NULL until the first change. */

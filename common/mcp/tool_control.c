@@ -151,6 +151,12 @@ open_call(struct tool_call *t)
 	if (req.action == NULL)
 		return tool_error(t, "%s is not a door lock or a garage: open_or_unlock opens "
 		    "only those; control_device does the rest", req.device_id);
+	if (t->s != NULL && t->s->core->require_elicitation &&
+	    !(t->s->can_elicit && t->s->async_ok))
+		return tool_error(t, "This home opens its doors and the garage only for "
+		    "assistants whose client can ask the user directly (MCP elicitation); "
+		    "this one cannot: the user can open %s from the dashboard or the "
+		    "command line", req.device_id);
 	/* A client that can ask the person (elicitation) is asked: then
 	 * only the person's yes counts, never the model's confirm. */
 	req.confirm = tool_confirmed(t) && (t->s == NULL || t->s->consented ||

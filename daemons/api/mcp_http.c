@@ -821,6 +821,7 @@ mcp_http_start(struct api *api)
 	mcp_core_init(&api->mcp, &api->ops, "homectl-api");
 	api->mcp.watching = true;
 	api->mcp.resync = core_resync;
+	api->mcp.require_elicitation = api->cfg.require_elicitation;
 }
 
 void

@@ -351,6 +351,7 @@ main(int argc, char **argv)
 	ops_ctx_init(&srv.ops, srv.db, &srv.cfg, OPS_SRC_MCP);
 	mcp_core_init(&srv.core, &srv.ops, "homectl-mcp");
 	srv.core.resync = core_resync;
+	srv.core.require_elicitation = srv.cfg.require_elicitation;
 	srv.core.page_size = page_size;
 	if (srv.read_only)
 		srv.core.max_scope = MCP_SCOPE_READ;

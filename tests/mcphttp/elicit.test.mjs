@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -21,7 +22,7 @@ after(async () => { await d.stop(); home.cleanup(); });
 const state = (id) => sqlite(home, `SELECT state FROM devices WHERE id='${id}'`).trim();
 
 // A client that answers every question with answer(params); asked collects them.
-async function client(kind, answer) {
+async function client(kind, answer, extra = []) {
 	const c = new Client({ name: 'consent', version: '1' }, { capabilities: answer ? { elicitation: {} } : {} });
 	const asked = [];
 	if (answer)
@@ -29,7 +30,7 @@ async function client(kind, answer) {
 	const t = kind === 'http'
 		? new StreamableHTTPClientTransport(new URL(`${d.base}/mcp`),
 			{ requestInit: { headers: { Authorization: `Bearer ${home.token}` } } })
-		: new StdioClientTransport({ command: join(BUILD, 'homectl-mcp'), args: ['--stdio', '--db', home.db] });
+		: new StdioClientTransport({ command: join(BUILD, 'homectl-mcp'), args: ['--stdio', '--db', home.db, ...extra] });
 	await c.connect(t);
 	return { c, asked };
 }
@@ -80,4 +81,21 @@ test('a client without elicitation keeps the confirm: true rule', async () => {
 	assert.ok(!r.isError);
 	assert.equal(state('garage_door'), 'open');
 	await plain.c.close();
+});
+
+test('require_elicitation: a client that cannot ask the person opens nothing, even with confirm', async () => {
+	const conf = join(home.dir, 'strict.conf');
+	writeFileSync(conf, 'require_elicitation = yes\n');
+	homectl(home, 'set', 'front_door_lock', 'lock');
+	const plain = await client('stdio', null, ['--config', conf]);
+	let r = await plain.c.callTool({ name: 'open_or_unlock', arguments: { device_id: 'front_door_lock', confirm: true } });
+	assert.ok(r.isError);
+	assert.match(r.content[0].text, /can ask the user directly/);
+	assert.equal(state('front_door_lock'), 'locked');
+	await plain.c.close();
+	const asks = await client('stdio', () => ({ action: 'accept', content: { confirm: true } }), ['--config', conf]);
+	r = await asks.c.callTool({ name: 'open_or_unlock', arguments: { device_id: 'front_door_lock' } });
+	assert.ok(!r.isError, JSON.stringify(r));
+	assert.equal(state('front_door_lock'), 'unlocked');
+	await asks.c.close();
 });
