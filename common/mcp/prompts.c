@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* prompts.c -- the conversations people start most (good night, leaving,
  * what is on and open, a new automation) as MCP prompts with arguments,
- * and completion/complete for their arguments and for the device id of
- * the resource template: the values come from the home as it is now. */
+ * and completion/complete for their arguments (rooms, modes, automation
+ * names) and for the device id of the resource template: the values come
+ * from the home as it is now. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #define COMPLETE_MAX	100	/* values per completion (the specification's cap) */
 
 /* Where an argument's completions come from. */
-enum arg_source { SRC_NONE, SRC_ROOMS, SRC_MODES, SRC_DEVICES };
+enum arg_source { SRC_NONE, SRC_ROOMS, SRC_MODES, SRC_DEVICES, SRC_AUTOMATIONS };
 
 struct prompt_arg {
 	const char	*name;
@@ -59,6 +60,11 @@ static const struct prompt prompts[] = {
 	    { "room", "The room it is about (optional)", false, SRC_ROOMS } },
 	  "Set up an automation: %s%s%s. Look up the device ids first, show me the automation "
 	  "you would save and what it would do today, and save it only once I agree." },
+	{ "explain_automation", "Explain an automation",
+	  "What an automation does, when it runs, and what it did lately.",
+	  { { "name", "The automation (see list_automations)", true, SRC_AUTOMATIONS } },
+	  "Explain the automation %s%s in plain words: what sets it off, what it checks, "
+	  "what it does, and what its last runs did. Change nothing." },
 };
 
 static const struct prompt *
@@ -124,7 +130,8 @@ prompts_get(struct mcp_sess *s, struct json_object *params, struct json_object *
 		    "Invalid params: prompts/get needs a string \"name\"");
 	if ((p = prompt_find(name)) == NULL)
 		return rpc_fail(err, RPC_INVALID_PARAMS, "Invalid params: no prompt %.100s "
-		    "(prompts/list has good_night, leaving, whats_on, setup_automation)", name);
+		    "(prompts/list has good_night, leaving, whats_on, setup_automation, "
+		    "explain_automation)", name);
 	if (json_object_object_get_ex(params, "arguments", &args) && args != NULL &&
 	    !json_object_is_type(args, json_type_object))
 		return rpc_fail(err, RPC_INVALID_PARAMS,
@@ -258,6 +265,10 @@ completion_complete(struct mcp_sess *s, struct json_object *params,
 		key = "name";
 	} else if (src == SRC_DEVICES)
 		rc = ops_devices(s->core->ops, NULL, NULL, NULL, &list, ebuf);
+	else if (src == SRC_AUTOMATIONS) {
+		rc = ops_automations(s->core->ops, &list, ebuf);
+		key = "name";
+	}
 	if (rc == 0 && list != NULL)
 		add_matches(values, list, key, value, &total);
 	json_object_put(list);

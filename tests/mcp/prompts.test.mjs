@@ -13,7 +13,8 @@ test('prompts: listed with their arguments, filled in, refused when wrong', asyn
 	const c = await connect(home.db);
 	assert.deepEqual(c.getServerCapabilities().prompts, {});
 	const { prompts } = await c.listPrompts();
-	assert.deepEqual(prompts.map((p) => p.name), ['good_night', 'leaving', 'whats_on', 'setup_automation']);
+	assert.deepEqual(prompts.map((p) => p.name), ['good_night', 'leaving', 'whats_on', 'setup_automation',
+		'explain_automation']);
 	assert.ok(prompts.every((p) => p.description && Array.isArray(p.arguments)));
 	let r = await c.getPrompt({ name: 'whats_on', arguments: { room: 'kitchen' } });
 	assert.equal(r.messages[0].role, 'user');
@@ -38,4 +39,12 @@ test('completion/complete: rooms, modes and device ids from the home as it is', 
 	r = await c.complete({ ref: { type: 'ref/resource', uri: 'homectl://devices/{id}' }, argument: { name: 'id', value: 'front' } });
 	assert.deepEqual(r.completion.values, ['front_door_lock']);
 	await assert.rejects(c.complete({ ref: { type: 'ref/prompt', name: 'nope' }, argument: { name: 'x', value: '' } }), /no prompt/);
+	const made = await c.callTool({ name: 'create_automation', arguments: { automation: {
+		name: 'bathroom fan with the light', triggers: [{ device: 'bathroom_light' }],
+		actions: [{ device: 'bathroom_fan', action: 'on' }] } } });
+	assert.ok(!made.isError, JSON.stringify(made.content));
+	r = await c.complete({ ref: { type: 'ref/prompt', name: 'explain_automation' }, argument: { name: 'name', value: 'bath' } });
+	assert.deepEqual(r.completion.values, ['bathroom fan with the light']);
+	const p = await c.getPrompt({ name: 'explain_automation', arguments: { name: 'bathroom fan with the light' } });
+	assert.match(p.messages[0].content.text, /automation bathroom fan with the light in plain words/);
 });
