@@ -702,6 +702,38 @@ describe('dashboard', () => {
 		await page.evaluate(() => scrollTo(0, 0));
 	});
 
+	test('notifications: a door left unlocked, the garage left open; each rule can be turned off', async () => {
+		const alert = (k) => `#alerts-list li[data-alert="${k}"]`;
+		await page.click('#alerts summary');
+		cli(home.db, 'set', 'back_door_lock', 'lock');
+		await waitState(page, 'back_door_lock', 'locked');
+		// "Left for 0 minutes": at once, so the test does not wait ten.
+		await page.fill('#alert-after', '0');
+		await page.press('#alert-after', 'Tab');
+		const toasts = await page.$$eval('.toast-warn', (t) => t.length);
+		sqlite(home.db, "UPDATE devices SET state = 'unlocked' WHERE id = 'back_door_lock'");
+		await page.waitForSelector(alert('door:back_door_lock'));
+		assert.match(await page.textContent(alert('door:back_door_lock')), /Back door is unlocked/);
+		await waitFor(async () => (await page.$$eval('.toast-warn', (t) => t.length)) > toasts, 'a toast when it starts');
+		assert.equal((await page.textContent('#alerts-count')).trim(), '1');
+		// Turned off: gone, and remembered.
+		await page.uncheck('#alert-rule-door');
+		await page.waitForSelector(alert('door:back_door_lock'), { state: 'detached' });
+		assert.equal(JSON.parse(await page.evaluate(() => localStorage.getItem('homectl.notify'))).on.door, false);
+		await page.check('#alert-rule-door');
+		await page.waitForSelector(alert('door:back_door_lock'));
+		cli(home.db, 'set', 'back_door_lock', 'lock');
+		await page.waitForSelector(alert('door:back_door_lock'), { state: 'detached' });
+		// The garage.
+		sqlite(home.db, "UPDATE devices SET state = 'open', properties = json_set(properties, '$.position', 100) WHERE id = 'garage_door'");
+		await page.waitForSelector(alert('garage:garage_door'));
+		cli(home.db, 'set', 'garage_door', 'close');
+		await page.waitForSelector(alert('garage:garage_door'), { state: 'detached' });
+		assert.ok(await page.isVisible('#alerts-empty'));
+		await page.fill('#alert-after', '10');
+		await page.press('#alert-after', 'Tab');
+	});
+
 	test('screenshots at desktop and phone sizes, light and dark', async () => {
 		fs.mkdirSync(SCREENSHOTS, { recursive: true });
 		const shot = await browser.context.newPage();

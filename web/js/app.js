@@ -9,6 +9,7 @@ import { Store } from './store.js';
 import { buildCard } from './cards.js';
 import { HomeEditor } from './edit.js';
 import { DeviceDetails } from './details.js';
+import { Notifier } from './notify.js';
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
 import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE,
@@ -145,6 +146,11 @@ class Dashboard {
 			toast,
 		};
 		this.automations = new AutomationsPanel(this.api, toast);
+		this.notifier = new Notifier({
+			devices: () => this.store.devices.values(),
+			automations: () => this.automations.list,
+			toast,
+		});
 		this.details = new DeviceDetails({
 			api: this.api,
 			sources: SOURCES,
@@ -344,6 +350,7 @@ class Dashboard {
 			}
 		}
 		this.renderUpdated();
+		this.notifier.check();
 	}
 
 	// ---- controls ----
@@ -604,7 +611,7 @@ class Dashboard {
 	renderJump(groups) {
 		const nav = $('jump-list');
 		const want = [...groups.map((g) => [`room-${g.key}`, g.name]),
-			['activity', 'Activity'], ['automations', 'Automations']];
+			['activity', 'Activity'], ['alerts', 'Notifications'], ['automations', 'Automations']];
 		const have = [...nav.children].map((li) => [li.firstChild.dataset.target, li.firstChild.textContent]);
 		if (JSON.stringify(want) === JSON.stringify(have))
 			return;
@@ -833,6 +840,7 @@ class Dashboard {
 	}
 
 	refreshTimes() {
+		this.notifier.check();	// "left open for N minutes" comes with time
 		for (const el of document.querySelectorAll('[data-ts]')) {
 			const ts = el.dataset.ts;
 			if (!ts)
