@@ -62,6 +62,9 @@ fuzz_api(const char **tok)
 		abort();
 	db = api.db;
 	ops_ctx_init(&api.ops, db, &api.cfg, OPS_SRC_API);
+	/* As homectl-api's main: /mcp's sessions and core (a request to /mcp
+	 * otherwise meets an uninitialized session list). */
+	mcp_http_start(&api);
 	if (ops_init_home(&api.ops, true, err) < 0 ||
 	    auth_token_create(db, "fuzz", token, sizeof(token)) < 0)
 		abort();
