@@ -96,7 +96,16 @@ BINS := $(BUILD)/homectl $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(BUILD)/home
 .PHONY: all check run bench install uninstall clean deb lint deps test-deps
 # Keep intermediate objects (the unit tests are built through pattern rules).
 .SECONDARY:
-all: $(BINS)
+WEB_GZ := $(patsubst %,%.gz,$(wildcard web/*.html web/*.css web/*.svg web/*.webmanifest web/*.js web/js/*.js))
+all: $(BINS) $(WEB_GZ)
+
+# The dashboard's text files precompressed (NAME.gz beside NAME): homectl-api
+# sends them to clients that accept gzip (http_static.c), and ignores a .gz
+# older than its file.  -n: no name or time inside, so a rebuild is identical.
+web-gz: $(WEB_GZ)
+web/%.gz: web/%
+	$(Q)gzip -9 -n -c $< > $@.tmp && mv $@.tmp $@
+.PHONY: web-gz
 
 $(BUILD)/%.o: %.c | build-deps-check
 	@mkdir -p $(dir $@)
@@ -215,7 +224,7 @@ install: all
 	install -m 0755 $(BUILD)/homectl-api $(BUILD)/homectl-mcp $(BUILD)/homectl-automations \
 		$(BUILD)/homectl-mqtt \
 		$(DESTDIR)$(SBINDIR)/
-	cp -R web/. $(DESTDIR)$(DATADIR)/web/
+	cp -R --preserve=timestamps web/. $(DESTDIR)$(DATADIR)/web/
 	for m in $(MANS); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/docs/
@@ -306,5 +315,6 @@ lint-cppcheck:
 
 clean:
 	rm -rf $(BUILD)
+	rm -f $(WEB_GZ)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

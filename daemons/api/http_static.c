@@ -3,7 +3,9 @@
  * only, regular files only, no way out of the root (no "..", symlinks
  * resolved and checked),
  * a content type per extension, and ETag revalidation so that browsers
- * always see a new version at once yet rarely download a file twice. */
+ * always see a new version at once yet rarely download a file twice.
+ * A file precompressed at build time (NAME.gz beside NAME, make web-gz) is
+ * sent instead when the client accepts gzip and it is not older. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -79,6 +81,54 @@ url_safe(const char *url)
 	return *p == '\0';
 }
 
+/* true when Accept-Encoding names gzip (or *) with a q above 0. */
+static bool
+accepts_gzip(struct http_req *r)
+{
+	const char *p = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT_ENCODING), *q;
+	size_t n;
+
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t;,");
+		if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) || (n == 1 && *p == '*')) {
+			q = p + n + strspn(p + n, " \t");
+			if (*q != ';')
+				return true;
+			q += 1 + strspn(q + 1, " \t");
+			return strncasecmp(q, "q=", 2) != 0 || strtod(q + 2, NULL) > 0;
+		}
+		p += n;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+/* The precompressed NAME.gz of real when there is one in the root, a
+ * regular file no older than real (st): its fd, with *gst filled; else -1. */
+static int
+open_gz(struct api *api, const char *real, const struct stat *st, struct stat *gst)
+{
+	char gz[PATH_MAX], greal[PATH_MAX];
+	size_t rootlen = strlen(api->web_root);
+	int n, fd;
+
+	n = snprintf(gz, sizeof(gz), "%s.gz", real);
+	if (n < 0 || (size_t)n >= sizeof(gz) || realpath(gz, greal) == NULL ||
+	    strncmp(greal, api->web_root, rootlen) != 0 || greal[rootlen] != '/')
+		return -1;
+	if ((fd = open(greal, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0)
+		return -1;
+	if (fstat(fd, gst) < 0 || !S_ISREG(gst->st_mode) ||
+	    gst->st_mtim.tv_sec < st->st_mtim.tv_sec ||
+	    (gst->st_mtim.tv_sec == st->st_mtim.tv_sec && gst->st_mtim.tv_nsec < st->st_mtim.tv_nsec)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static enum MHD_Result
 not_found(struct http_req *r)
 {
@@ -93,9 +143,10 @@ http_static(struct http_req *r)
 	char path[PATH_MAX], real[PATH_MAX], etag[64];
 	const char *inm;
 	size_t rootlen;
-	struct stat st;
+	struct stat st, gst;
 	unsigned status;
-	int fd = -1, n;
+	int fd = -1, gfd, n;
+	bool gzipped = false;
 
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
 		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -136,9 +187,15 @@ http_static(struct http_req *r)
 	}
 	if (!S_ISREG(st.st_mode))
 		goto notfound;
-	snprintf(etag, sizeof(etag), "\"%llx-%llx\"", (unsigned long long)st.st_size,
+	if (accepts_gzip(r) && (gfd = open_gz(api, real, &st, &gst)) >= 0) {
+		close(fd);
+		fd = gfd;
+		st = gst;
+		gzipped = true;
+	}
+	snprintf(etag, sizeof(etag), "\"%llx-%llx%s\"", (unsigned long long)st.st_size,
 	    (unsigned long long)st.st_mtim.tv_sec * 1000000000ULL +
-	    (unsigned long long)st.st_mtim.tv_nsec);
+	    (unsigned long long)st.st_mtim.tv_nsec, gzipped ? "-gz" : "");
 	inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_NONE_MATCH);
 	if (inm != NULL && strstr(inm, etag) != NULL) {
@@ -158,6 +215,9 @@ http_static(struct http_req *r)
 	 * module would cost a broken dashboard. */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type(real));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+	if (gzipped)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");

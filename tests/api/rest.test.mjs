@@ -299,6 +299,48 @@ test('static files: types, cache headers, revalidation', async () => {
 	assert.equal(r.status, 405);
 });
 
+test('static files: a precompressed NAME.gz when the client accepts gzip and it is not older', async () => {
+	const fs = await import('node:fs');
+	const zlib = await import('node:zlib');
+	const http = await import('node:http');
+	const get = (path, headers = {}) => new Promise((res, rej) => {
+		http.get(`${d.base}${path}`, { headers }, (r) => {
+			const chunks = [];
+			r.on('data', (c) => chunks.push(c));
+			r.on('end', () => res({ status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks) }));
+		}).on('error', rej);
+	});
+	// The .gz says something else, to tell which one came.
+	fs.writeFileSync(`${home.web}/gz.css`, 'body { color: red; }\n');
+	fs.writeFileSync(`${home.web}/gz.css.gz`, zlib.gzipSync('body { color: blue; }\n'));
+	let r = await get('/gz.css', { 'Accept-Encoding': 'gzip, deflate, br' });
+	assert.equal(r.status, 200);
+	assert.equal(r.headers['content-encoding'], 'gzip');
+	assert.match(r.headers['content-type'], /^text\/css/);
+	assert.equal(r.headers.vary, 'Accept-Encoding');
+	assert.equal(zlib.gunzipSync(r.body).toString(), 'body { color: blue; }\n');
+	const gzEtag = r.headers.etag;
+	for (const ae of [undefined, 'identity', 'gzip;q=0', 'br']) {
+		r = await get('/gz.css', ae ? { 'Accept-Encoding': ae } : {});
+		assert.equal(r.headers['content-encoding'], undefined, String(ae));
+		assert.equal(r.body.toString(), 'body { color: red; }\n', String(ae));
+		assert.notEqual(r.headers.etag, gzEtag, 'each form has its own ETag');
+	}
+	// A .gz older than its file is stale: the file itself.
+	const past = new Date(Date.now() - 3600e3);
+	fs.utimesSync(`${home.web}/gz.css.gz`, past, past);
+	r = await get('/gz.css', { 'Accept-Encoding': 'gzip' });
+	assert.equal(r.headers['content-encoding'], undefined);
+	assert.equal(r.body.toString(), 'body { color: red; }\n');
+	// A .gz that leads out of the root is not used.
+	fs.rmSync(`${home.web}/gz.css.gz`);
+	fs.writeFileSync(`${home.dir}/out.gz`, zlib.gzipSync('secret\n'));
+	fs.symlinkSync('../out.gz', `${home.web}/gz.css.gz`);
+	r = await get('/gz.css', { 'Accept-Encoding': 'gzip' });
+	assert.equal(r.headers['content-encoding'], undefined);
+	assert.equal(r.body.toString(), 'body { color: red; }\n');
+});
+
 test('no way out of the web root', async () => {
 	const net = await import('node:net');
 	// fetch normalises "..", so speak HTTP by hand.
