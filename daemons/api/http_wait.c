@@ -19,6 +19,7 @@ struct http_wait {
 	struct http_req *r;
 	struct json_object *result;	/* ops_control's answer, owned */
 	uint64_t deadline;		/* mono_usec */
+	uint64_t busy_until;		/* settling met the lock: retry until (0: not yet) */
 	http_wait_fn *fn;		/* builds the answer; NULL: REST's */
 	void *arg;
 	void (*free_arg)(void *);
@@ -80,10 +81,22 @@ wait_check(struct api *api, struct http_wait *w, bool deadline)
 {
 	struct json_object *out = NULL;
 	char err[OPS_ERRLEN] = "";
+	uint64_t now = mono_usec();
 	unsigned status;
 	int rc;
 
-	rc = ops_outcome(&api->ops, w->result, deadline && mono_usec() >= w->deadline, &out, err);
+	rc = ops_outcome(&api->ops, w->result, deadline && now >= w->deadline, &out, err);
+	/* Settling a timed-out command met another process's write lock
+	 * (DB_NOWAIT; homectl-mqtt may be settling the same command): nothing
+	 * was written, so try again shortly, up to API_BUSY_WAIT_MS, rather
+	 * than answer 503 busy for a device that did not respond. */
+	if (rc == -EBUSY && (w->busy_until == 0 || now < w->busy_until)) {
+		if (w->busy_until == 0)
+			w->busy_until = now + (uint64_t)API_BUSY_WAIT_MS * 1000;
+		w->deadline = now + (uint64_t)API_BUSY_RETRY_MS * 1000;
+		json_object_put(out);
+		return 0;
+	}
 	if (rc == 0)
 		return 0;
 	if (w->fn != NULL) {

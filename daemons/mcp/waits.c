@@ -22,6 +22,7 @@ struct mcp_wait {
 	char			 tool[48];
 	char			 summary[512];
 	uint64_t		 deadline;	/* mono_usec */
+	uint64_t		 busy_until;	/* settling met the lock: retry until (0: not yet) */
 };
 
 static void
@@ -79,6 +80,17 @@ waits_poll(struct server *srv, bool timer)
 		char err[OPS_ERRLEN] = "";
 		int r = ops_outcome(&srv->ops, w->result, timer && now >= w->deadline, &out, err);
 
+		/* Settling a timed-out command met another process's write lock
+		 * (no busy timeout here; homectl-mqtt may be settling the same
+		 * command): nothing was written, so try again shortly, up to
+		 * MCP_BUSY_WAIT_MS, rather than answer "busy" for a device that
+		 * did not respond. */
+		if (r == -EBUSY && (w->busy_until == 0 || now < w->busy_until)) {
+			if (w->busy_until == 0)
+				w->busy_until = now + (uint64_t)MCP_BUSY_WAIT_MS * 1000;
+			w->deadline = now + (uint64_t)MCP_BUSY_RETRY_MS * 1000;
+			r = 0;
+		}
 		if (r == 0) {
 			pp = &w->next;
 			continue;
