@@ -797,6 +797,39 @@ describe('dashboard', () => {
 		}
 	});
 
+	test('installable: a manifest, and offline the shell from the service worker with the last state, marked stale', async () => {
+		const m = await (await fetch(`${api.base}/manifest.webmanifest`)).json();
+		assert.equal(m.name, 'homectl');
+		assert.equal(m.display, 'standalone');
+		assert.ok(m.icons.length >= 1);
+		assert.equal(await page.getAttribute('link[rel="manifest"]', 'href'), 'manifest.webmanifest');
+		// It claims the open page as soon as it is active.
+		await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+		await waitFor(() => page.evaluate(() => Boolean(navigator.serviceWorker.controller)),
+			'the service worker to control the page');
+		await waitConnected(page);
+		const id = 'kitchen_light_main';
+		const state = dbDevice(home.db, id).state;
+		await waitState(page, id, state);
+		// The last state is written (at most once a second) with the lamp as it is.
+		await waitFor(() => page.evaluate(([i, st]) => {
+			const last = JSON.parse(localStorage.getItem('homectl.last') || 'null');
+			return Boolean(last && last.snapshot.devices.some((d) => d.id === i && d.state === st));
+		}, [id, state]), 'the last state in the browser');
+		assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
+		try {
+			await page.reload();
+			await waitState(page, id, state);
+			assert.ok(await page.evaluate(() => document.body.classList.contains('stale')));
+			assert.equal(await page.isVisible('#stale-note'), true);
+		} finally {
+			await api.start();
+		}
+		await waitConnected(page);
+		assert.equal(await page.evaluate(() => document.body.classList.contains('stale')), false);
+		await assertMatchesDb(page, home.db);
+	});
+
 	test('a revoked token gets a clear message and the sign-in form', async () => {
 		cli(home.db, 'token', 'revoke', 'test');
 		// homectl-api sees the revocation (a commit like any other) and ends

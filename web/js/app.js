@@ -19,6 +19,7 @@ import { relTime, absTime, clock, propValue } from './format.js';
 const TOKEN_KEY = 'homectl.token';
 const FAV_KEY = 'homectl.favourites';	// device ids pinned on top, this browser only
 const ROOM_FAV = '_fav';
+const LAST_KEY = 'homectl.last';	// the last state seen, for a start without the server
 const ACTIVITY_MAX = 60;
 const SOURCES = { mcp: 'MCP', api: 'API', cli: 'CLI', automation: 'Automation', device: 'Device',
 	hass: 'Home Assistant', unknown: 'unknown' };
@@ -84,6 +85,7 @@ function saveFavourites(set) {
 function clearToken() {
 	sessionStorage.removeItem(TOKEN_KEY);
 	localStorage.removeItem(TOKEN_KEY);
+	localStorage.removeItem(LAST_KEY);
 }
 
 // ---- toasts and confirmation -------------------------------------------
@@ -170,9 +172,48 @@ class Dashboard {
 		});
 	}
 
+	// Offline (the installed app, the server down): the last state this
+	// browser saw, marked stale until the first snapshot replaces it.
+	restoreLast() {
+		let last = null;
+		try {
+			last = JSON.parse(localStorage.getItem(LAST_KEY) || 'null');
+		} catch (e) {
+			last = null;
+		}
+		if (!last || !last.snapshot || !last.types)
+			return;
+		this.typesBody = last.types;
+		this.types = normalizeTypes(last.types);
+		this.store.snapshot({ ...last.snapshot, seq: null });
+		this.lastUpdate = last.at;
+		this.renderDevices();
+		this.renderMode();
+		this.renderStats(this.store.stats());
+		this.setStatus(this.status);
+	}
+
+	saveLast() {
+		if (this.saveTimer || !this.typesBody)
+			return;
+		this.saveTimer = setTimeout(() => {
+			this.saveTimer = null;
+			if (this.stopped)
+				return;
+			try {
+				localStorage.setItem(LAST_KEY, JSON.stringify({ at: this.lastUpdate, types: this.typesBody,
+					snapshot: { devices: [...this.store.devices.values()], rooms: this.store.rooms,
+						mode: this.store.mode } }));
+			} catch (e) {
+				// storage full or off: the app still works online
+			}
+		}, 1000);
+	}
+
 	// The model, the modes and the WebSocket are asked for at once; frames
 	// that arrive before the model wait for it.
 	async start() {
+		this.restoreLast();
 		const early = [];
 		let ready = false;
 		this.live = new Live({
@@ -187,6 +228,7 @@ class Dashboard {
 		if (this.stopped)
 			return;
 		if (types.status === 'fulfilled') {
+			this.typesBody = types.value;
 			this.types = normalizeTypes(types.value);
 			this.typesLoaded = true;
 		}
@@ -220,6 +262,7 @@ class Dashboard {
 			const body = await this.api.get('/api/types');
 			if (this.stopped)
 				return;
+			this.typesBody = body;
 			this.types = normalizeTypes(body);
 			this.typesLoaded = true;
 			this.cards.clear();
@@ -351,6 +394,7 @@ class Dashboard {
 		}
 		this.renderUpdated();
 		this.notifier.check();
+		this.saveLast();
 	}
 
 	// ---- controls ----
@@ -926,6 +970,9 @@ function trackBars() {
 
 function boot() {
 	trackBars();
+	// The installed app's shell, offline too (sw.js).
+	if ('serviceWorker' in navigator)
+		navigator.serviceWorker.register('sw.js').catch(() => {});
 	const frag = tokenFromFragment();
 	if (frag)
 		saveToken(frag, true);
