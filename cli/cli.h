@@ -35,6 +35,11 @@ struct args;
  * (home.c); skips --room and --type.  -EINVAL with a sentence in err. */
 int cli_props_from_args(struct args *a, struct json_object **out, char *err, size_t errlen);
 
+/* home.c: prints an operation's answer (JSON with --json, else show(res)),
+ * frees it, and returns the exit status; r < 0 prints err instead. */
+int cli_finish(struct cli *cli, int r, struct json_object *res, const char *err,
+    void (*show)(struct json_object *));
+
 /* output.c */
 /* Prints an operation's error to stderr; returns the exit status (1). */
 int cli_fail(const char *err);

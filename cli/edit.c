@@ -13,22 +13,6 @@
 #include "jsonutil.h"
 #include "util.h"
 
-/* Prints what an edit returned: JSON with --json, else the line made by
- * say(res), and frees res. */
-static int
-done(struct cli *cli, int r, struct json_object *res, const char *err,
-    void (*say)(struct json_object *))
-{
-	if (r < 0)
-		return cli_fail(err);
-	if (cli->json)
-		cli_print_json(res);
-	else
-		say(res);
-	json_object_put(res);
-	return 0;
-}
-
 static const char *
 jstr(struct json_object *o, const char *key)
 {
@@ -108,15 +92,15 @@ cmd_room(struct cli *cli, int argc, char **argv)
 		return 1;
 	if (strcmp(verb, "add") == 0) {
 		r = ops_room_add(&cli->ops, a.pos[1], args_get(&a, "name"), true, &res, err);
-		return done(cli, r, res, err, say_room);
+		return cli_finish(cli, r, res, err, say_room);
 	}
 	if (strcmp(verb, "edit") == 0) {
 		r = ops_room_edit(&cli->ops, a.pos[1], args_get(&a, "name"),
 		    pos_arg ? &position : NULL, true, &res, err);
-		return done(cli, r, res, err, say_room);
+		return cli_finish(cli, r, res, err, say_room);
 	}
 	r = ops_room_remove(&cli->ops, a.pos[1], true, &res, err);
-	return done(cli, r, res, err, say_room_removed);
+	return cli_finish(cli, r, res, err, say_room_removed);
 }
 
 static void
@@ -160,7 +144,7 @@ cmd_device(struct cli *cli, int argc, char **argv)
 	if (strcmp(a.pos[0], "add") == 0) {
 		r = ops_device_add(&cli->ops, a.pos[1], args_get(&a, "type"), args_get(&a, "room"),
 		    args_get(&a, "name"), true, &res, err);
-		return done(cli, r, res, err, say_device);
+		return cli_finish(cli, r, res, err, say_device);
 	}
 	if (strcmp(a.pos[0], "edit") == 0) {
 		if (args_get(&a, "type") != NULL) {
@@ -172,11 +156,11 @@ cmd_device(struct cli *cli, int argc, char **argv)
 		e.room = args_get(&a, "room");
 		e.no_room = args_flag(&a, "no-room");
 		r = ops_device_edit(&cli->ops, a.pos[1], &e, true, &res, err);
-		return done(cli, r, res, err, say_device);
+		return cli_finish(cli, r, res, err, say_device);
 	}
 	if (strcmp(a.pos[0], "remove") == 0) {
 		r = ops_device_remove(&cli->ops, a.pos[1], true, &res, err);
-		return done(cli, r, res, err, say_device_removed);
+		return cli_finish(cli, r, res, err, say_device_removed);
 	}
 	return usage_error(use);
 }
@@ -220,10 +204,10 @@ cmd_mode_edit(struct cli *cli, int argc, char **argv)
 		return 1;
 	if (strcmp(argv[0], "add") == 0) {
 		r = ops_mode_add(&cli->ops, a.pos[0], args_get(&a, "description"), true, &res, err);
-		return done(cli, r, res, err, say_mode);
+		return cli_finish(cli, r, res, err, say_mode);
 	}
 	r = ops_mode_remove(&cli->ops, a.pos[0], true, &res, err);
-	return done(cli, r, res, err, say_mode_removed);
+	return cli_finish(cli, r, res, err, say_mode_removed);
 }
 
 int
@@ -250,13 +234,13 @@ cmd_scene(struct cli *cli, int argc, char **argv)
 		r = ops_scene_set(&cli->ops, a.pos[1], a.pos[2], a.pos[3],
 		    json_object_object_length(props) ? props : NULL, true, &res, err);
 		json_object_put(props);
-		return done(cli, r, res, err, say_mode);
+		return cli_finish(cli, r, res, err, say_mode);
 	}
 	if (strcmp(a.pos[0], "remove") == 0 && a.npos == 3 && a.nopt == 0) {
 		if (cli_open(cli, false) < 0)
 			return 1;
 		r = ops_scene_remove(&cli->ops, a.pos[1], a.pos[2], true, &res, err);
-		return done(cli, r, res, err, say_mode);
+		return cli_finish(cli, r, res, err, say_mode);
 	}
 	return usage_error(use);
 }
@@ -388,7 +372,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 	r = ops_import(&cli->ops, doc, args_flag(&a, "prune"), args_flag(&a, "dry-run"),
 	    true, &res, err);
 	json_object_put(doc);
-	return done(cli, r, res, err, say_import);
+	return cli_finish(cli, r, res, err, say_import);
 }
 
 int

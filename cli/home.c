@@ -13,9 +13,8 @@
 #include "model.h"
 #include "util.h"
 
-/* Prints res (JSON or, for people, with show) and frees it. */
-static int
-finish(struct cli *cli, int r, struct json_object *res, const char *err,
+int
+cli_finish(struct cli *cli, int r, struct json_object *res, const char *err,
     void (*show)(struct json_object *))
 {
 	char why[OPS_ERRLEN];
@@ -63,7 +62,7 @@ run_simple(struct cli *cli, int argc, char **argv,
 	if (cli_open(cli, false) < 0)
 		return 1;
 	r = op(&cli->ops, &res, err);
-	return finish(cli, r, res, err, show);
+	return cli_finish(cli, r, res, err, show);
 }
 
 static void
@@ -144,7 +143,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		return 1;
 	r = ops_devices(&cli->ops, args_get(&a, "room"), args_get(&a, "type"), args_get(&a, "state"),
 	    &res, err);
-	return finish(cli, r, res, err, show_devices);
+	return cli_finish(cli, r, res, err, show_devices);
 }
 
 static void
@@ -190,7 +189,7 @@ cmd_get(struct cli *cli, int argc, char **argv)
 		return 1;
 	int r = ops_device_get(&cli->ops, a.pos[0], &res, err);
 
-	return finish(cli, r, res, err, show_device);
+	return cli_finish(cli, r, res, err, show_device);
 }
 
 /* Turns "--brightness 40" into {"brightness": 40}, typed by the model, so
@@ -284,7 +283,7 @@ cmd_set(struct cli *cli, int argc, char **argv)
 	}
 	r = ops_control(&cli->ops, &req, &res, err);
 	json_object_put(props);
-	return finish(cli, r, res, err, show_control);
+	return cli_finish(cli, r, res, err, show_control);
 }
 
 static void
@@ -322,11 +321,11 @@ cmd_mode(struct cli *cli, int argc, char **argv)
 	if (a.npos == 0) {
 		int r = ops_mode_get(&cli->ops, &res, err);
 
-		return finish(cli, r, res, err, show_mode);
+		return cli_finish(cli, r, res, err, show_mode);
 	}
 	int r = ops_mode_set(&cli->ops, a.pos[0], CLI_CONFIRMED, &res, err);
 
-	return finish(cli, r, res, err, show_mode_set);
+	return cli_finish(cli, r, res, err, show_mode_set);
 }
 
 static void
@@ -412,7 +411,7 @@ cmd_sensors(struct cli *cli, int argc, char **argv)
 		return 1;
 	int r = ops_sensor_reading(&cli->ops, a.pos[0], args_get(&a, "room"), &res, err);
 
-	return finish(cli, r, res, err, show_sensors);
+	return cli_finish(cli, r, res, err, show_sensors);
 }
 
 int
@@ -428,7 +427,7 @@ cmd_feed_fish(struct cli *cli, int argc, char **argv)
 		return 1;
 	int r = ops_feed_fish(&cli->ops, CLI_CONFIRMED, &res, err);
 
-	return finish(cli, r, res, err, show_control);
+	return cli_finish(cli, r, res, err, show_control);
 }
 
 int
@@ -452,7 +451,7 @@ cmd_water(struct cli *cli, int argc, char **argv)
 	int r = ops_water_plants(&cli->ops, args_get(&a, "zone"), duration, CLI_CONFIRMED,
 	    &res, err);
 
-	return finish(cli, r, res, err, show_control);
+	return cli_finish(cli, r, res, err, show_control);
 }
 
 int
@@ -473,7 +472,7 @@ cmd_ev(struct cli *cli, int argc, char **argv)
 	int r = ops_ev_charging(&cli->ops, strcmp(a.pos[0], "start") == 0, CLI_CONFIRMED,
 	    &res, err);
 
-	return finish(cli, r, res, err, show_control);
+	return cli_finish(cli, r, res, err, show_control);
 }
 
 static void
@@ -504,5 +503,5 @@ cmd_types(struct cli *cli, int argc, char **argv)
 
 	if (args_parse(&a, argc, argv, NULL, NULL, 0, 0) < 0)
 		return 2;
-	return finish(cli, 0, model_describe(), "", show_types);
+	return cli_finish(cli, 0, model_describe(), "", show_types);
 }

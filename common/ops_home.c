@@ -352,6 +352,21 @@ unknown_mode(const struct ops_ctx *c, const char *name, char *err)
 	    names[0] ? ": the modes are " : " (this home has no modes)", names);
 }
 
+/* 0 when mode exists; -ENOENT naming the modes there are, or a database
+ * error, with the sentence in err. */
+static int
+check_mode(const struct ops_ctx *c, const char *mode, char *err)
+{
+	struct json_object *m = NULL;
+	int r;
+
+	if ((r = db_mode_describe(c->db, mode, &m)) == 0) {
+		json_object_put(m);
+		return 0;
+	}
+	return r == -ENOENT ? unknown_mode(c, mode, err) : ops_db_err(err, r);
+}
+
 /* Checks one scene step against the device it names and the model; the
  * device's type decides which actions and values are valid. */
 static int
@@ -531,15 +546,8 @@ ops_scene_set(const struct ops_ctx *c, const char *mode, const char *device_id,
 	    (r = ops_check_id("device", device_id, err)) < 0 ||
 	    (r = ops_txn_begin(c, &t, err)) < 0)
 		return r;
-	if ((r = db_mode_describe(c->db, mode, &res)) < 0) {
-		if (r == -ENOENT)
-			unknown_mode(c, mode, err);
-		else
-			ops_db_err(err, r);
+	if ((r = check_mode(c, mode, err)) < 0)
 		goto done;
-	}
-	json_object_put(res);
-	res = NULL;
 	if ((r = check_step(c, device_id, action, props, err)) < 0)
 		goto done;
 	if ((r = db_scene_set(c->db, mode, device_id, action, props)) < 0 ||
@@ -564,15 +572,8 @@ ops_scene_remove(const struct ops_ctx *c, const char *mode, const char *device_i
 	    (r = ops_check_id("device", device_id, err)) < 0 ||
 	    (r = ops_txn_begin(c, &t, err)) < 0)
 		return r;
-	if ((r = db_mode_describe(c->db, mode, &res)) < 0) {
-		if (r == -ENOENT)
-			unknown_mode(c, mode, err);
-		else
-			ops_db_err(err, r);
+	if ((r = check_mode(c, mode, err)) < 0)
 		goto done;
-	}
-	json_object_put(res);
-	res = NULL;
 	if ((r = db_scene_remove(c->db, mode, device_id)) < 0) {
 		if (r == -ENOENT)
 			ops_errf(err, r, "mode '%s' has no step for '%s'", mode, device_id);
