@@ -30,6 +30,11 @@
  * most BUSY_MAX_MS before it fails; run records wait as long as it takes. */
 #define BUSY_RETRY_MS	20
 #define BUSY_MAX_MS	5000
+/* The accuracy every sd-event timer of the daemon is armed with.  An
+ * accuracy of 0 means sd-event's default, 250 ms: a 20 ms retry would come
+ * every 250 ms and a "for": 5 hold or a 2 s delay end up to a quarter of a
+ * second late.  1 ms lets the kernel fire them when they are due. */
+#define TIMER_ACCURACY_US	1000
 /* Runs one automation may start in a minute.  Every interface refuses a
  * loop, but the sqlite3 shell can write one anyway: this stops it from
  * spinning the home (and the feed) flat out. */

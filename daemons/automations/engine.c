@@ -271,8 +271,8 @@ device_changed(struct daemon *d, struct json_object *before, struct json_object 
 			if (for_s > 0) {
 				if (r->holds[k].timer == NULL &&
 				    sd_event_add_time_relative(d->ev, &r->holds[k].timer,
-				    CLOCK_BOOTTIME, (uint64_t)for_s * 1000000, 0, hold_done,
-				    &r->holds[k]) < 0)
+				    CLOCK_BOOTTIME, (uint64_t)for_s * 1000000, TIMER_ACCURACY_US,
+				    hold_done, &r->holds[k]) < 0)
 					log_rule(LOG_WARNING, r, "cannot arm a hold timer");
 				continue;
 			}

@@ -80,7 +80,7 @@ run_flush(struct daemon *d)
 	json_object_put(done);
 	if (json_object_object_length(d->pending) > 0 && d->pending_timer == NULL &&
 	    sd_event_add_time_relative(d->ev, &d->pending_timer, CLOCK_MONOTONIC,
-	    (uint64_t)BUSY_RETRY_MS * 1000, 0, flush_timer, d) < 0)
+	    (uint64_t)BUSY_RETRY_MS * 1000, TIMER_ACCURACY_US, flush_timer, d) < 0)
 		log_warnx("cannot arm the record retry timer");
 }
 
@@ -133,8 +133,8 @@ finish(struct run *run, const char *outcome)
 	rule->run = NULL;
 	run_free(run);
 	if (json_object_array_length(rule->queue) > 0 && rule->retry == NULL &&
-	    sd_event_add_time_relative(rule->d->ev, &rule->retry, CLOCK_MONOTONIC, 0, 0,
-	    retry_start, rule) < 0)
+	    sd_event_add_time_relative(rule->d->ev, &rule->retry, CLOCK_MONOTONIC, 0,
+	    TIMER_ACCURACY_US, retry_start, rule) < 0)
 		log_rule(LOG_WARNING, rule, "\"%s\": cannot start what is queued", rule->name);
 }
 
@@ -185,7 +185,7 @@ retry_busy(struct run *run)
 		return false;
 	run->step--;
 	return sd_event_add_time_relative(run->rule->d->ev, &run->delay, CLOCK_MONOTONIC,
-	    (uint64_t)BUSY_RETRY_MS * 1000, 0, delay_done, run) >= 0;
+	    (uint64_t)BUSY_RETRY_MS * 1000, TIMER_ACCURACY_US, delay_done, run) >= 0;
 }
 
 /* Runs actions from run->step until a delay, a failure or the end. */
@@ -209,7 +209,7 @@ step(struct run *run)
 			json_object_object_add(result, "ok", json_object_new_boolean(true));
 			json_object_array_add(run->results, result);
 			if (sd_event_add_time_relative(rule->d->ev, &run->delay, CLOCK_BOOTTIME,
-			    (uint64_t)delay * 1000000, 0, delay_done, run) < 0) {
+			    (uint64_t)delay * 1000000, TIMER_ACCURACY_US, delay_done, run) < 0) {
 				log_rule(LOG_WARNING, rule, "\"%s\": cannot wait %lld s",
 				    rule->name, (long long)delay);
 				finish(run, "failed");
@@ -284,7 +284,8 @@ requeue(struct rule *rule, struct json_object *trigger, bool check)
 	struct json_object *q;
 
 	if (rule->retry == NULL && sd_event_add_time_relative(rule->d->ev, &rule->retry,
-	    CLOCK_MONOTONIC, (uint64_t)BUSY_RETRY_MS * 1000, 0, retry_start, rule) < 0)
+	    CLOCK_MONOTONIC, (uint64_t)BUSY_RETRY_MS * 1000, TIMER_ACCURACY_US, retry_start,
+	    rule) < 0)
 		return false;
 	q = json_object_new_object();
 	json_object_object_add(q, "trigger", trigger);

@@ -129,6 +129,10 @@ out=$(hc history --device living_room_light_lamp --limit 1)
 	pass "and says so to people" || fail "history for people" "$out"
 wait_for 10 is_state living_room_light_lamp off && pass "delay_s, then the last action" ||
 	fail "delay"
+# How late the 2 s delay ended (sd-event's default accuracy made it up to
+# 250 ms).  Printed, not asserted: the machine may be loaded.
+echo "# delay_s 2 took $(q "SELECT CAST(round((max(julianday(at)) - min(julianday(at))) * 86400000) AS INTEGER)
+	FROM (SELECT at FROM changes WHERE device_id = 'living_room_light_lamp' ORDER BY seq DESC LIMIT 2)") ms"
 wait_for 5 has_runs "hall light when the door opens" done 1
 out=$(hc automation show "hall light when the door opens")
 [[ $out == *"done"*'"device":"front_door_lock"'*"3 of 3 actions ok"* ]] &&
@@ -213,12 +217,13 @@ add "{\"name\":\"patient\",\"triggers\":[{\"at\":\"$expr\"}],
  \"actions\":[{\"device\":\"bedroom_light_main\",\"action\":\"toggle\"}]}"
 before_light=$(state bedroom_light_main)
 mkfifo "$T/unlock"
-python3 -c 'import sqlite3, sys
+python3 -c 'import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").close()
 open(sys.argv[3]).read()
-c.execute("COMMIT")' "$DB" "$T/locked" "$T/unlock" &
+c.execute("COMMIT")
+open(sys.argv[4], "w").write("%.6f" % time.time())' "$DB" "$T/locked" "$T/unlock" "$T/released" &
 locker=$!
 wait_for 15 test -e "$T/locked" || fail "the locker takes the lock"
 # Loaded before its time comes, or it would be planned for tomorrow.
@@ -233,10 +238,17 @@ wait_for 5 grep -q "SIGHUP: loading the automations again" "$T/daemon.log" &&
 	fail "the loop waited on the lock"
 [ "$(state bedroom_light_main)" = "$before_light" ] && pass "the action has not run under the lock" ||
 	fail "ran under the lock?"
+seq_before=$(q "SELECT max(seq) FROM changes")
 echo >"$T/unlock"
 wait "$locker"
 wait_for 10 has_runs patient done 1 && [ "$(state bedroom_light_main)" != "$before_light" ] &&
 	pass "once the lock is gone the action runs, and the run is recorded" || fail "after the lock"
+# How long after the lock went the retry wrote (BUSY_RETRY_MS is 20 ms;
+# with sd-event's default accuracy it was up to 250 ms).  Printed, not
+# asserted: the machine may be loaded.
+acted=$(q "SELECT (julianday(at) - 2440587.5) * 86400.0 FROM changes
+	WHERE seq > $seq_before AND device_id = 'bedroom_light_main' ORDER BY seq LIMIT 1")
+echo "# the retried action wrote $(python3 -c "print(round(($acted - $(cat "$T/released")) * 1000))") ms after the lock was released"
 hc automation remove patient >/dev/null
 set_clock "$(now)"
 
@@ -293,6 +305,10 @@ expr="*-*-* $(date -u -d "@$at" +%H:%M):00 UTC"
 add "{\"name\":\"clock\",\"triggers\":[{\"at\":\"$expr\"}],\"actions\":[{\"device\":\"bedroom_fan\",\"action\":\"toggle\"}]}"
 set_clock $((at - 2))
 wait_for 10 has_runs clock done 1 && pass "a time trigger fires at its time" || fail "time trigger"
+# The test clock is shifted by whole seconds, so the run's start (real
+# time) past its second is how late the trigger fired.  Printed only.
+echo "# the time trigger started its run $(q "SELECT CAST(round(((julianday(started_at) - 2440587.5) * 86400.0 - ($at - $(cat "$OFFSET"))) * 1000) AS INTEGER)
+	FROM automation_runs WHERE automation = 'clock' ORDER BY id LIMIT 1") ms after its second"
 set_clock $((at - 30))		# an NTP step back
 sleep 3
 [ "$(runs clock done)" = 1 ] && pass "a clock set back does not fire it twice" ||
