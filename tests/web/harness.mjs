@@ -17,6 +17,7 @@ export const BIN = {
 	cli: path.join(BUILD, 'homectl'),
 	api: path.join(BUILD, 'homectl-api'),
 	mcp: path.join(BUILD, 'homectl-mcp'),
+	automations: path.join(BUILD, 'homectl-automations'),
 };
 export const WEB_ROOT = path.join(ROOT, 'web');
 export const CHROMIUM = process.env.HOMECTL_CHROMIUM || '/usr/bin/chromium';

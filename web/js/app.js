@@ -153,6 +153,7 @@ class Dashboard {
 			automations: () => this.automations.list,
 			toast,
 		});
+		this.automations.onload = () => this.notifier.check();
 		this.details = new DeviceDetails({
 			api: this.api,
 			sources: SOURCES,

@@ -26,7 +26,13 @@ export class AutomationsPanel {
 		this.list = [];
 		this.loading = null;
 		this.stopped = false;
+		this.onload = null;	// called after each read (the notifications look at it)
 		this.timer = setInterval(() => this.load(), REFRESH_MS);
+		// Back in front: what ran while the page was away, at once.
+		document.addEventListener('visibilitychange', () => {
+			if (document.visibilityState === 'visible' && !this.stopped)
+				this.load();
+		});
 	}
 
 	stop() {
@@ -47,6 +53,7 @@ export class AutomationsPanel {
 				if (!this.stopped) {
 					this.list = body.automations || [];
 					this.render();
+					this.onload?.();
 				}
 			} catch (e) {
 				// an older homectl-api, or the server is away: keep what is shown
@@ -130,7 +137,7 @@ export class AutomationsPanel {
 				this.showRuns(a, box);
 			}
 			return h('li', { class: 'automation', 'data-name': a.name,
-				'data-enabled': String(Boolean(a.enabled)) },
+				'data-enabled': String(Boolean(a.enabled)), 'data-last-run': run ? String(run.id) : '' },
 			h('label', { class: 'automation-switch' }, input,
 				h('span', { class: 'automation-name' }, a.name)),
 			h('p', { class: 'automation-meta' },

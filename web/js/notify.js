@@ -128,10 +128,15 @@ export class Notifier {
 		this.opts.toast(text, 'warn');
 		if (document.visibilityState === 'hidden' && 'Notification' in window &&
 		    Notification.permission === 'granted') {
+			const opts = { body: text, tag: text, icon: 'icons/icon-192.png' };
 			try {
-				new Notification('homectl', { body: text, tag: text });
+				const n = new Notification('homectl', opts);
+				n.onclick = () => window.focus();
 			} catch (e) {
-				// Android Chrome wants a service worker for this; the page shows it anyway
+				// Android's Chrome has no Notification constructor: only the
+				// service worker may show one (sw.js brings the page back on a tap).
+				navigator.serviceWorker?.getRegistration().then((r) => r?.showNotification('homectl', opts))
+					.catch(() => {});	// the page and its toast say it anyway
 			}
 		}
 	}
