@@ -4,11 +4,12 @@
 // the installed app opens offline and shows the last state it saw, marked
 // stale. /api and /ws are never cached: the state comes from the feed.
 
-const CACHE = 'homectl-shell-v1';
+const CACHE = 'homectl-shell-v2';
 const SHELL = ['./', 'index.html', 'style.css', 'icon.svg', 'manifest.webmanifest',
 	'js/app.js', 'js/api.js', 'js/automations.js', 'js/cards.js', 'js/details.js', 'js/dom.js',
 	'js/edit.js', 'js/format.js', 'js/icons.js', 'js/live.js', 'js/model.js', 'js/notify.js',
-	'js/store.js'];
+	'js/store.js', 'icons/icon-192.png', 'icons/icon-512.png', 'icons/icon-maskable-192.png',
+	'icons/icon-maskable-512.png', 'icons/apple-touch-icon.png'];
 
 self.addEventListener('install', (e) => {
 	e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -34,4 +35,12 @@ self.addEventListener('fetch', (e) => {
 		return res;
 	}).catch(() => caches.match(e.request, { ignoreSearch: true })
 		.then((hit) => hit || caches.match('index.html'))));
+});
+
+// A tap on a notification the page showed through this worker (Android):
+// back to the dashboard, in its open window if there is one.
+self.addEventListener('notificationclick', (e) => {
+	e.notification.close();
+	e.waitUntil(self.clients.matchAll({ type: 'window' }).then((list) =>
+		(list.length ? list[0].focus() : self.clients.openWindow('./'))));
 });

@@ -19,3 +19,9 @@ screenshots: all node-deps
 	$(Q)HOMECTL_BUILD=$(BUILD) HOMECTL_README_SHOTS=docs/screenshots node --test --test-concurrency=1 \
 		tests/web/dashboard.test.mjs
 .PHONY: screenshots
+
+# The installed app's PNG icons (web/icons/), drawn from web/icon.svg by
+# chromium; committed, so that building needs no browser.
+icons: node-deps
+	$(Q)node tests/web/make-icons.mjs
+.PHONY: icons
