@@ -190,6 +190,13 @@ int ops_mode_get(const struct ops_ctx *c, struct json_object **out, char *err);
 int ops_mode_set(const struct ops_ctx *c, const char *mode, bool confirm,
     struct json_object **out, char *err);
 int ops_modes(const struct ops_ctx *c, struct json_object **out, char *err);
+/* What setting mode now would do that needs the user's yes: each step of
+ * its scene put to the one confirmation rule (ops_confirm_check) as if
+ * unconfirmed.  *out: [{"device", "name", "action"}] in scene order, empty
+ * when no step needs it.  For a front end that asks the person itself (MCP
+ * elicitation) and must name every opening action in its question. */
+int ops_mode_consent(const struct ops_ctx *c, const char *mode, struct json_object **out,
+    char *err);
 
 /* ops_timed.c */
 

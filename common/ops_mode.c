@@ -148,3 +148,48 @@ done:
 	return r;
 }
 
+
+int
+ops_mode_consent(const struct ops_ctx *c, const char *mode, struct json_object **out,
+    char *err)
+{
+	struct json_object *desc = NULL, *scene, *list;
+	char why[OPS_ERRLEN];
+	size_t i, n;
+	int r;
+
+	*out = NULL;
+	if (mode == NULL)
+		return ops_errf(err, -EINVAL, "a mode is required");
+	if ((r = db_mode_describe(c->db, mode, &desc)) < 0)
+		return r == -ENOENT ? ops_errf(err, r, "unknown mode '%s'", mode) :
+		    ops_db_err(err, r);
+	list = json_object_new_array();
+	scene = json_object_object_get(desc, "scene");
+	n = json_object_array_length(scene);
+	for (i = 0; i < n; i++) {
+		struct json_object *step = json_object_array_get_idx(scene, i), *dev = NULL, *one;
+		struct json_object *props = json_object_object_get(step, "properties");
+		const char *action = ops_jstr(step, "action");
+
+		/* A step on a device gone is skipped when the mode is set. */
+		if (action == NULL || db_device_get(c->db, ops_jstr(step, "device_id"), &dev) < 0)
+			continue;
+		/* The same question ops_mode_set asks of this step, without
+		 * the yes: -EPERM is "the user must say yes to this". */
+		if (ops_confirm_check(c, false, dev, action,
+		    json_object_object_length(props) ? props : NULL, why) == -EPERM) {
+			one = json_object_new_object();
+			json_object_object_add(one, "device",
+			    json_object_get(json_object_object_get(dev, "id")));
+			json_object_object_add(one, "name",
+			    json_object_get(json_object_object_get(dev, "name")));
+			json_object_object_add(one, "action", json_object_new_string(action));
+			json_object_array_add(list, one);
+		}
+		json_object_put(dev);
+	}
+	json_object_put(desc);
+	*out = list;
+	return 0;
+}

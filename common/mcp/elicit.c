@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* elicit.c -- consent the model cannot give itself.  When open_or_unlock
- * is refused for want of the user's yes and the client declared the
- * elicitation capability, the server asks the person through
- * elicitation/create (a form naming the device and the action) instead of
+/* elicit.c -- consent the model cannot give itself.  When a TOOL_ASKS tool
+ * (open_or_unlock, set_home_mode) is refused for want of the user's yes
+ * and the client declared the elicitation capability, the server asks the
+ * person through elicitation/create (a form naming what the call would do
+ * and each action that needs the yes: device and action) instead of
  * telling the model to pass confirm: true; the tools/call is answered once
- * the person has answered: the tool runs again with confirm only on
- * accept, and a decline or a cancel opens nothing. */
+ * the person has answered: the tool runs again with their yes only on
+ * accept, and a decline or a cancel changes nothing.  Which actions need
+ * the yes is ops' one rule (ops_confirm_check); this file only asks. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,19 +23,45 @@ struct mcp_elicit {
 	struct mcp_elicit	*next;
 	char			 id[40];	/* our request's id */
 	struct json_object	*req_id;	/* the tools/call's id (a reference) */
-	struct json_object	*params;	/* its params, confirm: true added */
+	struct json_object	*params;	/* its params (a copy) */
 };
 
 bool
-elicit_start(struct mcp_sess *s, const char *tool, struct json_object *args, const char *why)
+elicit_possible(const struct mcp_sess *s)
+{
+	return s->can_elicit && s->async_ok;
+}
+
+/* "unlock front_door_lock (Front door lock)" for one {"device", "name",
+ * "action"} of the consent list, appended to buf at *off. */
+static void
+describe(struct json_object *one, char *buf, size_t len, size_t *off, bool first)
+{
+	const char *dev = NULL, *name = NULL, *action = NULL;
+	int n;
+
+	if (*off >= len)
+		return;
+	json_get_string(one, "device", &dev, true, "?");
+	json_get_string(one, "name", &name, true, NULL);
+	json_get_string(one, "action", &action, true, "?");
+	n = snprintf(buf + *off, len - *off, "%s%s %s%s%s%s", first ? "" : "; ", action, dev,
+	    name != NULL ? " (" : "", name != NULL ? name : "", name != NULL ? ")" : "");
+	*off += n > 0 ? (size_t)n : 0;
+	if (*off >= len)
+		*off = len - 1;
+}
+
+bool
+elicit_start(struct mcp_sess *s, const struct tool_call *t)
 {
 	struct json_object *req, *p, *schema, *props, *c, *req_list;
 	struct mcp_elicit *e;
 	unsigned n = 0;
-	char msg[OPS_ERRLEN + 128];
-	const char *dev = NULL;
+	char msg[1024], what[768] = "";
+	size_t off = 0, i, steps = json_object_array_length(t->consent);
 
-	if (!s->can_elicit || !s->async_ok || s->cur_id == NULL)
+	if (!elicit_possible(s) || s->cur_id == NULL || t->consent == NULL)
 		return false;
 	for (e = s->elicits; e != NULL; e = e->next)
 		n++;
@@ -42,29 +70,37 @@ elicit_start(struct mcp_sess *s, const char *tool, struct json_object *args, con
 	snprintf(e->id, sizeof(e->id), "homectl-consent-%u", ++s->next_elicit);
 	e->req_id = json_object_get(s->cur_id);
 	e->params = json_object_new_object();
-	json_object_object_add(e->params, "name", json_object_new_string(tool));
+	json_object_object_add(e->params, "name", json_object_new_string(t->tool->name));
 	c = NULL;	/* json_object_deep_copy wants an empty destination */
-	if (json_object_deep_copy(args, &c, NULL) < 0 || c == NULL) {
+	if (json_object_deep_copy(t->args, &c, NULL) < 0 || c == NULL) {
 		json_object_put(c);
-		c = json_object_new_object();
-		json_object_object_add(c, "device_id", json_object_get(json_object_object_get(args,
-		    "device_id")));
+		json_object_put(e->params);
+		json_object_put(e->req_id);
+		free(e);
+		return false;
 	}
-	json_object_object_add(c, "confirm", json_object_new_boolean(true));
 	json_object_object_add(e->params, "arguments", c);
 	e->next = s->elicits;
 	s->elicits = e;
 
-	json_get_string(args, "device_id", &dev, true, "?");
-	/* ops says "'unlock' on front_door_lock opens the home: ask the
-	 * user..."; the person reads only the part before the advice. */
-	snprintf(msg, sizeof(msg), "Your assistant asks for this: %.*s. Allow it this once?",
-	    (int)strcspn(why, ":"), why);
+	for (i = 0; i < steps; i++)
+		describe(json_object_array_get_idx(t->consent, i), what, sizeof(what), &off, i == 0);
+	/* One action: the call is that action ("unlock front_door_lock").
+	 * Several, or a mode: what the call is, then each action. */
+	if (steps == 1 && t->tool->flags & TOOL_OPENS)
+		snprintf(msg, sizeof(msg), "Your assistant asks to %s. Allow it this once?", what);
+	else if (steps > 0)
+		snprintf(msg, sizeof(msg), "Your assistant asks to %s, which would: %s. Allow it "
+		    "this once?", t->ask, what);
+	else
+		snprintf(msg, sizeof(msg), "Your assistant asks to %s (this home asks you before "
+		    "every change). Allow it this once?", t->ask);
 	props = json_object_new_object();
 	c = json_object_new_object();
 	json_object_object_add(c, "type", json_object_new_string("boolean"));
-	json_object_object_add(c, "title", json_object_new_string("Open it"));
-	json_object_object_add(c, "description", json_object_new_string(dev));
+	json_object_object_add(c, "title", json_object_new_string("Allow it"));
+	json_object_object_add(c, "description", json_object_new_string(steps > 0 ? what :
+	    t->ask));
 	json_object_object_add(c, "default", json_object_new_boolean(false));
 	json_object_object_add(props, "confirm", c);
 	schema = json_object_new_object();
@@ -81,10 +117,23 @@ elicit_start(struct mcp_sess *s, const char *tool, struct json_object *args, con
 	json_object_object_add(req, "id", json_object_new_string(e->id));
 	json_object_object_add(req, "method", json_object_new_string("elicitation/create"));
 	json_object_object_add(req, "params", p);
-	log_info("session %u: %s on %s: asking the user (elicitation)", s->id, tool, dev);
+	log_info("session %u: %s (%s): asking the user (elicitation)", s->id, t->tool->name,
+	    t->ask);
 	s->send(s, req);
 	json_object_put(req);
 	return true;
+}
+
+/* Takes e out of the session's questions (the call in between may have
+ * asked others). */
+static void
+unlink_elicit(struct mcp_sess *s, struct mcp_elicit *e)
+{
+	for (struct mcp_elicit **pp = &s->elicits; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			return;
+		}
 }
 
 static void
@@ -98,21 +147,19 @@ elicit_free(struct mcp_elicit *e)
 bool
 elicit_answer(struct mcp_sess *s, struct rpc_msg *m)
 {
-	struct mcp_elicit **pp, *e = NULL;
+	struct mcp_elicit *e;
 	struct json_object *res = NULL, *content = NULL, *result = NULL, *reply, *saved;
 	struct rpc_error err = { 0 };
 	const char *action = NULL;
+	char text[160];
 	bool yes = false;
 	int rc;
 
 	if (m->id == NULL || !json_object_is_type(m->id, json_type_string))
 		return false;
-	for (pp = &s->elicits; *pp != NULL; pp = &(*pp)->next)
-		if (strcmp((*pp)->id, json_object_get_string(m->id)) == 0) {
-			e = *pp;
-			*pp = e->next;
+	for (e = s->elicits; e != NULL; e = e->next)
+		if (strcmp(e->id, json_object_get_string(m->id)) == 0)
 			break;
-		}
 	if (e == NULL)
 		return false;
 	/* Only an explicit accept with the box ticked is a yes. */
@@ -121,8 +168,6 @@ elicit_answer(struct mcp_sess *s, struct rpc_msg *m)
 	    strcmp(action, "accept") == 0 &&
 	    json_get_object_borrow(res, "content", &content, true) == 0 && content != NULL)
 		json_get_bool(content, "confirm", &yes, true, false);
-	log_info("session %u: the user %s", s->id, yes ? "allowed it" : action != NULL &&
-	    strcmp(action, "accept") != 0 ? action : "did not allow it");
 	if (yes) {
 		saved = s->cur_id;
 		s->cur_id = e->req_id;
@@ -130,9 +175,19 @@ elicit_answer(struct mcp_sess *s, struct rpc_msg *m)
 		rc = tools_call(s, e->params, &result, &err);
 		s->consented = false;
 		s->cur_id = saved;
-		if (rc == MCP_DEFERRED || rc == MCP_PARKED) {
-			/* Answered later by the transport (a real device), or
-			 * busy: the call's own path answers. */
+		if (rc == MCP_PARKED) {
+			/* The database is locked: this same answer is handed in
+			 * again (the transport keeps it), so the question stays
+			 * open and the yes is not lost. */
+			log_info("session %u: the user allowed it; waiting for the database lock",
+			    s->id);
+			json_object_put(result);
+			return true;
+		}
+		log_info("session %u: the user allowed it", s->id);
+		unlink_elicit(s, e);
+		if (rc == MCP_DEFERRED) {
+			/* Answered later by the transport (a real device). */
 			json_object_put(result);
 			elicit_free(e);
 			return true;
@@ -144,8 +199,17 @@ elicit_answer(struct mcp_sess *s, struct rpc_msg *m)
 		} else
 			reply = rpc_result(e->req_id, result);
 	} else {
-		result = tools_error_result("The user did not allow it: nothing was opened. "
-		    "Do not ask again unless the user asks you to.");
+		unlink_elicit(s, e);
+		/* decline, cancel, an accept without the box ticked, or an
+		 * error: all are no. */
+		log_info("session %u: the user did not allow it (%s)", s->id,
+		    action != NULL ? action : "no answer");
+		snprintf(text, sizeof(text), "The user did not allow it (%s): nothing was changed. "
+		    "Do not ask again unless the user asks you to.",
+		    action == NULL ? "no answer" : strcmp(action, "accept") == 0 ? "not ticked" :
+		    strcmp(action, "cancel") == 0 ? "cancelled" : strcmp(action, "decline") == 0 ?
+		    "declined" : "no answer");
+		result = tools_error_result(text);
 		reply = rpc_result(e->req_id, result);
 	}
 	s->send(s, reply);

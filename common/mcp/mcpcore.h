@@ -207,6 +207,12 @@ struct tool_call {
 	char			 summary[512];	/* one line for the text block */
 	char			 err[OPS_ERRLEN];	/* on failure: for the model */
 	bool			 wrote;		/* changed the home: log it */
+	const struct tool	*tool;		/* the tool being called */
+	/* On -EPERM, set by a TOOL_ASKS tool: what the person is asked to
+	 * allow, [{"device", "name"?, "action"}] (owned; tools_call puts
+	 * it), and what the call would do ("set the home mode to away"). */
+	struct json_object	*consent;
+	char			 ask[256];
 };
 
 typedef int tool_fn(struct tool_call *t);
@@ -219,6 +225,10 @@ typedef struct json_object *schema_fn(const struct ops_ctx *ops);
 #define TOOL_IDEMPOTENT		0x4
 #define TOOL_EDIT		0x8	/* edits the home's shape: full scope */
 #define TOOL_OPENS		0x10	/* opens the home (locks, garage): full scope */
+/* What needs the user's yes is asked of the person (elicitation) when the
+ * client can: then only the person's answer counts, never the model's
+ * confirm argument (tool_confirmed). */
+#define TOOL_ASKS		0x20
 
 struct tool {
 	const char	*name;
@@ -236,9 +246,14 @@ void tool_summary(struct tool_call *t, const char *fmt, ...)
 /* Printf into t->err; returns -EINVAL. */
 int tool_error(struct tool_call *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* The user's answer as the model passes it: the "confirm" argument (false
- * when absent).  ops decides whether the call needs it. */
+/* The user's answer to pass to ops, which decides whether the call needs
+ * it: the "confirm" argument (false when absent); for a TOOL_ASKS tool,
+ * the person's yes through elicitation when the client can ask, never the
+ * model's word then, nor when homectl.conf requires elicitation. */
 bool tool_confirmed(struct tool_call *t);
+/* Sets t->consent to the one opening action (device dev, a db device
+ * object, borrowed; action) and t->ask. */
+void tool_consent_one(struct tool_call *t, struct json_object *dev, const char *action);
 
 /* ---- tool_*.c: the handlers and their schemas ---- */
 extern const struct tool tool_control_device;
@@ -314,15 +329,21 @@ int resources_unsubscribe(struct mcp_sess *s, struct json_object *params,
     struct json_object **result, struct rpc_error *err);
 
 /* ---- elicit.c ---- */
-/* An opening tool (TOOL_OPENS) was refused for want of consent (-EPERM):
- * when the client can ask its user (elicitation) and the transport can
- * answer later, asks through elicitation/create and returns true (the
- * call is then MCP_DEFERRED); false otherwise.  args is borrowed. */
-bool elicit_start(struct mcp_sess *s, const char *tool, struct json_object *args,
-    const char *why);
+/* The session's client can ask its user (elicitation) and the transport
+ * can answer a request later. */
+bool elicit_possible(const struct mcp_sess *s);
+/* A TOOL_ASKS tool was refused for want of the user's yes (-EPERM) and
+ * said what to ask (t->consent, t->ask): when the client can ask its user
+ * (elicitation), asks through elicitation/create, a form naming what the
+ * call would do and each action that needs the yes, and returns true (the
+ * call is then MCP_DEFERRED); false otherwise.  t is borrowed. */
+bool elicit_start(struct mcp_sess *s, const struct tool_call *t);
 /* A response from the client: when it answers one of our questions, runs
- * the tool (with confirm: true on accept) or declines, and sends the
- * result of the original request.  true when it was ours. */
+ * the tool again with the person's yes on accept, or declines, and sends
+ * the result of the original request.  When the database is locked the
+ * question stays open and the same answer is handed in again (the
+ * transport parks it): the yes sticks to the call until it lands.  true
+ * when it was ours. */
 bool elicit_answer(struct mcp_sess *s, struct rpc_msg *m);
 /* Forgets the questions of a session that ends. */
 void elicit_drop(struct mcp_sess *s);

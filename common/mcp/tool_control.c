@@ -147,22 +147,29 @@ open_call(struct tool_call *t)
 	type = json_object_get_string(json_object_object_get(dev, "type"));
 	req.action = type != NULL && strcmp(type, "lock") == 0 ? "unlock" :
 	    type != NULL && strcmp(type, "garage") == 0 ? "open" : NULL;
-	json_object_put(dev);
-	if (req.action == NULL)
+	if (req.action == NULL) {
+		json_object_put(dev);
 		return tool_error(t, "%s is not a door lock or a garage: open_or_unlock opens "
 		    "only those; control_device does the rest", req.device_id);
-	if (t->s != NULL && t->s->core->require_elicitation &&
-	    !(t->s->can_elicit && t->s->async_ok))
+	}
+	if (t->s != NULL && t->s->core->require_elicitation && !elicit_possible(t->s)) {
+		json_object_put(dev);
 		return tool_error(t, "This home opens its doors and the garage only for "
 		    "assistants whose client can ask the user directly (MCP elicitation); "
 		    "this one cannot: the user can open %s from the dashboard or the "
 		    "command line", req.device_id);
-	/* A client that can ask the person (elicitation) is asked: then
-	 * only the person's yes counts, never the model's confirm. */
-	req.confirm = tool_confirmed(t) && (t->s == NULL || t->s->consented ||
-	    !t->s->can_elicit || !t->s->async_ok);
-	if ((r = ops_control(t->ops, &req, &out, t->err)) < 0)
+	}
+	/* With a client that can ask the person, only the person's yes
+	 * counts (tool_confirmed). */
+	req.confirm = tool_confirmed(t);
+	if ((r = ops_control(t->ops, &req, &out, t->err)) < 0) {
+		/* What the person is asked to allow (elicit.c). */
+		if (r == -EPERM)
+			tool_consent_one(t, dev, req.action);
+		json_object_put(dev);
 		return r;
+	}
+	json_object_put(dev);
 	json_object_object_add(out, "action", json_object_new_string(req.action));
 	t->out = out;
 	t->wrote = true;
@@ -178,7 +185,7 @@ const struct tool tool_open_or_unlock = {
 	.description = "Unlock one door lock or open the garage: the only tool that opens "
 	    "the home. It needs the user's explicit consent for this device: ask, and call "
 	    "again with confirm: true once they said yes. Returns the device as it is now.",
-	.flags = TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT | TOOL_OPENS,
+	.flags = TOOL_DESTRUCTIVE | TOOL_IDEMPOTENT | TOOL_OPENS | TOOL_ASKS,
 	.input = open_input,
 	.output = output,
 	.call = open_call,

@@ -57,8 +57,15 @@ set_call(struct tool_call *t)
 	int r;
 
 	json_get_string(t->args, "mode", &mode, false, NULL);
-	if ((r = ops_mode_set(t->ops, mode, tool_confirmed(t), &out, t->err)) < 0)
+	if ((r = ops_mode_set(t->ops, mode, tool_confirmed(t), &out, t->err)) < 0) {
+		/* What the person is asked to allow: every step of the scene
+		 * the same rule refuses without a yes (elicit.c). */
+		char why[OPS_ERRLEN];
+
+		if (r == -EPERM && ops_mode_consent(t->ops, mode, &t->consent, why) == 0)
+			snprintf(t->ask, sizeof(t->ask), "set the home mode to %s", mode);
 		return r;
+	}
 	t->out = out;
 	t->wrote = true;
 	previous = json_object_get_string(json_object_object_get(out, "previous"));
@@ -75,8 +82,9 @@ const struct tool tool_set_home_mode = {
 	.title = "Set the home mode",
 	.description = "Switch the home to one of its modes (e.g. home, away, sleep): applies the "
 	    "mode's scene to lights, locks, thermostat and garage in one step and records the "
-	    "active mode. A mode never unlocks or opens anything.",
-	.flags = TOOL_IDEMPOTENT,
+	    "active mode. A mode whose scene unlocks a door or opens the garage needs the "
+	    "user's yes: their client asks them, or you ask and pass confirm: true.",
+	.flags = TOOL_IDEMPOTENT | TOOL_ASKS,
 	.input = set_input,
 	.output = set_output,
 	.call = set_call,

@@ -70,7 +70,31 @@ tool_confirmed(struct tool_call *t)
 	bool confirm = false;
 
 	json_get_bool(t->args, "confirm", &confirm, true, false);
+	if (t->s == NULL || t->tool == NULL || !(t->tool->flags & TOOL_ASKS))
+		return confirm;
+	/* The person answered the question we asked: that is the yes. */
+	if (t->s->consented)
+		return true;
+	/* The person can be asked, or must be: the model's word is not
+	 * theirs. */
+	if (elicit_possible(t->s) || t->s->core->require_elicitation)
+		return false;
 	return confirm;
+}
+
+void
+tool_consent_one(struct tool_call *t, struct json_object *dev, const char *action)
+{
+	struct json_object *one = json_object_new_object();
+	const char *id = json_object_get_string(json_object_object_get(dev, "id"));
+
+	json_object_object_add(one, "device", json_object_new_string(id != NULL ? id : "?"));
+	json_object_object_add(one, "name", json_object_get(json_object_object_get(dev, "name")));
+	json_object_object_add(one, "action", json_object_new_string(action));
+	json_object_put(t->consent);
+	t->consent = json_object_new_array();
+	json_object_array_add(t->consent, one);
+	snprintf(t->ask, sizeof(t->ask), "%s %s", action, id != NULL ? id : "?");
 }
 
 /* The tool's entry for tools/list as the session's protocol revision
@@ -282,6 +306,7 @@ tools_call(struct mcp_sess *s, struct json_object *params, struct json_object **
 	t.s = s;
 	t.ops = s->core->ops;
 	t.args = args;
+	t.tool = tool;
 	json_object_object_get_ex(json_object_array_get_idx(all, idx), "inputSchema", &schema);
 	if (schema_check(schema, args, t.err, sizeof(t.err)) < 0) {
 		*result = error_result(t.err);
@@ -293,6 +318,7 @@ tools_call(struct mcp_sess *s, struct json_object *params, struct json_object **
 	 * session.c), so the whole call runs again later. */
 	if (r == -EBUSY && s->park != NULL && s->park(s)) {
 		json_object_put(t.out);
+		json_object_put(t.consent);
 		return MCP_PARKED;
 	}
 	/* The file at the path is not the one open (common/db.h): follow it,
@@ -300,14 +326,23 @@ tools_call(struct mcp_sess *s, struct json_object *params, struct json_object **
 	if (r == -ESTALE && s->core->resync != NULL && s->core->resync(s->core) == 0 &&
 	    s->park != NULL && s->park(s)) {
 		json_object_put(t.out);
+		json_object_put(t.consent);
 		return MCP_PARKED;
 	}
 	/* The person can be asked directly: no confirm argument to trust. */
-	if (r == -EPERM && (tool->flags & TOOL_OPENS) && elicit_start(s, tool->name, args, t.err)) {
+	if (r == -EPERM && t.consent != NULL && elicit_start(s, &t)) {
 		json_object_put(t.out);
+		json_object_put(t.consent);
 		return MCP_DEFERRED;
 	}
-	if (r == -EPERM) {
+	if (r == -EPERM && t.consent != NULL && json_object_array_length(t.consent) > 0 &&
+	    s->core->require_elicitation && !s->consented)
+		/* Nobody can be asked, and the model's confirm is not enough. */
+		snprintf(t.err, sizeof(t.err), "This home opens its doors and the garage only "
+		    "for assistants whose client can ask the user directly (MCP elicitation); "
+		    "this one cannot %.200s: the user can do it from the dashboard or the "
+		    "command line", t.ask);
+	else if (r == -EPERM) {
 		char why[OPS_ERRLEN];
 
 		/* ops decided; a model is told who may say yes. */
@@ -316,6 +351,8 @@ tools_call(struct mcp_sess *s, struct json_object *params, struct json_object **
 		    "confirm: true on your own: only after the user has said yes to this "
 		    "action.", why);
 	}
+	json_object_put(t.consent);
+	t.consent = NULL;
 	if (r < 0) {
 		if (t.err[0] == '\0')
 			snprintf(t.err, sizeof(t.err), "%s failed: %s", tool->name, strerror(-r));

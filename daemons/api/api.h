@@ -121,6 +121,7 @@ struct api {
 	struct lws_vhost *vh;
 	struct MHD_Daemon *mhd;
 	lws_sorted_usec_list_t mhd_sul;
+	bool mhd_kicked;		/* http_kick_soon: run MHD on the next turn */
 	struct http_req_list parked;	/* requests waiting for SQLite's lock */
 	lws_sorted_usec_list_t retry_sul;	/* resumes them */
 	char *openapi;			/* the generated document, cached */

@@ -95,7 +95,11 @@ http_arm(struct api *api)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
-	if (MHD_get_timeout(api->mhd, &ms) == MHD_YES)
+	/* A kick from inside a callback (a resumed stream) must not be
+	 * pushed back to MHD's next timeout by the MHD_run it ran in. */
+	if (api->mhd_kicked)
+		lws_sul_schedule(api->lws, 0, &api->mhd_sul, mhd_timer, 1);
+	else if (MHD_get_timeout(api->mhd, &ms) == MHD_YES)
 		lws_sul_schedule(api->lws, 0, &api->mhd_sul, mhd_timer,
 		    (lws_usec_t)ms * LWS_US_PER_MS);
 	else
@@ -107,6 +111,7 @@ mhd_timer(lws_sorted_usec_list_t *sul)
 {
 	struct api *api = lws_container_of(sul, struct api, mhd_sul);
 
+	api->mhd_kicked = false;
 	MHD_run(api->mhd);
 	http_arm(api);
 }
@@ -115,6 +120,7 @@ void
 http_kick_soon(struct api *api)
 {
 	/* Not MHD_run here: this may run inside an MHD callback. */
+	api->mhd_kicked = true;
 	lws_sul_schedule(api->lws, 0, &api->mhd_sul, mhd_timer, 1);
 }
 

@@ -65,6 +65,9 @@ struct mcp_hsess {
 	char token[72];			/* the name of the token that opened it */
 	uint64_t last_used;		/* mono_usec of the last request */
 	struct http_req *cur;		/* the POST being answered, or NULL */
+	struct http_req *handling;	/* the POST being handled (a request or the
+					   person's answer), which a locked
+					   database parks, or NULL */
 	struct json_object *collect;	/* its messages while it is answered */
 	struct mcp_stream *stream;	/* the GET stream, or NULL */
 	struct mcp_stream *waiting;	/* a POST whose answer waits for the
@@ -223,7 +226,7 @@ hsess_park(struct mcp_sess *m)
 {
 	struct mcp_hsess *s = hsess_of(m);
 
-	return s->cur != NULL && http_park(s->cur);
+	return s->handling != NULL && http_park(s->handling);
 }
 
 /* A tools/call held back until a real device confirms (http_wait.c): what
@@ -647,19 +650,29 @@ post(struct http_req *r)
 		return ret;
 	}
 	s->last_used = mono_usec();
+	/* A control token runs the home but never opens it (ops.c); the
+	 * feed and the journal say the change came through MCP, as from
+	 * homectl-mcp.  The person's answer to a question runs the call it
+	 * was asked for, so it is handled alike. */
+	r->api->ops.no_opening = s->m.scope < MCP_SCOPE_FULL;
+	r->api->ops.source = OPS_SRC_MCP;
+	s->handling = r;
 	if (m.kind != RPC_REQUEST) {
 		server_handle(&s->m, &m);
+		s->handling = NULL;
+		r->api->ops.no_opening = false;
+		r->api->ops.source = OPS_SRC_API;
 		rpc_msg_clear(&m);
+		/* Parked (the person said yes, the database is locked): this
+		 * POST is handled again, whole, later; 202 then. */
+		if (r->parked)
+			return MHD_YES;
+		mirror_poll(r->api);	/* a call the person allowed may have written */
 		return http_queue(r, 202, MHD_create_response_from_buffer(0, NULL,
 		    MHD_RESPMEM_PERSISTENT));
 	}
 	s->cur = r;
 	s->collect = json_object_new_array();
-	/* A control token runs the home but never opens it (ops.c); the
-	 * feed and the journal say the change came through MCP, as from
-	 * homectl-mcp. */
-	r->api->ops.no_opening = s->m.scope < MCP_SCOPE_FULL;
-	r->api->ops.source = OPS_SRC_MCP;
 	server_handle(&s->m, &m);
 	r->api->ops.no_opening = false;
 	r->api->ops.source = OPS_SRC_API;
@@ -667,6 +680,7 @@ post(struct http_req *r)
 	msgs = s->collect;
 	s->collect = NULL;
 	s->cur = NULL;
+	s->handling = NULL;
 	if (r->wait != NULL) {
 		/* Deferred until a real device confirms (http_wait.c answers
 		 * then); what the call said meanwhile goes on the stream. */
