@@ -10,9 +10,8 @@
 #include "auth.h"
 #include "log.h"
 
-/* Hex SHA-256 of s into hex (65 bytes). */
-static int
-sha256_hex(const char *s, char hex[65])
+int
+auth_sha256_hex(const char *s, char hex[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0, i;
@@ -63,7 +62,10 @@ auth_token_scope(struct db *db, const char *name, enum auth_scope *scope)
 	char s[16];
 	int r;
 
-	if ((r = db_token_scope(db, name, s, sizeof(s))) < 0)
+	/* An OAuth grant stands for its tokens (common/oauth.h). */
+	r = strncmp(name, "oauth:", 6) == 0 ? db_oauth_grant_scope(db, name, s, sizeof(s)) :
+	    db_token_scope(db, name, s, sizeof(s));
+	if (r < 0)
 		return r == -ENOENT ? -EACCES : r;
 	/* The table's CHECK admits only the three; read if it was forced. */
 	if (auth_scope_parse(s, scope) < 0)
@@ -78,37 +80,46 @@ auth_token_create(struct db *db, const char *name, char *token, size_t len)
 }
 
 int
-auth_token_create_scoped(struct db *db, const char *name, enum auth_scope scope, char *token,
-    size_t len)
+auth_random(const char *prefix, char *out, size_t len)
 {
 	static const char b64[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	unsigned char rnd[32];
-	char hex[65];
-	size_t i, bits = 0, o = 3;
+	size_t i, bits = 0, o = strlen(prefix);
 	unsigned acc = 0;
-	int r;
 
-	if (!name_ok(name))
-		return -EINVAL;
-	if (len < AUTH_TOKEN_LEN + 1)
+	if (len < o + 43 + 1)
 		return -ENOSPC;
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return -EIO;
-	memcpy(token, "hc_", 3);
+	memcpy(out, prefix, o);
 	/* base64url without padding: 256 bits -> 43 characters. */
 	for (i = 0; i < sizeof(rnd); i++) {
 		acc = (acc << 8) | rnd[i];
 		bits += 8;
 		while (bits >= 6) {
 			bits -= 6;
-			token[o++] = b64[(acc >> bits) & 63];
+			out[o++] = b64[(acc >> bits) & 63];
 		}
 	}
 	if (bits > 0)
-		token[o++] = b64[(acc << (6 - bits)) & 63];
-	token[o] = '\0';
-	if ((r = sha256_hex(token, hex)) < 0)
+		out[o++] = b64[(acc << (6 - bits)) & 63];
+	out[o] = '\0';
+	return 0;
+}
+
+int
+auth_token_create_scoped(struct db *db, const char *name, enum auth_scope scope, char *token,
+    size_t len)
+{
+	char hex[65];
+	int r;
+
+	if (!name_ok(name))
+		return -EINVAL;
+	if (len < AUTH_TOKEN_LEN + 1)
+		return -ENOSPC;
+	if ((r = auth_random("hc_", token, len)) < 0 || (r = auth_sha256_hex(token, hex)) < 0)
 		return r;
 	return db_token_add_scoped(db, name, hex, auth_scope_name(scope));
 }
@@ -123,7 +134,7 @@ auth_token_check(struct db *db, const char *token, char *name, size_t len)
 		return -EACCES;
 	/* Looking up the hash, not the token, keeps the comparison's timing
 	 * independent of how much of a guessed token is right. */
-	if ((r = sha256_hex(token, hex)) < 0)
+	if ((r = auth_sha256_hex(token, hex)) < 0)
 		return r;
 	if ((r = db_token_find(db, hex, &found)) < 0)
 		return r == -ENOENT ? -EACCES : r;
@@ -136,5 +147,7 @@ auth_token_check(struct db *db, const char *token, char *name, size_t len)
 int
 auth_token_revoke(struct db *db, const char *name)
 {
+	if (strncmp(name, "oauth:", 6) == 0)
+		return db_oauth_grant_remove(db, name);
 	return db_token_remove(db, name);
 }

@@ -20,6 +20,11 @@ enum auth_scope { AUTH_SCOPE_READ, AUTH_SCOPE_CONTROL, AUTH_SCOPE_FULL };
 const char *auth_scope_name(enum auth_scope s);
 int auth_scope_parse(const char *name, enum auth_scope *out);
 
+/* prefix and 43 base64url characters of 256 random bits into out. */
+int auth_random(const char *prefix, char *out, size_t len);
+/* The hex SHA-256 of s (what the database keeps of a secret). */
+int auth_sha256_hex(const char *s, char hex[65]);
+
 /* Creates a token called name (letters, digits, '-', '_', '.', at most 64)
  * and writes it to token (at least AUTH_TOKEN_LEN + 1 bytes): it is shown
  * once and never stored.  -EEXIST when name is taken, -EINVAL for a bad name. */
@@ -29,8 +34,11 @@ int auth_token_create_scoped(struct db *db, const char *name, enum auth_scope sc
     char *token, size_t len);
 /* 0 and the token's name in name (may be NULL) when valid, -EACCES if not. */
 int auth_token_check(struct db *db, const char *token, char *name, size_t len);
+/* Revokes the token called name, or the OAuth grant ("oauth:...") and so
+ * every token issued under it.  -ENOENT when there is none. */
 int auth_token_revoke(struct db *db, const char *name);
-/* The scope of the token called name; -EACCES once it is revoked. */
+/* The scope of the token called name, or of the OAuth grant called so
+ * ("oauth:...", common/oauth.h); -EACCES once it is revoked. */
 int auth_token_scope(struct db *db, const char *name, enum auth_scope *scope);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "log.h"
@@ -52,6 +53,7 @@ config_free(struct config *c)
 	FREE(c->mcp_socket);
 	FREE(c->allowed_origins);
 	FREE(c->mcp_hosts);
+	FREE(c->public_url);
 	FREE(c->mqtt.broker);
 	FREE(c->mqtt.username);
 	FREE(c->mqtt.password);
@@ -96,6 +98,44 @@ set_topic(char **field, const char *value, bool may_be_empty)
 	    (*value != '\0' && (value[0] == '/' || value[strlen(value) - 1] == '/')))
 		return -EINVAL;
 	return set_string(field, value);
+}
+
+/* public_url: an origin, "https://NAME[:PORT]" (http too, for a home
+ * without TLS), kept lower case and without a trailing slash; "" unsets
+ * it.  A path is refused: homectl-api serves from the root of its origin. */
+static int
+set_public_url(char **field, const char *value)
+{
+	const char *a;
+	char *v;
+	size_t n;
+
+	if (*value == '\0') {
+		FREE(*field);
+		return 0;
+	}
+	if (strncasecmp(value, "https://", 8) == 0)
+		a = value + 8;
+	else if (strncasecmp(value, "http://", 7) == 0)
+		a = value + 7;
+	else
+		return -EINVAL;
+	n = strlen(value);
+	if (value[n - 1] == '/')
+		n--;
+	if (a >= value + n || strcspn(a, "/?#@ \t") < (size_t)(value + n - a))
+		return -EINVAL;
+	for (const char *p = a; p < value + n; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]", *p))
+			return -EINVAL;
+	if ((v = strndup(value, n)) == NULL)
+		return -ENOMEM;
+	for (char *p = v; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	free(*field);
+	*field = v;
+	return 0;
 }
 
 /* The [mqtt] part.  An empty value of an optional string unsets it. */
@@ -161,6 +201,8 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 		r = set_string(&c->allowed_origins, value);
 	else if (!strcmp(key, "mcp_hosts"))
 		r = set_string(&c->mcp_hosts, value);
+	else if (!strcmp(key, "public_url"))
+		r = set_public_url(&c->public_url, value);
 	else if (!strcmp(key, "mcp_sessions")) {
 		if ((r = parse_int64(value, 1, 100000, &n)) == 0)
 			c->mcp_sessions = (unsigned)n;

@@ -29,6 +29,8 @@ struct config {
 	char *mcp_socket;		/* homectl-mcp's unix socket */
 	char *allowed_origins;		/* extra WebSocket and /mcp origins, space separated */
 	char *mcp_hosts;		/* Host names /mcp answers besides loopback ones */
+	char *public_url;		/* the origin clients reach homectl-api at (behind a
+					   proxy: its https origin); NULL: the Host header */
 	unsigned mcp_sessions;		/* live /mcp sessions at most (503 beyond) */
 	unsigned mcp_idle_sec;		/* an /mcp session unused this long ends */
 	unsigned update_check_interval;	/* ms, the watcher's fallback timer */

@@ -350,6 +350,11 @@ enum query {
 	Q_CHANGES_OLDEST, Q_CHANGE_AT, Q_CHANGES_CLAIM, Q_PRUNE_COUNT, Q_DEVICE_SEQ_BEFORE,
 	Q_PRUNE_AGE,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKENS_5, Q_TOKEN_FIND, Q_TOKEN_SCOPE,
+	/* OAuth */
+	Q_OAUTH_CLIENT_ADD, Q_OAUTH_CLIENT_GET, Q_OAUTH_CLIENTS_EVICT, Q_OAUTH_GRANT_ADD,
+	Q_OAUTH_GRANT_REMOVE, Q_OAUTH_GRANT_SCOPE, Q_OAUTH_GRANTS, Q_OAUTH_CODE_ADD,
+	Q_OAUTH_CODE_GET, Q_OAUTH_CODE_USE, Q_OAUTH_TOKEN_ADD, Q_OAUTH_TOKEN_GET, Q_OAUTH_TOKEN_USE,
+	Q_OAUTH_PRUNE_TOKENS, Q_OAUTH_PRUNE_CODES, Q_OAUTH_PRUNE_GRANTS, Q_OAUTH_PRUNE_CLIENTS,
 	/* editing the home */
 	Q_ROOM_UPDATE, Q_ROOM_REMOVE, Q_ROOM_NEXT, Q_DEVICE_EDIT, Q_DEVICE_REPLACE,
 	Q_DEVICE_REMOVE, Q_DEVICE_SCENES, Q_MODE_UPDATE, Q_MODE_REMOVE, Q_MODE_NEXT,
@@ -521,6 +526,44 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_TOKENS_5] = "SELECT name, created_at, last_used, rowid, 'full' FROM tokens ORDER BY name",
 	[Q_TOKEN_FIND] = "SELECT name, rowid FROM tokens WHERE hash = ?1",
 	[Q_TOKEN_SCOPE] = "SELECT scope FROM tokens WHERE name = ?1",
+	[Q_OAUTH_CLIENT_ADD] = "INSERT INTO oauth_clients(id, name, redirect_uris, created)"
+			       " VALUES (?1, ?2, ?3, ?4)",
+	[Q_OAUTH_CLIENT_GET] = "SELECT name, redirect_uris, rowid FROM oauth_clients WHERE id = ?1",
+	/* Clients that never got a grant, beyond the newest ?1 of them. */
+	[Q_OAUTH_CLIENTS_EVICT] = "DELETE FROM oauth_clients WHERE id IN (SELECT id FROM"
+				  " oauth_clients c WHERE NOT EXISTS (SELECT 1 FROM oauth_grants g"
+				  " WHERE g.client_id = c.id) ORDER BY created DESC, rowid DESC"
+				  " LIMIT -1 OFFSET ?1)",
+	[Q_OAUTH_GRANT_ADD] = "INSERT INTO oauth_grants(id, client_id, granted_by, scope, resource,"
+			      " created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_OAUTH_GRANT_REMOVE] = "DELETE FROM oauth_grants WHERE id = ?1",
+	[Q_OAUTH_GRANT_SCOPE] = "SELECT scope FROM oauth_grants WHERE id = ?1",
+	[Q_OAUTH_GRANTS] = "SELECT g.id, c.name, g.granted_by, g.scope, g.resource, g.created,"
+			   " g.rowid FROM oauth_grants g JOIN oauth_clients c ON c.id = g.client_id"
+			   " WHERE EXISTS (SELECT 1 FROM oauth_tokens t WHERE t.grant_id = g.id"
+			   " AND t.used = 0) ORDER BY g.created, g.id",
+	[Q_OAUTH_CODE_ADD] = "INSERT INTO oauth_codes(hash, grant_id, redirect_uri, challenge,"
+			     " expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_OAUTH_CODE_GET] = "SELECT g.id, g.client_id, g.scope, g.resource, o.redirect_uri,"
+			     " o.challenge, o.expires, o.used, o.rowid FROM oauth_codes o"
+			     " JOIN oauth_grants g ON g.id = o.grant_id WHERE o.hash = ?1",
+	[Q_OAUTH_CODE_USE] = "UPDATE oauth_codes SET used = 1 WHERE hash = ?1 AND used = 0",
+	[Q_OAUTH_TOKEN_ADD] = "INSERT INTO oauth_tokens(hash, grant_id, kind, expires)"
+			      " VALUES (?1, ?2, ?3, ?4)",
+	[Q_OAUTH_TOKEN_GET] = "SELECT g.id, g.client_id, g.scope, g.resource, '', '', t.expires,"
+			      " t.used, t.rowid FROM oauth_tokens t"
+			      " JOIN oauth_grants g ON g.id = t.grant_id WHERE t.hash = ?1 AND t.kind = ?2",
+	[Q_OAUTH_TOKEN_USE] = "UPDATE oauth_tokens SET used = 1 WHERE hash = ?1 AND used = 0",
+	[Q_OAUTH_PRUNE_TOKENS] = "DELETE FROM oauth_tokens WHERE expires <= ?1",
+	[Q_OAUTH_PRUNE_CODES] = "DELETE FROM oauth_codes WHERE expires <= ?1",
+	/* A grant lives while a token or a code of it can still be used. */
+	[Q_OAUTH_PRUNE_GRANTS] = "DELETE FROM oauth_grants WHERE created <= ?1 AND NOT EXISTS"
+				 " (SELECT 1 FROM oauth_tokens t WHERE t.grant_id = oauth_grants.id)"
+				 " AND NOT EXISTS (SELECT 1 FROM oauth_codes o"
+				 " WHERE o.grant_id = oauth_grants.id)",
+	/* A client registered more than a day ago that holds no grant. */
+	[Q_OAUTH_PRUNE_CLIENTS] = "DELETE FROM oauth_clients WHERE created <= ?1 AND NOT EXISTS"
+				  " (SELECT 1 FROM oauth_grants g WHERE g.client_id = oauth_clients.id)",
 	/* NULL leaves a column as it is. */
 	[Q_ROOM_UPDATE] = "UPDATE rooms SET name = coalesce(?2, name),"
 			  " position = coalesce(?3, position) WHERE id = ?1",
@@ -621,6 +664,7 @@ struct db {
 	} id;
 	bool without_bindings;		/* a schema before 5, opened read-only */
 	bool without_scopes;		/* a schema before 6: every token is full */
+	bool without_oauth;		/* a schema before 7: no OAuth grant */
 };
 
 /* Returns the cached statement for q, reset and with its bindings cleared,
@@ -1287,8 +1331,63 @@ migrate_6(struct db *db)
 	    " CHECK (scope IN ('read', 'control', 'full'))");
 }
 
+/* 6 -> 7: homectl-api as an OAuth 2.1 authorization server (common/oauth.h).
+ * A client registered itself (RFC 7591); a grant is what a person approved
+ * for a client (its scope, the resource its tokens are for, the token of
+ * the person who approved it: revoking that token ends the grant); codes
+ * and tokens belong to a grant, and ending the grant ends them.  Like the
+ * tokens table, only SHA-256 hashes of codes and tokens are stored; times
+ * are Unix seconds. */
+static const char SCHEMA_7[] =
+	"CREATE TABLE oauth_clients ("
+	"  id TEXT PRIMARY KEY NOT NULL"
+	"    CONSTRAINT oauth_client_id CHECK (typeof(id) = 'text' AND length(id) > 0),"
+	"  name TEXT NOT NULL CONSTRAINT oauth_client_name CHECK (typeof(name) = 'text'),"
+	"  redirect_uris TEXT NOT NULL CONSTRAINT oauth_client_redirect_uris"
+	"    CHECK (CASE WHEN typeof(redirect_uris) = 'text' AND json_valid(redirect_uris)"
+	"      THEN json_type(redirect_uris) = 'array' ELSE 0 END),"
+	"  created INTEGER NOT NULL CONSTRAINT oauth_client_created"
+	"    CHECK (typeof(created) = 'integer'));"
+	"CREATE TABLE oauth_grants ("
+	"  id TEXT PRIMARY KEY NOT NULL"
+	"    CONSTRAINT oauth_grant_id CHECK (typeof(id) = 'text' AND id LIKE 'oauth:%'),"
+	"  client_id TEXT NOT NULL REFERENCES oauth_clients(id) ON DELETE CASCADE,"
+	"  granted_by TEXT NOT NULL REFERENCES tokens(name) ON DELETE CASCADE,"
+	"  scope TEXT NOT NULL CONSTRAINT oauth_grant_scope"
+	"    CHECK (scope IN ('read', 'control', 'full')),"
+	"  resource TEXT NOT NULL CONSTRAINT oauth_grant_resource CHECK (typeof(resource) = 'text'),"
+	"  created INTEGER NOT NULL CONSTRAINT oauth_grant_created"
+	"    CHECK (typeof(created) = 'integer'));"
+	"CREATE INDEX oauth_grants_client ON oauth_grants(client_id);"
+	"CREATE INDEX oauth_grants_granted_by ON oauth_grants(granted_by);"
+	"CREATE TABLE oauth_codes ("
+	"  hash TEXT PRIMARY KEY NOT NULL"
+	"    CONSTRAINT oauth_code_hash CHECK (typeof(hash) = 'text' AND length(hash) = 64),"
+	"  grant_id TEXT NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE,"
+	"  redirect_uri TEXT NOT NULL,"
+	"  challenge TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL CONSTRAINT oauth_code_expires"
+	"    CHECK (typeof(expires) = 'integer'),"
+	"  used INTEGER NOT NULL DEFAULT 0 CONSTRAINT oauth_code_used CHECK (used IN (0, 1)));"
+	"CREATE INDEX oauth_codes_grant ON oauth_codes(grant_id);"
+	"CREATE TABLE oauth_tokens ("
+	"  hash TEXT PRIMARY KEY NOT NULL"
+	"    CONSTRAINT oauth_token_hash CHECK (typeof(hash) = 'text' AND length(hash) = 64),"
+	"  grant_id TEXT NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CONSTRAINT oauth_token_kind CHECK (kind IN ('access', 'refresh')),"
+	"  expires INTEGER NOT NULL CONSTRAINT oauth_token_expires"
+	"    CHECK (typeof(expires) = 'integer'),"
+	"  used INTEGER NOT NULL DEFAULT 0 CONSTRAINT oauth_token_used CHECK (used IN (0, 1)));"
+	"CREATE INDEX oauth_tokens_grant ON oauth_tokens(grant_id);";
+
+static int
+migrate_7(struct db *db)
+{
+	return exec_sql(db, SCHEMA_7);
+}
+
 static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3, migrate_4,
-	migrate_5, migrate_6 };
+	migrate_5, migrate_6, migrate_7 };
 
 static int
 migrate(struct db *db)
@@ -1455,6 +1554,7 @@ db_open(const char *path, int flags, struct db **out)
 		db->id.shm = (ino_t)-1;
 	db->without_bindings = db_schema_version(db) < 5;
 	db->without_scopes = db_schema_version(db) < 6;
+	db->without_oauth = db_schema_version(db) < 7;
 	*out = db;
 	return 0;
 fail_msg:
@@ -2418,6 +2518,283 @@ db_token_find(struct db *db, const char *hash_hex, char **name)
 	}
 	sqlite3_reset(st);
 	return r;
+}
+
+/* ---- OAuth (common/oauth.c decides; these only store) ---- */
+
+int
+db_oauth_client_add(struct db *db, const char *id, const char *name, const char *uris_json,
+    int64_t now, int keep_unused)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((st = prep(db, Q_OAUTH_CLIENT_ADD)) == NULL || bind_text(st, 1, id) ||
+	    bind_text(st, 2, name) || bind_text(st, 3, uris_json) ||
+	    sqlite3_bind_int64(st, 4, now) != SQLITE_OK)
+		return -EIO;
+	if ((r = exec_done(db, st, "oauth client add")) < 0)
+		return r;
+	if ((st = prep(db, Q_OAUTH_CLIENTS_EVICT)) == NULL ||
+	    sqlite3_bind_int(st, 1, keep_unused) != SQLITE_OK)
+		return -EIO;
+	return exec_done(db, st, "oauth client evict");
+}
+
+int
+db_oauth_client_get(struct db *db, const char *id, char **name, char **uris_json)
+{
+	sqlite3_stmt *st = prep(db, Q_OAUTH_CLIENT_GET);
+	const char *n, *u;
+	bool bad = false;
+	int rc, r = 0;
+
+	*name = *uris_json = NULL;
+	if (st == NULL || bind_text(st, 1, id))
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : fail(db, "oauth client", rc);
+	}
+	n = col_text(st, 0, &bad);
+	u = col_text(st, 1, &bad);
+	if (bad || n == NULL || u == NULL) {
+		bad_data(db, "oauth_clients", sqlite3_column_int64(st, 2), "a name or redirect_uris"
+		    " that is not UTF-8 text");
+		r = -ENOENT;
+	} else if ((*name = strdup(n)) == NULL || (*uris_json = strdup(u)) == NULL) {
+		FREE(*name);
+		r = -ENOMEM;
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+db_oauth_grant_add(struct db *db, const struct db_oauth_row *g, const char *granted_by,
+    int64_t now)
+{
+	sqlite3_stmt *st = prep(db, Q_OAUTH_GRANT_ADD);
+
+	if (st == NULL || bind_text(st, 1, g->grant) || bind_text(st, 2, g->client) ||
+	    bind_text(st, 3, granted_by) || bind_text(st, 4, g->scope) ||
+	    bind_text(st, 5, g->resource) || sqlite3_bind_int64(st, 6, now) != SQLITE_OK)
+		return -EIO;
+	return exec_done(db, st, "oauth grant add");
+}
+
+int
+db_oauth_grant_remove(struct db *db, const char *grant)
+{
+	sqlite3_stmt *st = prep(db, Q_OAUTH_GRANT_REMOVE);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, grant))
+		return -EIO;
+	if ((r = exec_done(db, st, "oauth grant remove")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0 ? 0 : -ENOENT;
+}
+
+int
+db_oauth_grant_scope(struct db *db, const char *grant, char *scope, size_t len)
+{
+	sqlite3_stmt *st;
+	const char *s;
+	bool bad = false;
+	int rc, r = 0;
+
+	/* Before schema 7 there is no grant: it is as revoked. */
+	if (db->without_oauth)
+		return -ENOENT;
+	if ((st = prep(db, Q_OAUTH_GRANT_SCOPE)) == NULL || bind_text(st, 1, grant))
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : fail(db, "oauth grant scope", rc);
+	}
+	if ((s = col_text(st, 0, &bad)) == NULL || bad)
+		r = -ENOENT;
+	else
+		snprintf(scope, len, "%s", s);
+	sqlite3_reset(st);
+	return r;
+}
+
+static struct json_object *
+grant_from_row(struct db *db, sqlite3_stmt *st)
+{
+	struct json_object *g;
+	bool bad = false;
+	const char *id = col_text(st, 0, &bad), *client = col_text(st, 1, &bad);
+	const char *by = col_text(st, 2, &bad), *scope = col_text(st, 3, &bad);
+	const char *res = col_text(st, 4, &bad);
+
+	if (bad || id == NULL || client == NULL || by == NULL || scope == NULL || res == NULL) {
+		bad_data(db, "oauth_grants", sqlite3_column_int64(st, 6), "a value that is not text");
+		return NULL;
+	}
+	g = json_object_new_object();
+	json_object_object_add(g, "name", jstring(id));
+	json_object_object_add(g, "client_name", jstring(client));
+	json_object_object_add(g, "granted_by", jstring(by));
+	json_object_object_add(g, "scope", jstring(scope));
+	json_object_object_add(g, "resource", jstring(res));
+	json_object_object_add(g, "created", json_object_new_int64(sqlite3_column_int64(st, 5)));
+	return g;
+}
+
+int
+db_oauth_grants(struct db *db, struct json_object **out)
+{
+	sqlite3_stmt *st;
+
+	if (db->without_oauth) {
+		*out = json_object_new_array();
+		return 0;
+	}
+	st = prep(db, Q_OAUTH_GRANTS);
+	return st ? collect(db, st, grant_from_row, "oauth grants", out, NULL) : -EIO;
+}
+
+int
+db_oauth_code_add(struct db *db, const char *hash, const struct db_oauth_row *c)
+{
+	sqlite3_stmt *st = prep(db, Q_OAUTH_CODE_ADD);
+
+	if (st == NULL || bind_text(st, 1, hash) || bind_text(st, 2, c->grant) ||
+	    bind_text(st, 3, c->redirect_uri) || bind_text(st, 4, c->challenge) ||
+	    sqlite3_bind_int64(st, 5, c->expires) != SQLITE_OK)
+		return -EIO;
+	return exec_done(db, st, "oauth code add");
+}
+
+/* Fills out from a row of Q_OAUTH_CODE_GET or Q_OAUTH_TOKEN_GET. */
+static int
+oauth_row(struct db *db, sqlite3_stmt *st, const char *table, struct db_oauth_row *out)
+{
+	bool bad = false;
+	const char *v[6];
+	struct { char *buf; size_t len; } dst[6] = {
+		{ out->grant, sizeof(out->grant) }, { out->client, sizeof(out->client) },
+		{ out->scope, sizeof(out->scope) }, { out->resource, sizeof(out->resource) },
+		{ out->redirect_uri, sizeof(out->redirect_uri) },
+		{ out->challenge, sizeof(out->challenge) },
+	};
+
+	for (int i = 0; i < 6; i++) {
+		v[i] = col_text(st, i, &bad);
+		if (v[i] == NULL || strlen(v[i]) >= dst[i].len)
+			bad = true;
+	}
+	if (bad || sqlite3_column_type(st, 6) != SQLITE_INTEGER) {
+		bad_data(db, table, sqlite3_column_int64(st, 8), "a value of the wrong kind");
+		return -ENOENT;
+	}
+	for (int i = 0; i < 6; i++)
+		memcpy(dst[i].buf, v[i], strlen(v[i]) + 1);
+	out->expires = sqlite3_column_int64(st, 6);
+	out->used = sqlite3_column_int64(st, 7) != 0;
+	return 0;
+}
+
+int
+db_oauth_code_get(struct db *db, const char *hash, struct db_oauth_row *out)
+{
+	sqlite3_stmt *st = prep(db, Q_OAUTH_CODE_GET);
+	int rc, r;
+
+	if (st == NULL || bind_text(st, 1, hash))
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : fail(db, "oauth code", rc);
+	}
+	r = oauth_row(db, st, "oauth_codes", out);
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+db_oauth_code_use(struct db *db, const char *hash)
+{
+	sqlite3_stmt *st = prep(db, Q_OAUTH_CODE_USE);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, hash))
+		return -EIO;
+	if ((r = exec_done(db, st, "oauth code use")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0 ? 0 : -ENOENT;
+}
+
+int
+db_oauth_token_add(struct db *db, const char *hash, const char *grant, const char *kind,
+    int64_t expires)
+{
+	sqlite3_stmt *st = prep(db, Q_OAUTH_TOKEN_ADD);
+
+	if (st == NULL || bind_text(st, 1, hash) || bind_text(st, 2, grant) ||
+	    bind_text(st, 3, kind) || sqlite3_bind_int64(st, 4, expires) != SQLITE_OK)
+		return -EIO;
+	return exec_done(db, st, "oauth token add");
+}
+
+int
+db_oauth_token_get(struct db *db, const char *hash, const char *kind, struct db_oauth_row *out)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if (db->without_oauth)
+		return -ENOENT;
+	if ((st = prep(db, Q_OAUTH_TOKEN_GET)) == NULL || bind_text(st, 1, hash) ||
+	    bind_text(st, 2, kind))
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : fail(db, "oauth token", rc);
+	}
+	r = oauth_row(db, st, "oauth_tokens", out);
+	sqlite3_reset(st);
+	return r;
+}
+
+int
+db_oauth_token_use(struct db *db, const char *hash)
+{
+	sqlite3_stmt *st = prep(db, Q_OAUTH_TOKEN_USE);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, hash))
+		return -EIO;
+	if ((r = exec_done(db, st, "oauth token use")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0 ? 0 : -ENOENT;
+}
+
+int
+db_oauth_prune(struct db *db, int64_t now, int64_t client_age)
+{
+	static const enum query q[] = { Q_OAUTH_PRUNE_TOKENS, Q_OAUTH_PRUNE_CODES,
+		Q_OAUTH_PRUNE_GRANTS, Q_OAUTH_PRUNE_CLIENTS };
+	sqlite3_stmt *st;
+	int r;
+
+	for (size_t i = 0; i < NELEMS(q); i++) {
+		/* A grant just approved has its code: only older ones go. */
+		int64_t at = q[i] == Q_OAUTH_PRUNE_CLIENTS ? now - client_age : now;
+
+		if ((st = prep(db, q[i])) == NULL || sqlite3_bind_int64(st, 1, at) != SQLITE_OK)
+			return -EIO;
+		if ((r = exec_done(db, st, "oauth prune")) < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* ---- editing the home ---- */

@@ -253,6 +253,57 @@ int db_tokens(struct db *db, struct json_object **out);
 /* The token name for hash_hex (caller frees), or -ENOENT. */
 int db_token_find(struct db *db, const char *hash_hex, char **name);
 
+/* ---- OAuth 2.1 (common/oauth.c): clients, grants, codes, tokens ----
+ * Codes and tokens are stored as the hex SHA-256 of the secret; times are
+ * Unix seconds.  Ending a grant ends its codes and tokens (ON DELETE
+ * CASCADE), and removing the token of the person who approved it ends the
+ * grant. */
+struct db_oauth_row {
+	char grant[64];		/* "oauth:..." */
+	char client[64];
+	char scope[16];
+	char resource[512];
+	char redirect_uri[2048];	/* codes only */
+	char challenge[64];		/* codes only */
+	int64_t expires;
+	bool used;
+};
+/* Registers a client (uris_json: a JSON array), then removes the clients
+ * without a grant beyond the newest keep_unused. */
+int db_oauth_client_add(struct db *db, const char *id, const char *name, const char *uris_json,
+    int64_t now, int keep_unused);
+/* The client's name and redirect_uris (JSON array text); caller frees both.
+ * -ENOENT when there is none. */
+int db_oauth_client_get(struct db *db, const char *id, char **name, char **uris_json);
+/* A grant from g's grant, client, scope and resource. */
+int db_oauth_grant_add(struct db *db, const struct db_oauth_row *g, const char *granted_by,
+    int64_t now);
+/* -ENOENT when there was none. */
+int db_oauth_grant_remove(struct db *db, const char *grant);
+/* The grant's scope; -ENOENT once it has ended. */
+int db_oauth_grant_scope(struct db *db, const char *grant, char *scope, size_t len);
+/* The grants with a live token: [{"name", "client_name", "granted_by",
+ * "scope", "resource", "created"}]. */
+int db_oauth_grants(struct db *db, struct json_object **out);
+/* A code for c's grant, redirect_uri, challenge and expires. */
+int db_oauth_code_add(struct db *db, const char *hash, const struct db_oauth_row *c);
+/* The code with its grant (used ones too); -ENOENT when unknown. */
+int db_oauth_code_get(struct db *db, const char *hash, struct db_oauth_row *out);
+/* Marks it used; -ENOENT when it already was. */
+int db_oauth_code_use(struct db *db, const char *hash);
+/* kind: "access" or "refresh". */
+int db_oauth_token_add(struct db *db, const char *hash, const char *grant, const char *kind,
+    int64_t expires);
+/* The token of that kind with its grant (redirect_uri and challenge
+ * empty); -ENOENT when unknown. */
+int db_oauth_token_get(struct db *db, const char *hash, const char *kind,
+    struct db_oauth_row *out);
+/* Marks a refresh token used; -ENOENT when it already was. */
+int db_oauth_token_use(struct db *db, const char *hash);
+/* Removes expired codes and tokens, the grants left with neither, and
+ * the clients registered client_age seconds ago or more without a grant. */
+int db_oauth_prune(struct db *db, int64_t now, int64_t client_age);
+
 /* ---- automations ----
  * An automation is {"name", "document": {...} (as automation_check made
  * it), "created_at", "updated_at", "last_elapse": seconds or null,

@@ -2,7 +2,8 @@
 // sw.js -- the service worker: the dashboard's shell (its own files) comes
 // from the network when it answers and from the cache when it does not, so
 // the installed app opens offline and shows the last state it saw, marked
-// stale. /api and /ws are never cached: the state comes from the feed.
+// stale. /api and /ws are never cached: the state comes from the feed; nor
+// is OAuth (/oauth/, /.well-known/).
 
 const CACHE = 'homectl-shell-v2';
 const SHELL = ['./', 'index.html', 'style.css', 'icon.svg', 'manifest.webmanifest',
@@ -23,7 +24,8 @@ self.addEventListener('activate', (e) => {
 self.addEventListener('fetch', (e) => {
 	const url = new URL(e.request.url);
 	if (e.request.method !== 'GET' || url.origin !== location.origin ||
-	    url.pathname.startsWith('/api/') || url.pathname === '/ws' || url.pathname === '/mcp')
+	    url.pathname.startsWith('/api/') || url.pathname === '/ws' || url.pathname === '/mcp' ||
+	    url.pathname.startsWith('/oauth/') || url.pathname.startsWith('/.well-known/'))
 		return;
 	// Network first: the files keep their names across versions, so the
 	// cache is only for when the server cannot be reached.

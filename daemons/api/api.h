@@ -237,6 +237,7 @@ struct http_req {
 	TAILQ_ENTRY(http_req) park_entry;
 	struct http_conn *hc;		/* NULL when untracked */
 	bool authorized;		/* a valid token (checked before any body) */
+	bool bad_token;			/* a token was presented and refused */
 	enum auth_scope scope;		/* what its token may do */
 	size_t body_max;		/* API_BODY_MAX, or API_MCP_BODY_MAX at /mcp */
 	bool want_body;			/* an authorized route that takes one */
@@ -298,6 +299,26 @@ void mcp_http_changes(struct api *api, struct json_object *changes);
 void mcp_http_check_tokens(struct api *api);
 /* Ends every session (their streams too); before MHD stops. */
 void mcp_http_stop(struct api *api);
+
+/* ---- http_oauth.c ---- */
+/* The origin clients reach us at: public_url, else http:// and Host. */
+void http_oauth_base(struct http_req *r, char *buf, size_t len);
+/* Is url one of the OAuth endpoints (/.well-known/oauth-*, /oauth/...)? */
+bool http_oauth_path(const char *url);
+/* ... and one that takes a body? */
+bool http_oauth_wants_body(const struct http_req *r);
+/* Serves the OAuth endpoints (no token needed). */
+enum MHD_Result http_oauth(struct http_req *r);
+/* An OAuth access token at /mcp: 0 with r->token (the grant) and
+ * r->scope set; -EACCES, -EXDEV (another audience) as oauth_access_check. */
+int http_oauth_access(struct http_req *r, const char *token);
+/* 401 or 403 from /mcp with the RFC 9728 / RFC 6750 challenge: where the
+ * resource metadata is, the scope needed, error (NULL: none). */
+enum MHD_Result http_oauth_challenge(struct http_req *r, unsigned status, const char *error,
+    const char *scope, const char *msg);
+/* The consent page's calls, with the person's token. */
+enum MHD_Result http_oauth_request(struct http_req *r);
+enum MHD_Result http_oauth_approve(struct http_req *r);
 
 /* ---- http_conn.c ---- */
 /* MHD_OPTION_NOTIFY_CONNECTION: tracks each connection (cls is the api). */

@@ -29,6 +29,7 @@
 #include "auth.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "oauth.h"
 #include "util.h"
 
 struct route {
@@ -79,6 +80,9 @@ static const struct route routes[] = {
 	{ "/api/automations/*/enable", "POST", http_automation_enable, true, C },
 	{ "/api/automations/*/run", "POST", http_automation_run, false, C },
 	{ "/api/automations/*/test", "GET", http_automation_test, false, R },
+	/* The consent page: a person grants at most their own token's scope. */
+	{ "/api/oauth/request", "GET", http_oauth_request, false, R },
+	{ "/api/oauth/approve", "POST", http_oauth_approve, true, R },
 };
 
 #undef R
@@ -450,6 +454,12 @@ route_match(struct http_req *r, const char *pattern, const char *url)
 	return *p == '\0' && *u == '\0';
 }
 
+static bool
+is_mcp(const char *url)
+{
+	return strcmp(url, "/mcp") == 0;
+}
+
 /* Checks the Bearer token and notes its name in r->token.  A refused
  * token is a warning (someone holds a wrong, old or revoked token, or is
  * guessing); the secret itself never reaches the log. */
@@ -467,15 +477,21 @@ authorized(struct http_req *r)
 	}
 	h += 7;
 	h += strspn(h, " ");
-	rc = auth_token_check(r->api->db, h, r->token, sizeof(r->token));
-	if (rc == 0)
+	/* An OAuth access token is for /mcp alone (its audience, RFC 8707):
+	 * REST and the WebSocket take `homectl token create` tokens. */
+	if (oauth_is_access_token(h))
+		rc = is_mcp(r->url) ? http_oauth_access(r, h) : -EPERM;
+	else if ((rc = auth_token_check(r->api->db, h, r->token, sizeof(r->token))) == 0)
 		rc = auth_token_scope(r->api->db, r->token, &r->scope);
 	if (rc == 0)
 		return true;
 	r->token[0] = '\0';
+	r->bad_token = true;
 	log_warnx("%s %s: refused a token from %s: %s", r->method, r->url,
-	    peer(r, addr, sizeof(addr)), rc == -EACCES ? "unknown or revoked" :
-	    strerror(-rc));
+	    peer(r, addr, sizeof(addr)), rc == -EACCES && oauth_is_access_token(h) ?
+	    "an OAuth token unknown, expired or revoked" : rc == -EACCES ? "unknown or revoked" :
+	    rc == -EXDEV ? "an OAuth token issued for another resource" :
+	    rc == -EPERM ? "an OAuth token is for /mcp only" : strerror(-rc));
 	return false;
 }
 
@@ -527,10 +543,20 @@ dispatch_api(struct http_req *r)
 			MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 		return http_queue(r, 405, resp);
 	}
-	if (found->need > r->scope)
-		return http_reply_error(r, 403, "insufficient_scope", "this token's scope is %s; "
-		    "%s %s takes a token of scope %s", auth_scope_name(r->scope), r->method,
-		    r->url, auth_scope_name(found->need));
+	if (found->need > r->scope) {
+		char msg[256], h[96];
+
+		snprintf(msg, sizeof(msg), "this token's scope is %s; %s %s takes a token of scope"
+		    " %s", auth_scope_name(r->scope), r->method, r->url,
+		    auth_scope_name(found->need));
+		resp = error_response(403, "insufficient_scope", msg);
+		/* RFC 6750 section 3.1. */
+		snprintf(h, sizeof(h), "Bearer error=\"insufficient_scope\", scope=\"%s\"",
+		    auth_scope_name(found->need));
+		if (resp != NULL)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, h);
+		return http_queue(r, 403, resp);
+	}
 	if (found->body && !http_body_object(r, &ret))
 		return ret;
 	/* A control token runs the home but never opens it (ops.c). */
@@ -546,23 +572,22 @@ is_api(const char *url)
 	return strcmp(url, "/api") == 0 || strncmp(url, "/api/", 5) == 0;
 }
 
-static bool
-is_mcp(const char *url)
-{
-	return strcmp(url, "/mcp") == 0;
-}
-
 static enum MHD_Result
 dispatch(struct http_req *r)
 {
 	if (is_api(r->url))
 		return dispatch_api(r);
 	if (is_mcp(r->url)) {
+		/* RFC 9728: the challenge says where to find out how to get a
+		 * token; the scopes nest, the list names them all. */
 		if (!r->authorized)
-			return http_reply_error(r, 401, "unauthorized",
+			return http_oauth_challenge(r, 401, r->bad_token ? "invalid_token" : NULL,
+			    "read control full",
 			    "a valid token is required: Authorization: Bearer TOKEN");
 		return mcp_http(r);
 	}
+	if (http_oauth_path(r->url))
+		return http_oauth(r);
 	if (strcmp(r->url, "/ws") == 0 || strncmp(r->url, "/ws/", 4) == 0) {
 		/* A WebSocket upgrade on a keep-alive connection MHD already
 		 * holds: the client must open a fresh connection. */
@@ -652,6 +677,9 @@ first_call(struct http_req *r)
 			r->want_body = true;
 			return MHD_YES;
 		}
+	} else if (http_oauth_wants_body(r)) {
+		r->want_body = true;
+		return MHD_YES;
 	} else if (is_api(r->url)) {
 		r->authorized = authorized(r);
 		if (!r->authorized)

@@ -474,21 +474,26 @@ bool
 mcp_http_origin_ok(struct http_req *r)
 {
 	const char *host = header(r, MHD_HTTP_HEADER_HOST), *origin = header(r, "Origin");
-	char h[256], l[256];
+	const char *pub = r->api->cfg.public_url, *ph;
+	char h[256], l[256], p[256] = "";
 	const char *o;
 
+	/* The public origin's host is ours too (homectl.conf's public_url). */
+	if (pub != NULL && (ph = strstr(pub, "://")) != NULL)
+		host_part(ph + 3, strlen(ph + 3), p, sizeof(p));
 	if (host != NULL) {
 		host_part(host, strlen(host), h, sizeof(h));
 		host_part(r->api->cfg.listen ? r->api->cfg.listen : "", r->api->cfg.listen ?
 		    strlen(r->api->cfg.listen) : 0, l, sizeof(l));
 		if (strcasecmp(h, "localhost") != 0 && strcmp(h, "127.0.0.1") != 0 &&
 		    strcmp(h, "::1") != 0 && (l[0] == '\0' || strcasecmp(h, l) != 0) &&
-		    !in_list(r->api->cfg.mcp_hosts, h))
+		    (p[0] == '\0' || strcasecmp(h, p) != 0) && !in_list(r->api->cfg.mcp_hosts, h))
 			return false;
 	}
 	if (origin == NULL)
 		return true;
-	if (in_list(r->api->cfg.allowed_origins, origin))
+	if (in_list(r->api->cfg.allowed_origins, origin) ||
+	    (pub != NULL && strcasecmp(origin, pub) == 0))
 		return true;
 	o = strncasecmp(origin, "http://", 7) == 0 ? origin + 7 :
 	    strncasecmp(origin, "https://", 8) == 0 ? origin + 8 : NULL;

@@ -141,8 +141,10 @@ test('revoking a token closes its WebSocket and its MCP session and stream', asy
 test('migration: a database from before scopes keeps its tokens, as full', () => {
 	const old = home.db.replace(/home\.db$/, 'old.db');
 	sqlite(home, `VACUUM INTO '${old}'`);
-	execFileSync('sqlite3', [old, 'ALTER TABLE tokens DROP COLUMN scope; PRAGMA user_version = 5;']);
+	// As schema 5 was: no scopes, and none of the OAuth tables of schema 7.
+	execFileSync('sqlite3', [old, 'DROP TABLE oauth_tokens; DROP TABLE oauth_codes; DROP TABLE oauth_grants;' +
+		' DROP TABLE oauth_clients; ALTER TABLE tokens DROP COLUMN scope; PRAGMA user_version = 5;']);
 	const list = execFileSync(HOMECTL, ['--db', old, 'token', 'list']).toString();
 	assert.match(list, /^r\s+full\s/m, 'every token made before scopes is full');
-	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '6');
+	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '7');
 });
