@@ -88,6 +88,13 @@ class Provider {
 	codeVerifier() { return this.verifier; }
 }
 
+// The daemon's stderr arrives through a pipe: wait for a line, not a time.
+async function logged(re) {
+	for (let i = 0; i < 100 && !re.test(d.log()); i++)
+		await sleep(50);
+	assert.match(d.log(), re);
+}
+
 const tokenCount = () => Number(sqlite(home, 'SELECT count(*) FROM oauth_tokens').trim());
 
 // The consent page in chromium: sign in when asked, read what it shows,
@@ -211,7 +218,7 @@ test('the SDK client end to end: discovery, registration, consent in chromium (s
 	assert.equal(sqlite(home, "SELECT state FROM devices WHERE id='kitchen_light_main'").trim(), 'on');
 	r = await c.callTool({ name: 'get_device_status', arguments: { device_id: 'kitchen_light_main' } });
 	assert.ok(!r.isError);
-	assert.match(d.log(), /approved oauth:\S+ \(scope control\)/);
+	await logged(/approved oauth:\S+ \(scope control\)/);
 	await t.terminateSession();
 	await c.close();
 });
@@ -220,7 +227,7 @@ test('an OAuth token is for /mcp only: REST and the WebSocket refuse it', async 
 	const at = control.tokens_.access_token;
 	let r = await fetch(`${d.base}/api/devices`, { headers: { Authorization: `Bearer ${at}` } });
 	assert.equal(r.status, 401);
-	assert.match(d.log(), /an OAuth token is for \/mcp only/);
+	await logged(/an OAuth token is for \/mcp only/);
 	const ws = new WsClient(d.url);
 	const m = await ws.hello(at);
 	assert.equal(m.type, 'error');
@@ -481,7 +488,7 @@ test('the audience: a token issued for this server under one name is refused und
 	const r = await fetch(`http://localhost:${d.port}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${tok.access_token}`,
 		'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: '{}' });
 	assert.equal(r.status, 401);
-	assert.match(d.log(), /issued for another resource/);
+	await logged(/issued for another resource/);
 });
 
 test('homectl token revoke oauth:NAME ends a grant (the name sessions and logs use)', async () => {
