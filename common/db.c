@@ -25,6 +25,8 @@
 #include "util.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+/* A new identity for the change feed: 64 random bits, as 16 hex digits. */
+#define FEED_ID_SQL "lower(hex(randomblob(8)))"
 
 /* Triggers put every committed change in the feed, in the same transaction,
  * whoever wrote it: homectl or the sqlite3 shell.  A foreign writer does not
@@ -348,7 +350,7 @@ enum query {
 	Q_CHANGES, Q_CHANGES_2, Q_CHANGES_3, Q_CHANGES_4, Q_CHANGES_LATEST, Q_CHANGES_LATEST_2,
 	Q_CHANGES_LATEST_3, Q_CHANGES_LATEST_4, Q_CHANGES_NEWEST, Q_DEVICE_GET_4, Q_DEVICES_4,
 	Q_CHANGES_OLDEST, Q_CHANGE_AT, Q_CHANGES_CLAIM, Q_PRUNE_COUNT, Q_DEVICE_SEQ_BEFORE,
-	Q_PRUNE_AGE,
+	Q_PRUNE_AGE, Q_FEED_ID, Q_FEED_RENEW,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKENS_5, Q_TOKEN_FIND, Q_TOKEN_SCOPE,
 	/* OAuth */
 	Q_OAUTH_CLIENT_ADD, Q_OAUTH_CLIENT_GET, Q_OAUTH_CLIENTS_EVICT, Q_OAUTH_GRANT_ADD,
@@ -512,6 +514,11 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_CHANGES_NEWEST] = "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
 	[Q_CHANGES_OLDEST] = "SELECT min(seq) FROM changes",
 	[Q_CHANGE_AT] = "SELECT coalesce(at, '') FROM changes WHERE seq = ?1",
+	[Q_FEED_ID] = "SELECT value FROM meta WHERE key = 'feed_id'",
+	/* Only the identity the caller saw: when two watchers find the same
+	 * rewrite, the second finds it renewed already. */
+	[Q_FEED_RENEW] = "UPDATE meta SET value = " FEED_ID_SQL " WHERE key = 'feed_id'"
+			 " AND value = ?1",
 	/* The index changes_device(device_id, seq) keeps this to one device's
 	 * rows. */
 	[Q_DEVICE_SEQ_BEFORE] = "SELECT max(seq) FROM changes WHERE device_id = ?1 AND at < ?2"
@@ -1322,6 +1329,30 @@ migrate_5(struct db *db)
 /* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
  * i + 1, in the transaction that also sets user_version.  Never edit a
  * released step; add one. */
+/* 6 -> 7: the change feed has an identity (docs/protocol.md, "Resuming"):
+ * a random value made with the database and made again whenever the
+ * feed's history is rewritten, so that a client resuming with a seq of an
+ * older history gets a snapshot instead of a delta.  Made again by
+ * db_restore, by the trigger below when the newest rows are deleted
+ * (`DELETE FROM changes`: pruning removes the oldest), and by the watcher
+ * when it finds that the feed went back under it (common/watch.c).  "IF NOT
+ * EXISTS": a copy of a newer file whose user_version was lowered has them. */
+static const char SCHEMA_7[] =
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY NOT NULL,"
+	"  value TEXT NOT NULL) WITHOUT ROWID;"
+	"INSERT OR REPLACE INTO meta(key, value) VALUES ('feed_id', " FEED_ID_SQL ");"
+	"CREATE TRIGGER IF NOT EXISTS changes_rewritten AFTER DELETE ON changes"
+	"  WHEN NOT EXISTS (SELECT 1 FROM changes WHERE seq > OLD.seq) BEGIN"
+	"  UPDATE meta SET value = " FEED_ID_SQL " WHERE key = 'feed_id';"
+	"END;";
+
+static int
+migrate_7(struct db *db)
+{
+	return exec_sql(db, SCHEMA_7);
+}
+
 /* 5 -> 6: every token has a scope (read, control, full); the tokens made
  * before scopes existed could do everything, and still can. */
 static int
@@ -2356,6 +2387,40 @@ db_change_at(struct db *db, int64_t seq, char **at)
 }
 
 int
+db_feed_id(struct db *db, char *buf, size_t len)
+{
+	sqlite3_stmt *st = prep(db, Q_FEED_ID);
+	const char *v;
+	int rc, r;
+
+	buf[0] = '\0';
+	if (st == NULL)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (v = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		r = snprintf(buf, len, "%s", v) >= (int)len ? -ERANGE : 0;
+	else
+		r = rc == SQLITE_ROW || rc == SQLITE_DONE ? -ENOENT : fail(db, "feed id", rc);
+	sqlite3_reset(st);
+	if (r < 0)
+		buf[0] = '\0';
+	return r;
+}
+
+int
+db_feed_renew(struct db *db, const char *seen)
+{
+	sqlite3_stmt *st = prep(db, Q_FEED_RENEW);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, seen))
+		return -EIO;
+	if ((r = exec_done(db, st, "feed renew")) < 0)
+		return r;
+	return sqlite3_changes(db->h) > 0 ? 1 : 0;
+}
+
+int
 db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest)
 {
 	int r;
@@ -3100,7 +3165,10 @@ db_restore(struct db *db, const char *path)
 	    " AND seq < %lld", (long long)newest, (long long)newest);
 	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db->h, "INSERT INTO changes(kind, subject) VALUES ('home', 'restore')",
-	    NULL, NULL, NULL) != SQLITE_OK) {
+	    NULL, NULL, NULL) != SQLITE_OK ||
+	    /* Another history (docs/protocol.md, "Resuming"). */
+	    sqlite3_exec(db->h, "INSERT OR REPLACE INTO meta(key, value) VALUES ('feed_id', "
+	    FEED_ID_SQL ")", NULL, NULL, NULL) != SQLITE_OK) {
 		r = fail(db, "restore", sqlite3_errcode(db->h));
 		goto fail;
 	}

@@ -140,6 +140,16 @@ int db_device_seq_before(struct db *db, const char *device_id, const char *at, i
  * the caller frees, or -ENOENT.  The watcher's check that the feed still
  * continues what it delivered. */
 int db_change_at(struct db *db, int64_t seq, char **at);
+/* The change feed's identity (docs/protocol.md, "Resuming"): a random
+ * value, made again whenever the feed's history is rewritten, copied into
+ * buf (DB_FEED_ID_LEN is enough).  0, -ENOENT (a database of an older
+ * schema has none; buf is then ""), or -errno. */
+#define DB_FEED_ID_LEN 64
+int db_feed_id(struct db *db, char *buf, size_t len);
+/* Gives the feed a new identity if it still has seen (the one the caller
+ * read before it found the history rewritten): 1 renewed, 0 someone did
+ * already, or -errno (-EBUSY: try again later). */
+int db_feed_renew(struct db *db, const char *seen);
 /* The newest seq ever written (0 for a new database) and the oldest still
  * held (newest + 1 when the feed is empty). */
 int db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest);

@@ -42,7 +42,15 @@
  * failing is WATCH_RESYNC: the caller reopens its own connection if
  * needed, takes a fresh snapshot and calls watch_resync() with its seq.
  * (An anchor pruned for age after a long quiet spell costs one needless
- * resync, nothing more.) */
+ * resync, nothing more.)
+ *
+ * A client that was away cannot see such a rewrite: after an online
+ * restore of an older copy and enough new writes, its old seq names a
+ * change of the new history.  So the feed has an identity (db_feed_id) and
+ * the watcher that finds the history rewritten while the identity is still
+ * the old one gives it a new one: a client resuming with the old identity
+ * then gets a snapshot.  Whoever comes first renews it (only if it is still
+ * the one it saw), and every other watcher resyncs on seeing it change. */
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -65,6 +73,7 @@ struct watch {
 	int64_t seq;		/* last seq delivered */
 	char *anchor_at;	/* the "at" of the row with that seq; NULL: unknown */
 	bool stale;		/* WATCH_RESYNC reported; waiting for watch_resync */
+	bool rewritten;		/* ... because the history was found rewritten */
 	int64_t version;	/* last data_version seen */
 	int64_t batch;
 	unsigned interval_ms;	/* the fallback timer */
@@ -73,6 +82,8 @@ struct watch {
 	bool more;		/* the last read hit the batch limit */
 	const volatile unsigned char *shm; /* SQLite's map of the -shm, or NULL */
 	unsigned char shm_seen[48];	/* its WAL-index header at the last PRAGMA */
+	char feed[DB_FEED_ID_LEN];	/* the feed's identity we follow */
+	char renew[DB_FEED_ID_LEN];	/* one to renew once not busy; "": none */
 	struct watch_stats stats;
 };
 
@@ -164,6 +175,7 @@ watch_open(const char *path, const struct watch_options *opts, int64_t since_seq
 	w->more = w->seq < newest;
 	if (w->seq > 0 && db_change_at(w->db, w->seq, &w->anchor_at) < 0)
 		w->anchor_at = NULL;
+	(void)db_feed_id(w->db, w->feed, sizeof(w->feed));
 	free(dup1);
 	free(dup2);
 	*out = w;
@@ -278,8 +290,47 @@ anchor_check(struct watch *w)
 	}
 	log_info("watch: the change feed no longer holds seq %lld as delivered (a restore, "
 	    "or the feed emptied): resync", (long long)w->seq);
+	w->stale = w->rewritten = true;
+	return WATCH_RESYNC;
+}
+
+/* Has someone given the feed a new identity?  0, WATCH_RESYNC, or
+ * -errno. */
+static int
+feed_check(struct watch *w)
+{
+	char now[DB_FEED_ID_LEN];
+	int r;
+
+	if ((r = db_feed_id(w->db, now, sizeof(now))) < 0 && r != -ENOENT)
+		return r;
+	if (strcmp(now, w->feed) == 0)
+		return 0;
+	log_info("watch: the change feed has a new identity (%s, was %s): resync",
+	    now[0] != '\0' ? now : "none", w->feed[0] != '\0' ? w->feed : "none");
 	w->stale = true;
 	return WATCH_RESYNC;
+}
+
+/* Gives the feed a new identity if it still has w->renew; keeps w->renew
+ * while the database is busy, drops it otherwise (a read-only database
+ * cannot take one: its clients resync with the watcher all the same).
+ * 1 when the identity changed, else 0. */
+static int
+renew(struct watch *w)
+{
+	int r = db_feed_renew(w->db, w->renew);
+
+	if (r == -EBUSY)
+		return 0;
+	if (r < 0)
+		log_warnx("watch: cannot give the rewritten feed a new identity: %s",
+		    strerror(-r));
+	else if (r > 0)
+		log_info("watch: the change feed's history was rewritten: new identity");
+	w->renew[0] = '\0';
+	(void)db_feed_id(w->db, w->feed, sizeof(w->feed));
+	return r > 0;
 }
 
 int
@@ -315,8 +366,10 @@ watch_read(struct watch *w, struct json_object **changes)
 	}
 	/* Another file at the path, or our -wal or -shm gone: everything we
 	 * would read from here on belongs to a file nobody else sees. */
-	if (w->stale || db_file_check(w->db) != DB_FILE_SAME) {
-		w->stale = true;
+	if (w->stale)
+		return WATCH_RESYNC;
+	if (db_file_check(w->db) != DB_FILE_SAME) {
+		w->stale = w->rewritten = true;
 		return WATCH_RESYNC;
 	}
 	if (w->shm != NULL && hits == 0 && !w->more) {
@@ -339,7 +392,14 @@ watch_read(struct watch *w, struct json_object **changes)
 	if (version == w->version && !w->more)
 		return 0;
 	w->version = version;
+	/* Renewed late (it was busy): our clients still have the old one. */
+	if (w->renew[0] != '\0' && renew(w) > 0) {
+		w->stale = true;
+		return WATCH_RESYNC;
+	}
 	if ((r = anchor_check(w)) != 0)
+		return r;
+	if ((r = feed_check(w)) != 0)
 		return r;
 	w->stats.queries++;
 	/* read counts the rows db_changes skipped as bad too, and last is
@@ -368,6 +428,7 @@ watch_read(struct watch *w, struct json_object **changes)
 int
 watch_resync(struct watch *w, int64_t seq)
 {
+	char now[DB_FEED_ID_LEN];
 	int r;
 
 	/* Alone here; a caller with a connection of its own reopens both at
@@ -382,11 +443,27 @@ watch_resync(struct watch *w, int64_t seq)
 	FREE(w->anchor_at);
 	if (seq > 0 && db_change_at(w->db, seq, &w->anchor_at) < 0)
 		w->anchor_at = NULL;
-	w->stale = false;
+	/* The identity is still the one of the history we found rewritten:
+	 * nobody renewed it yet. */
+	if ((r = db_feed_id(w->db, now, sizeof(now))) < 0 && r != -ENOENT)
+		return r;
+	if (w->rewritten && now[0] != '\0' && strcmp(now, w->feed) == 0) {
+		memcpy(w->renew, now, sizeof(w->renew));
+		(void)renew(w);
+	} else {
+		memcpy(w->feed, now, sizeof(w->feed));
+	}
+	w->stale = w->rewritten = false;
 	/* Rows after seq that came in the meantime go out at the next wake. */
 	w->more = true;
 	arm_timer(w, 1);
 	return 0;
+}
+
+const char *
+watch_feed(const struct watch *w)
+{
+	return w->feed;
 }
 
 int64_t

@@ -39,15 +39,25 @@ int watch_fd(const struct watch *w);
 int watch_read(struct watch *w, struct json_object **changes);
 
 /* watch_read's answer when the feed no longer continues what was
- * delivered (an online restore, the feed emptied) or the path names other
+ * delivered (an online restore, the feed emptied), the feed's identity
+ * changed (db_feed_id: someone else found it rewritten, or homectl restore
+ * ran) or the path names other
  * files than those open (the database replaced, its -wal or -shm removed).
  * Rows are no use then: the caller reopens its own connection when
  * db_file_check() says so, takes a fresh snapshot, and calls watch_resync()
  * with the snapshot's seq.  Until then every watch_read says the same. */
 #define WATCH_RESYNC 2
-/* Reopens the watcher's connection if its files changed, and follows the
- * feed after seq from now on.  0 or -errno (then still WATCH_RESYNC). */
+/* Reopens the watcher's connection if its files changed, gives the feed a
+ * new identity if it still has the one it had before its history was found
+ * rewritten (db_feed_renew; tried again at the next wakes when the database
+ * is busy), and follows the feed after seq from now on.  0 or -errno (then
+ * still WATCH_RESYNC). */
 int watch_resync(struct watch *w, int64_t seq);
+
+/* The feed's identity the watcher follows ("" when the database has none):
+ * what a client resuming with a seq must also name (docs/protocol.md,
+ * "Resuming").  Borrowed; valid until the next watch_read or watch_resync. */
+const char *watch_feed(const struct watch *w);
 
 /* The last seq delivered. */
 int64_t watch_seq(const struct watch *w);

@@ -426,8 +426,9 @@ struct frame *mirror_snapshot(struct api *api);
  * the mirror, and sends every client a fresh snapshot.  0 or -errno. */
 int mirror_resync(struct api *api);
 /* The changes after since as one "changes" frame (new reference), or NULL
- * when the feed no longer holds them all (send a snapshot then). */
-struct frame *mirror_resume(struct api *api, int64_t since);
+ * when the feed no longer holds them all, or feed (the identity the client
+ * had, NULL when it named none) is not the feed's (send a snapshot then). */
+struct frame *mirror_resume(struct api *api, int64_t since, const char *feed);
 
 /* ---- frame.c ---- */
 /* A frame holding the compact serialisation of obj.  Caller frame_put()s. */

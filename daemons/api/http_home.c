@@ -116,6 +116,7 @@ http_health(struct http_req *r)
 	json_object_object_add(out, "status", json_object_new_string("ok"));
 	json_object_object_add(out, "version", json_object_new_string(HOMECTL_VERSION));
 	json_object_object_add(out, "seq", json_object_new_int64(watch_seq(r->api->watch)));
+	json_object_object_add(out, "feed", json_object_new_string(watch_feed(r->api->watch)));
 	json_object_object_add(out, "clients", json_object_new_int64(r->api->nclients));
 	return http_reply_json(r, 200, out);
 }

@@ -326,7 +326,9 @@ static const char skeleton[] =
 	"     \"runs\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/AutomationRun\"}}}},\n"
 	"   \"AutomationList\": {\"type\": \"object\", \"required\": [\"automations\"], \"properties\": {\"automations\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Automation\"}}}},\n"
 	"   \"Health\": {\"type\": \"object\", \"required\": [\"status\", \"version\", \"seq\", \"clients\"],\n"
-	"    \"properties\": {\"status\": {\"const\": \"ok\"}, \"version\": {\"type\": \"string\"}, \"seq\": {\"type\": \"integer\"}, \"clients\": {\"type\": \"integer\"}}}\n"
+	"    \"properties\": {\"status\": {\"const\": \"ok\"}, \"version\": {\"type\": \"string\"}, \"seq\": {\"type\": \"integer\"},"
+	" \"feed\": {\"type\": \"string\", \"description\": \"the change feed's identity (resume with it)\"},"
+	" \"clients\": {\"type\": \"integer\"}}}\n"
 	"  }\n"
 	" }\n"
 	"}\n";

@@ -278,6 +278,8 @@ mirror_snapshot(struct api *api)
 		msg = json_object_new_object();
 		json_object_object_add(msg, "type", json_object_new_string("snapshot"));
 		json_object_object_add(msg, "seq", json_object_new_int64(seq));
+		json_object_object_add(msg, "feed",
+		    json_object_new_string(watch_feed(api->watch)));
 		json_object_object_add(msg, "mode",
 		    m->mode != NULL ? json_object_new_string(m->mode) : NULL);
 		json_object_object_add(msg, "devices", json_object_get(m->devices));
@@ -291,7 +293,7 @@ mirror_snapshot(struct api *api)
 }
 
 struct frame *
-mirror_resume(struct api *api, int64_t since)
+mirror_resume(struct api *api, int64_t since, const char *feed)
 {
 	struct json_object *rows = NULL, *keep = NULL, *msg = NULL, *row;
 	struct frame *f = NULL;
@@ -308,6 +310,10 @@ mirror_resume(struct api *api, int64_t since)
 			return NULL;	/* a seq we never delivered */
 	}
 	if (w - since > API_WS_RESUME_MAX)
+		return NULL;
+	/* Its seq belongs to another history (a restore, a rewritten feed):
+	 * it may name a change this one numbered differently. */
+	if (feed != NULL && strcmp(feed, watch_feed(api->watch)) != 0)
 		return NULL;
 	if (db_changes_bounds(api->db, &oldest, &newest) < 0 || oldest > since + 1)
 		return NULL;	/* pruned since */
@@ -326,6 +332,7 @@ mirror_resume(struct api *api, int64_t since)
 	msg = json_object_new_object();
 	json_object_object_add(msg, "type", json_object_new_string("changes"));
 	json_object_object_add(msg, "seq", json_object_new_int64(w));
+	json_object_object_add(msg, "feed", json_object_new_string(watch_feed(api->watch)));
 	json_object_object_add(msg, "changes", keep);
 	f = frame_new(msg, w);
 	json_object_put(msg);

@@ -210,7 +210,7 @@ static void
 on_hello(struct ws_client *c, struct json_object *msg)
 {
 	struct api *api = c->api;
-	const char *token = NULL;
+	const char *token = NULL, *feed = NULL;
 	struct json_object *v;
 	struct frame *f = NULL;
 	int64_t since = -1;
@@ -234,6 +234,16 @@ on_hello(struct ws_client *c, struct json_object *msg)
 			return;
 		}
 	}
+	if (json_object_object_get_ex(msg, "feed", &v) && v != NULL &&
+	    json_get_string(msg, "feed", &feed, false, NULL) < 0) {
+		send_error(c, "bad_request", "feed must be a string");
+		abuse(c);
+		return;
+	}
+	/* A rewrite of the feed the watcher has not been woken for yet is
+	 * found now, before this client is listed for what it broadcasts. */
+	if (since >= 0)
+		mirror_poll(api);
 	lws_sul_cancel(&c->hello_sul);
 	unwait(c);
 	c->state = WS_LIVE;
@@ -248,7 +258,7 @@ on_hello(struct ws_client *c, struct json_object *msg)
 	/* The client is subscribed now; the first frame is taken at exactly
 	 * the seq the feed has delivered, so nothing falls in between. */
 	if (since >= 0)
-		f = mirror_resume(api, since);
+		f = mirror_resume(api, since, feed);
 	if (f == NULL)
 		f = mirror_snapshot(api);
 	if (f == NULL) {

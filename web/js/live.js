@@ -67,8 +67,13 @@ export class Live {
 		ws.onopen = () => {
 			const hello = { type: 'hello', token: this.opts.token };
 			const seq = this.opts.getSeq();
-			if (this.everConnected && seq != null)
+			if (this.everConnected && seq != null) {
 				hello.since = seq;
+				// The feed's identity: a seq of another history (the
+				// database restored meanwhile) gets a snapshot.
+				if (this.feed)
+					hello.feed = this.feed;
+			}
 			ws.send(JSON.stringify(hello));
 			this.lastRx = Date.now();
 		};
@@ -88,6 +93,8 @@ export class Live {
 				return;
 			}
 			if (msg.type === 'snapshot' || msg.type === 'changes') {
+				if (typeof msg.feed === 'string')
+					this.feed = msg.feed;
 				if (!this.ready) {
 					this.ready = true;
 					this.attempts = 0;
