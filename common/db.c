@@ -1329,30 +1329,6 @@ migrate_5(struct db *db)
 /* Forward migrations: MIGRATIONS[i] takes the schema from user_version i to
  * i + 1, in the transaction that also sets user_version.  Never edit a
  * released step; add one. */
-/* 6 -> 7: the change feed has an identity (docs/protocol.md, "Resuming"):
- * a random value made with the database and made again whenever the
- * feed's history is rewritten, so that a client resuming with a seq of an
- * older history gets a snapshot instead of a delta.  Made again by
- * db_restore, by the trigger below when the newest rows are deleted
- * (`DELETE FROM changes`: pruning removes the oldest), and by the watcher
- * when it finds that the feed went back under it (common/watch.c).  "IF NOT
- * EXISTS": a copy of a newer file whose user_version was lowered has them. */
-static const char SCHEMA_7[] =
-	"CREATE TABLE IF NOT EXISTS meta ("
-	"  key TEXT PRIMARY KEY NOT NULL,"
-	"  value TEXT NOT NULL) WITHOUT ROWID;"
-	"INSERT OR REPLACE INTO meta(key, value) VALUES ('feed_id', " FEED_ID_SQL ");"
-	"CREATE TRIGGER IF NOT EXISTS changes_rewritten AFTER DELETE ON changes"
-	"  WHEN NOT EXISTS (SELECT 1 FROM changes WHERE seq > OLD.seq) BEGIN"
-	"  UPDATE meta SET value = " FEED_ID_SQL " WHERE key = 'feed_id';"
-	"END;";
-
-static int
-migrate_7(struct db *db)
-{
-	return exec_sql(db, SCHEMA_7);
-}
-
 /* 5 -> 6: every token has a scope (read, control, full); the tokens made
  * before scopes existed could do everything, and still can. */
 static int
@@ -1417,8 +1393,32 @@ migrate_7(struct db *db)
 	return exec_sql(db, SCHEMA_7);
 }
 
+/* 7 -> 8: the change feed has an identity (docs/protocol.md, "Resuming"):
+ * a random value made with the database and made again whenever the
+ * feed's history is rewritten, so that a client resuming with a seq of an
+ * older history gets a snapshot instead of a delta.  Made again by
+ * db_restore, by the trigger below when the newest rows are deleted
+ * (`DELETE FROM changes`: pruning removes the oldest), and by the watcher
+ * when it finds that the feed went back under it (common/watch.c).  "IF NOT
+ * EXISTS": a copy of a newer file whose user_version was lowered has them. */
+static const char SCHEMA_8[] =
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY NOT NULL,"
+	"  value TEXT NOT NULL) WITHOUT ROWID;"
+	"INSERT OR REPLACE INTO meta(key, value) VALUES ('feed_id', " FEED_ID_SQL ");"
+	"CREATE TRIGGER IF NOT EXISTS changes_rewritten AFTER DELETE ON changes"
+	"  WHEN NOT EXISTS (SELECT 1 FROM changes WHERE seq > OLD.seq) BEGIN"
+	"  UPDATE meta SET value = " FEED_ID_SQL " WHERE key = 'feed_id';"
+	"END;";
+
+static int
+migrate_8(struct db *db)
+{
+	return exec_sql(db, SCHEMA_8);
+}
+
 static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3, migrate_4,
-	migrate_5, migrate_6, migrate_7 };
+	migrate_5, migrate_6, migrate_7, migrate_8 };
 
 static int
 migrate(struct db *db)

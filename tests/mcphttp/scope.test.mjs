@@ -146,5 +146,5 @@ test('migration: a database from before scopes keeps its tokens, as full', () =>
 		' DROP TABLE oauth_clients; ALTER TABLE tokens DROP COLUMN scope; PRAGMA user_version = 5;']);
 	const list = execFileSync(HOMECTL, ['--db', old, 'token', 'list']).toString();
 	assert.match(list, /^r\s+full\s/m, 'every token made before scopes is full');
-	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '7');
+	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '8');
 });
