@@ -2,7 +2,9 @@
 // remote.test.mjs -- docs/remote.md tested: nginx (the Debian package) with
 // a self-signed certificate in front of homectl-api; the dashboard, REST,
 // the WebSocket and MCP over HTTP (the official SDK client, a subscription
-// pushed through the proxy) all work through it.
+// pushed through the proxy) all work through it, and so does OAuth: with
+// public_url set, the metadata names the https origin, and the SDK client's
+// own OAuth gets a token through the proxy.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import { Agent, setGlobalDispatcher } from 'undici';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
 import { makeHome, startApi, homectl, connect, sleep } from '../api/helpers.mjs';
 
@@ -23,12 +26,13 @@ const home = makeHome();
 const dir = join(home.dir, 'nginx');
 mkdirSync(join(dir, 'tmp'), { recursive: true });
 chmodSync(home.dir, 0o755);
-const d = await startApi(home);
-
 const freePort = () => new Promise((res) => {
 	const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); });
 });
 const port = await freePort();
+// docs/remote.md: behind the proxy, homectl.conf names the public origin.
+writeFileSync(join(home.dir, 'homectl.conf'), `public_url = https://localhost:${port}\n`);
+const d = await startApi(home, ['--config', join(home.dir, 'homectl.conf')]);
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
 	'-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
 { stdio: 'ignore' });
@@ -97,4 +101,58 @@ test('MCP over HTTPS through the proxy: the SDK client, and a subscription pushe
 	assert.equal(await Promise.race([got, sleep(10000).then(() => 'timeout')]), 'homectl://devices/bedroom_fan');
 	await t.terminateSession();
 	await c.close();
+});
+
+test('OAuth through the proxy: the metadata names the https origin, the SDK client gets a token and calls a tool', async () => {
+	let r = await fetch(`${base}/mcp`, { method: 'POST', body: '{}' });
+	assert.equal(r.status, 401);
+	assert.match(r.headers.get('www-authenticate'),
+		new RegExp(`resource_metadata="${base}/\\.well-known/oauth-protected-resource/mcp"`));
+	const prm = await (await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)).json();
+	assert.equal(prm.resource, `${base}/mcp`);
+	assert.deepEqual(prm.authorization_servers, [base]);
+	const as = await (await fetch(`${base}/.well-known/oauth-authorization-server`)).json();
+	assert.equal(as.issuer, base);
+	assert.equal(as.token_endpoint, `${base}/oauth/token`);
+	// Reached directly, the daemon says the same: public_url, never the Host.
+	const direct = await (await fetch(`${d.base}/.well-known/oauth-authorization-server`)).json();
+	assert.equal(direct.issuer, base);
+
+	const redirectUrl = 'http://127.0.0.1:9/callback';
+	const p = {
+		get redirectUrl() { return redirectUrl; },
+		get clientMetadata() { return { client_name: 'remote', redirect_uris: [redirectUrl], token_endpoint_auth_method: 'none' }; },
+		state: () => 'remote-state',
+		clientInformation() { return this.client; }, saveClientInformation(c) { this.client = c; },
+		tokens() { return this.tok; }, saveTokens(t) { this.tok = t; },
+		redirectToAuthorization(u) { this.authUrl = u; },
+		saveCodeVerifier(v) { this.verifier = v; }, codeVerifier() { return this.verifier; },
+	};
+	let t = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { authProvider: p });
+	await assert.rejects(new Client({ name: 'remote-oauth', version: '1' }).connect(t), UnauthorizedError);
+	assert.equal(p.authUrl.origin, base);
+	// The consent page's part (tests/oauth drives it in chromium): through
+	// the proxy, with the person's token.
+	r = await fetch(p.authUrl, { redirect: 'manual' });
+	assert.equal(r.status, 302);
+	const consent = new URL(r.headers.get('location'));
+	assert.equal(consent.origin + consent.pathname, `${base}/consent.html`);
+	assert.equal(consent.searchParams.get('resource'), `${base}/mcp`);
+	r = await fetch(`${base}/api/oauth/approve`, { method: 'POST', headers: { Authorization: `Bearer ${home.token}`,
+		'Content-Type': 'application/json' }, body: JSON.stringify({ ...Object.fromEntries(consent.searchParams), grant: 'control' }) });
+	assert.equal(r.status, 200);
+	const back = new URL((await r.json()).redirect);
+	assert.equal(back.searchParams.get('state'), 'remote-state');
+	assert.equal(back.searchParams.get('iss'), base);
+	await t.finishAuth(back.searchParams.get('code'));
+	assert.equal(p.tok.scope, 'control');
+	t = new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { authProvider: p });
+	const c = new Client({ name: 'remote-oauth', version: '1' });
+	await c.connect(t);
+	const res = await c.callTool({ name: 'get_device_status', arguments: { device_id: 'kitchen_light_main' } });
+	assert.ok(!res.isError);
+	await t.terminateSession();
+	await c.close();
+	r = await fetch(`${d.base}/api/devices`, { headers: { Authorization: `Bearer ${p.tok.access_token}` } });
+	assert.equal(r.status, 401, 'an OAuth token is for /mcp only');
 });
