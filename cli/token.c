@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* token.c -- homectl token create | list | revoke: the API's tokens. */
+/* token.c -- homectl token create | list | revoke: the API's tokens, and
+ * the OAuth grants remote MCP clients hold (common/oauth.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -13,7 +15,7 @@ int
 cmd_token(struct cli *cli, int argc, char **argv)
 {
 	static const char *const opts[] = { "scope", NULL };
-	struct json_object *tokens = NULL;
+	struct json_object *tokens = NULL, *grants = NULL;
 	char token[AUTH_TOKEN_LEN + 1];
 	enum auth_scope scope = AUTH_SCOPE_FULL;
 	const char *scope_arg;
@@ -33,8 +35,22 @@ cmd_token(struct cli *cli, int argc, char **argv)
 	if (strcmp(a.pos[0], "list") == 0 && a.npos == 1) {
 		if (cli_open(cli, false) < 0)
 			return 1;
-		if (db_tokens(cli->db, &tokens) < 0)
+		if (db_tokens(cli->db, &tokens) < 0 || db_oauth_grants(cli->db, &grants) < 0) {
+			json_object_put(tokens);
 			return cli_fail("database error");
+		}
+		/* A grant lists like a token: its name revokes it. */
+		for (i = 0; i < json_object_array_length(grants); i++) {
+			struct json_object *g = json_object_array_get_idx(grants, i);
+			time_t at = (time_t)json_object_get_int64(json_object_object_get(g, "created"));
+			char iso[32];
+
+			strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", gmtime(&at));
+			json_object_object_add(g, "created_at", json_object_new_string(iso));
+			json_object_object_del(g, "created");
+			json_object_object_add(g, "last_used", NULL);
+			json_object_array_add(tokens, json_object_get(g));
+		}
 		if (cli->json) {
 			cli_print_json(tokens);
 		} else {
@@ -45,18 +61,34 @@ cmd_token(struct cli *cli, int argc, char **argv)
 				const char *used = json_object_get_string(
 				    json_object_object_get(t, "last_used"));
 
+				if (json_object_object_get(t, "client_name") != NULL)
+					continue;
 				printf("%-24s %-8s %-26s %s\n", json_object_get_string(
 				    json_object_object_get(t, "name")), json_object_get_string(
 				    json_object_object_get(t, "scope")), json_object_get_string(
 				    json_object_object_get(t, "created_at")), used ? used : "-");
 			}
+			if (json_object_array_length(grants) > 0)
+				printf("\n%-50s %-8s %-22s %s\n", "OAUTH GRANT", "SCOPE", "CREATED",
+				    "CLIENT (APPROVED WITH TOKEN)");
+			for (i = 0; i < json_object_array_length(grants); i++) {
+				struct json_object *g = json_object_array_get_idx(grants, i);
+
+				printf("%-50s %-8s %-22s %s (%s)\n", json_object_get_string(
+				    json_object_object_get(g, "name")), json_object_get_string(
+				    json_object_object_get(g, "scope")), json_object_get_string(
+				    json_object_object_get(g, "created_at")), json_object_get_string(
+				    json_object_object_get(g, "client_name")), json_object_get_string(
+				    json_object_object_get(g, "granted_by")));
+			}
 		}
 		json_object_put(tokens);
+		json_object_put(grants);
 		return 0;
 	}
 	if (a.npos != 2 || (strcmp(a.pos[0], "create") != 0 && strcmp(a.pos[0], "revoke") != 0)) {
 		fprintf(stderr, "usage: homectl token create NAME [--scope read|control|full] | list "
-		    "| revoke NAME\n");
+		    "| revoke NAME|oauth:GRANT\n");
 		return 2;
 	}
 	if (cli_open(cli, false) < 0)
@@ -80,7 +112,7 @@ cmd_token(struct cli *cli, int argc, char **argv)
 	}
 	r = auth_token_revoke(cli->db, a.pos[1]);
 	if (r == -ENOENT)
-		return cli_fail("no token of that name (homectl token list)");
+		return cli_fail("no token or OAuth grant of that name (homectl token list)");
 	if (r < 0)
 		return cli_fail("could not revoke the token");
 	printf("revoked %s\n", a.pos[1]);

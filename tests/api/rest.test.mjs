@@ -237,6 +237,7 @@ test('GET /api/openapi.json describes every route, generated from the model', as
 		'/api/automations': ['get', 'post'], '/api/automations/{name}': ['parameters', 'get', 'put', 'delete'],
 		'/api/automations/{name}/enable': ['post'], '/api/automations/{name}/run': ['post'],
 		'/api/automations/{name}/test': ['get'],
+		'/api/oauth/request': ['get'], '/api/oauth/approve': ['post'],
 	};
 	assert.deepEqual(Object.keys(doc.paths).sort(), Object.keys(want).sort());
 	for (const [p, ms] of Object.entries(want))

@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 
-import { makeHome, startApi, homectl, sqlite, Client as WsClient, sleep, HOMECTL } from '../api/helpers.mjs';
+import { makeHome, startApi, homectl, sqlite, Client as WsClient, sleep, HOMECTL, API } from '../api/helpers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const home = makeHome();
@@ -498,7 +499,12 @@ test('homectl token revoke oauth:NAME ends a grant (the name sessions and logs u
 	const tok = await (await exchange(body.client_id, code, p.verifier)).json();
 	const grant = sqlite(home, `SELECT g.id FROM oauth_grants g WHERE g.client_id = '${body.client_id}'`).trim();
 	assert.match(grant, /^oauth:/);
+	const list = homectl(home, 'token', 'list');
+	assert.match(list, new RegExp(`^${grant}\\s+read\\s+\\S+\\s+raw \\(test\\)$`, 'm'));
+	const json = JSON.parse(homectl(home, '--json', 'token', 'list'));
+	assert.equal(json.find((t) => t.name === grant)?.client_name, 'raw');
 	homectl(home, 'token', 'revoke', grant);
+	assert.doesNotMatch(homectl(home, 'token', 'list'), new RegExp(grant));
 	assert.equal((await mcpPost(tok.access_token)).status, 401);
 	// Revoking the person's token ends the grants they approved.
 	const p2 = pkce();
@@ -528,4 +534,37 @@ test('migration 6 -> 7: the OAuth tables appear, the tokens stay; the tables ref
 	assert.throws(() => execFileSync('sqlite3', [old, "INSERT INTO oauth_clients VALUES ('c', 'n', '[]', 1);" +
 		" INSERT INTO oauth_grants VALUES ('oauth:x', 'c', 'reader', 'admin', 'r', 1)"], { stdio: 'pipe' }),
 	/oauth_grant_scope/);
+});
+
+test('public_url: an origin (http or https, a host, a port), never a path; the metadata follows it', async () => {
+	const conf = join(home.dir, 'public.conf');
+	for (const [v, ok] of [['https://Home.Example.org/', true], ['http://[::1]:8080', true], ['https://a.example/path', false],
+		['ftp://a.example', false], ['https://', false], ['https://a.example?x', false]]) {
+		writeFileSync(conf, `public_url = ${v}\n`);
+		let status = 0;
+		try {
+			execFileSync(API, ['--config', conf, '--db', home.db, '--check-config'], { stdio: 'pipe' });
+		} catch (e) {
+			status = e.status;
+			assert.match(e.stderr.toString(), /public_url/);
+		}
+		assert.equal(status === 0, ok, v);
+	}
+	writeFileSync(conf, 'public_url = https://Home.Example.org/\n');
+	const d2 = await startApi(home, ['--config', conf]);
+	try {
+		const as = await (await fetch(`${d2.base}/.well-known/oauth-authorization-server`)).json();
+		assert.equal(as.issuer, 'https://home.example.org');
+		const prm = await (await fetch(`${d2.base}/.well-known/oauth-protected-resource`)).json();
+		assert.equal(prm.resource, 'https://home.example.org/mcp');
+		// A forwarded header changes nothing.
+		const r = await fetch(`${d2.base}/.well-known/oauth-authorization-server`,
+			{ headers: { 'X-Forwarded-Proto': 'http', 'X-Forwarded-Host': 'evil.example', Forwarded: 'host=evil.example' } });
+		assert.equal((await r.json()).issuer, 'https://home.example.org');
+	} finally {
+		await d2.stop();
+	}
+	// Without public_url, the Host the client used (forwarded headers ignored).
+	const r = await fetch(`${d.base}/.well-known/oauth-authorization-server`, { headers: { 'X-Forwarded-Host': 'evil.example' } });
+	assert.equal((await r.json()).issuer, d.base);
 });
