@@ -1344,9 +1344,10 @@ migrate_6(struct db *db)
  * the person who approved it: revoking that token ends the grant); codes
  * and tokens belong to a grant, and ending the grant ends them.  Like the
  * tokens table, only SHA-256 hashes of codes and tokens are stored; times
- * are Unix seconds. */
+ * are Unix seconds.  "IF NOT EXISTS": a copy of a newer file whose
+ * user_version was lowered has them. */
 static const char SCHEMA_7[] =
-	"CREATE TABLE oauth_clients ("
+	"CREATE TABLE IF NOT EXISTS oauth_clients ("
 	"  id TEXT PRIMARY KEY NOT NULL"
 	"    CONSTRAINT oauth_client_id CHECK (typeof(id) = 'text' AND length(id) > 0),"
 	"  name TEXT NOT NULL CONSTRAINT oauth_client_name CHECK (typeof(name) = 'text'),"
@@ -1355,7 +1356,7 @@ static const char SCHEMA_7[] =
 	"      THEN json_type(redirect_uris) = 'array' ELSE 0 END),"
 	"  created INTEGER NOT NULL CONSTRAINT oauth_client_created"
 	"    CHECK (typeof(created) = 'integer'));"
-	"CREATE TABLE oauth_grants ("
+	"CREATE TABLE IF NOT EXISTS oauth_grants ("
 	"  id TEXT PRIMARY KEY NOT NULL"
 	"    CONSTRAINT oauth_grant_id CHECK (typeof(id) = 'text' AND id LIKE 'oauth:%'),"
 	"  client_id TEXT NOT NULL REFERENCES oauth_clients(id) ON DELETE CASCADE,"
@@ -1365,9 +1366,9 @@ static const char SCHEMA_7[] =
 	"  resource TEXT NOT NULL CONSTRAINT oauth_grant_resource CHECK (typeof(resource) = 'text'),"
 	"  created INTEGER NOT NULL CONSTRAINT oauth_grant_created"
 	"    CHECK (typeof(created) = 'integer'));"
-	"CREATE INDEX oauth_grants_client ON oauth_grants(client_id);"
-	"CREATE INDEX oauth_grants_granted_by ON oauth_grants(granted_by);"
-	"CREATE TABLE oauth_codes ("
+	"CREATE INDEX IF NOT EXISTS oauth_grants_client ON oauth_grants(client_id);"
+	"CREATE INDEX IF NOT EXISTS oauth_grants_granted_by ON oauth_grants(granted_by);"
+	"CREATE TABLE IF NOT EXISTS oauth_codes ("
 	"  hash TEXT PRIMARY KEY NOT NULL"
 	"    CONSTRAINT oauth_code_hash CHECK (typeof(hash) = 'text' AND length(hash) = 64),"
 	"  grant_id TEXT NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE,"
@@ -1376,8 +1377,8 @@ static const char SCHEMA_7[] =
 	"  expires INTEGER NOT NULL CONSTRAINT oauth_code_expires"
 	"    CHECK (typeof(expires) = 'integer'),"
 	"  used INTEGER NOT NULL DEFAULT 0 CONSTRAINT oauth_code_used CHECK (used IN (0, 1)));"
-	"CREATE INDEX oauth_codes_grant ON oauth_codes(grant_id);"
-	"CREATE TABLE oauth_tokens ("
+	"CREATE INDEX IF NOT EXISTS oauth_codes_grant ON oauth_codes(grant_id);"
+	"CREATE TABLE IF NOT EXISTS oauth_tokens ("
 	"  hash TEXT PRIMARY KEY NOT NULL"
 	"    CONSTRAINT oauth_token_hash CHECK (typeof(hash) = 'text' AND length(hash) = 64),"
 	"  grant_id TEXT NOT NULL REFERENCES oauth_grants(id) ON DELETE CASCADE,"
@@ -1385,7 +1386,7 @@ static const char SCHEMA_7[] =
 	"  expires INTEGER NOT NULL CONSTRAINT oauth_token_expires"
 	"    CHECK (typeof(expires) = 'integer'),"
 	"  used INTEGER NOT NULL DEFAULT 0 CONSTRAINT oauth_token_used CHECK (used IN (0, 1)));"
-	"CREATE INDEX oauth_tokens_grant ON oauth_tokens(grant_id);";
+	"CREATE INDEX IF NOT EXISTS oauth_tokens_grant ON oauth_tokens(grant_id);";
 
 static int
 migrate_7(struct db *db)
