@@ -4,7 +4,8 @@
 # outside: REST requests, the one-port router, WebSocket messages, MCP tool
 # calls, homectl.conf and the command line.  `make fuzz` builds them, `make
 # check` runs each for FUZZ_SECONDS from the seed corpus in
-# tests/fuzz/corpus/, `make fuzz-long` runs each for FUZZ_RUNS inputs.
+# tests/fuzz/corpus/, `make fuzz-long` runs each for FUZZ_RUNS inputs
+# (docs/fuzzing.md).
 FUZZ_SECONDS ?= 15
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1
@@ -82,9 +83,11 @@ fuzz: $(FUZZ_TARGETS)
 CHECKS += check-fuzz
 check-fuzz: $(FUZZ_TARGETS)
 	$(Q)$(RUN_SUITE) fuzz tests/fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS)
-# The long run: FUZZ_RUNS inputs for each target (FUZZ_TARGET=rest for one),
-# all at once; each prints its count and rate.
+# The long run: FUZZ_RUNS inputs for each target (FUZZ_TARGET=rest for one,
+# FUZZ_TARGET="rest ws" for two), FUZZ_JOBS at a time (one per CPU); each
+# prints its count, time, rate and corpus (docs/fuzzing.md has the figures).
 FUZZ_RUNS ?= 10000000
+FUZZ_JOBS ?= $(shell nproc)
 fuzz-long: $(FUZZ_TARGETS)
-	$(Q)tests/fuzz/run $(FUZZ_DIR) 0 $(FUZZ_RUNS) $(FUZZ_TARGET)
+	$(Q)tests/fuzz/run $(FUZZ_DIR) 0 $(FUZZ_RUNS) $(FUZZ_JOBS) $(FUZZ_TARGET)
 .PHONY: fuzz check-fuzz fuzz-long
