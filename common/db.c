@@ -363,7 +363,7 @@ enum query {
 	Q_SCENE_UPDATE, Q_SCENE_REMOVE, Q_SCENE_CLEAR,
 	/* automations */
 	Q_AUTO_ADD, Q_AUTO_REPLACE, Q_AUTO_REMOVE, Q_AUTO_ENABLE, Q_AUTO_GET, Q_AUTOS,
-	Q_AUTO_GEN, Q_AUTO_MARK, Q_RUN_ADD, Q_RUN_PRUNE, Q_RUN_END, Q_RUNS, Q_RUN_GET,
+	Q_AUTO_GEN, Q_AUTO_MARK, Q_AUTO_CONSENT, Q_AUTO_GET_6, Q_AUTOS_6, Q_RUN_ADD, Q_RUN_PRUNE, Q_RUN_END, Q_RUNS, Q_RUN_GET,
 	Q_RUNS_REQUESTED,
 	/* real devices */
 	Q_BINDING_GET, Q_BINDING_FIND, Q_BINDING_FIND_IEEE, Q_BINDINGS, Q_BINDING_SET,
@@ -402,9 +402,10 @@ enum query {
 #define RUN_COLS \
 	"id, automation, started_at, finished_at, trigger, conditions, outcome, actions"
 /* An automation and its newest run (the subquery is one index probe). */
-#define AUTO_COLS \
+#define AUTO_COLS_6 \
 	"a.name, a.document, a.created_at, a.updated_at, a.last_elapse," \
 	" (SELECT max(id) FROM automation_runs WHERE automation = a.name), a.rowid"
+#define AUTO_COLS AUTO_COLS_6 ", a.consent"
 
 static const char *const SQL[Q_COUNT] = {
 	[Q_BEGIN_READ] = "BEGIN",
@@ -593,8 +594,12 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_SCENE_REMOVE] = "DELETE FROM scenes WHERE mode = ?1 AND device_id = ?2",
 	[Q_SCENE_CLEAR] = "DELETE FROM scenes WHERE mode = ?1",
 	[Q_AUTO_ADD] = "INSERT INTO automations(name, document, last_elapse) VALUES (?1, ?2, ?3)",
-	[Q_AUTO_REPLACE] = "UPDATE automations SET document = ?2, updated_at = " NOW_SQL
-			   " WHERE name = ?1",
+	/* A new document has no one's consent yet (db_automation_consent). */
+	[Q_AUTO_REPLACE] = "UPDATE automations SET document = ?2, consent = NULL, updated_at = "
+			   NOW_SQL " WHERE name = ?1",
+	[Q_AUTO_CONSENT] = "UPDATE automations SET consent = ?2 WHERE name = ?1",
+	[Q_AUTO_GET_6] = "SELECT " AUTO_COLS_6 ", NULL FROM automations a WHERE a.name = ?1",
+	[Q_AUTOS_6] = "SELECT " AUTO_COLS_6 ", NULL FROM automations a ORDER BY a.name",
 	[Q_AUTO_REMOVE] = "DELETE FROM automations WHERE name = ?1",
 	[Q_AUTO_ENABLE] = "UPDATE automations SET document = json_set(document, '$.enabled',"
 			  " json(?2)), updated_at = " NOW_SQL " WHERE name = ?1",
@@ -672,6 +677,7 @@ struct db {
 	bool without_bindings;		/* a schema before 5, opened read-only */
 	bool without_scopes;		/* a schema before 6: every token is full */
 	bool without_oauth;		/* a schema before 7: no OAuth grant */
+	bool without_consent;		/* a schema before 9: no automation may open */
 };
 
 /* Returns the cached statement for q, reset and with its bindings cleared,
@@ -1330,7 +1336,11 @@ migrate_5(struct db *db)
  * i + 1, in the transaction that also sets user_version.  Never edit a
  * released step; add one. */
 /* 5 -> 6: every token has a scope (read, control, full); the tokens made
- * before scopes existed could do everything, and still can. */
+ * before scopes existed could do everything, and still can.  (No schema
+ * before 6 had a narrower token: the tokens table was name, hash,
+ * created_at, last_used, and every token passed every REST route, the
+ * WebSocket and /mcp alike; `read_only` in homectl.conf only ever limited
+ * homectl-mcp, which takes no token.  full is the scope they had.) */
 static int
 migrate_6(struct db *db)
 {
@@ -1418,8 +1428,38 @@ migrate_8(struct db *db)
 	return exec_sql(db, SCHEMA_8);
 }
 
+/* 8 -> 9: the person's consent that an automation may open the home: the
+ * opening actions (unlocking a door, opening the garage) they allowed it,
+ * [{"device", "action"}], or NULL (none: such an action fails when the
+ * automation runs, as before).  Set only with a yes (ops_automation_put,
+ * ops_automation_enable), cleared by every new document; its changes
+ * reach homectl-automations like the document's. */
+static int
+migrate_9(struct db *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool have = false;
+	int r;
+
+	/* A copy of a newer file whose user_version was lowered has it. */
+	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM pragma_table_info('automations')"
+	    " WHERE name = 'consent'", -1, &st, NULL) != SQLITE_OK)
+		return fail(db, "migrate 9", sqlite3_errcode(db->h));
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!have && (r = exec_sql(db, "ALTER TABLE automations ADD COLUMN consent TEXT"
+	    " CHECK (consent IS NULL OR (json_valid(consent) AND json_type(consent) = 'array'))"))
+	    < 0)
+		return r;
+	return exec_sql(db, "DROP TRIGGER IF EXISTS automations_gen_update;"
+	    "CREATE TRIGGER automations_gen_update AFTER UPDATE OF name, document, consent"
+	    "  ON automations BEGIN"
+	    "  UPDATE automation_generation SET generation = generation + 1;"
+	    "END;");
+}
+
 static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3, migrate_4,
-	migrate_5, migrate_6, migrate_7, migrate_8 };
+	migrate_5, migrate_6, migrate_7, migrate_8, migrate_9 };
 
 static int
 migrate(struct db *db)
@@ -1587,6 +1627,7 @@ db_open(const char *path, int flags, struct db **out)
 	db->without_bindings = db_schema_version(db) < 5;
 	db->without_scopes = db_schema_version(db) < 6;
 	db->without_oauth = db_schema_version(db) < 7;
+	db->without_consent = db_schema_version(db) < 9;
 	*out = db;
 	return 0;
 fail_msg:
@@ -1731,6 +1772,7 @@ db_reopen(struct db **dbs, size_t n)
 		dbs[i]->feed_without_automation = nw->feed_without_automation;
 		dbs[i]->without_bindings = nw->without_bindings;
 		dbs[i]->without_scopes = nw->without_scopes;
+		dbs[i]->without_consent = nw->without_consent;
 		nw->h = NULL;
 		db_close(nw);
 	}
@@ -3202,8 +3244,8 @@ col_json(sqlite3_stmt *st, int i, bool *bad)
 static struct json_object *
 automation_from_row(struct db *db, sqlite3_stmt *st)
 {
-	struct json_object *a, *doc;
-	bool bad = false;
+	struct json_object *a, *doc, *consent;
+	bool bad = false, bad_consent = false;
 	const char *name = col_text(st, 0, &bad), *created = col_text(st, 2, &bad);
 	const char *updated = col_text(st, 3, &bad);
 
@@ -3224,6 +3266,14 @@ automation_from_row(struct db *db, sqlite3_stmt *st)
 	    NULL : json_object_new_int64(sqlite3_column_int64(st, 4)));
 	json_object_object_add(a, "last_run", sqlite3_column_type(st, 5) == SQLITE_NULL ?
 	    NULL : json_object_new_int64(sqlite3_column_int64(st, 5)));
+	/* A consent that is not a JSON array (a foreign writer's) is none. */
+	consent = col_json(st, 7, &bad_consent);
+	if (consent != NULL && (bad_consent || !json_object_is_type(consent, json_type_array))) {
+		json_object_put(consent);
+		consent = NULL;
+	}
+	if (consent != NULL)
+		json_object_object_add(a, "consent", consent);
 	return a;
 }
 
@@ -3286,7 +3336,7 @@ one_row(struct db *db, sqlite3_stmt *st, struct json_object *(*row)(struct db *,
 int
 db_automation_get(struct db *db, const char *name, struct json_object **out)
 {
-	sqlite3_stmt *st = prep(db, Q_AUTO_GET);
+	sqlite3_stmt *st = prep(db, db->without_consent ? Q_AUTO_GET_6 : Q_AUTO_GET);
 
 	if (st == NULL || bind_text(st, 1, name))
 		return -EIO;
@@ -3296,9 +3346,23 @@ db_automation_get(struct db *db, const char *name, struct json_object **out)
 int
 db_automations(struct db *db, struct json_object **out)
 {
-	sqlite3_stmt *st = prep(db, Q_AUTOS);
+	sqlite3_stmt *st = prep(db, db->without_consent ? Q_AUTOS_6 : Q_AUTOS);
 
 	return st ? collect(db, st, automation_from_row, "automations", out, NULL) : -EIO;
+}
+
+int
+db_automation_consent(struct db *db, const char *name, struct json_object *consent)
+{
+	sqlite3_stmt *st = prep(db, Q_AUTO_CONSENT);
+	int r;
+
+	if (st == NULL || bind_text(st, 1, name) || bind_text(st, 2, consent != NULL ?
+	    json_object_to_json_string_ext(consent, JSON_C_TO_STRING_PLAIN) : NULL))
+		return -EIO;
+	if ((r = exec_done(db, st, "automation consent")) < 0)
+		return r;
+	return sqlite3_changes(db->h) == 0 ? -ENOENT : 0;
 }
 
 int

@@ -331,7 +331,11 @@ int db_automation_enable(struct db *db, const char *name, bool enabled);
 int db_automation_get(struct db *db, const char *name, struct json_object **out);
 /* All of them, by name. */
 int db_automations(struct db *db, struct json_object **out);
-/* A number that changes whenever any automation's document does. */
+/* Records the opening actions the person allowed the automation
+ * ([{"device", "action"}], borrowed; NULL: none), shown as "consent" in
+ * the automation (absent when none).  A replaced document loses it. */
+int db_automation_consent(struct db *db, const char *name, struct json_object *consent);
+/* A number that changes whenever any automation's document or consent does. */
 int db_automation_generation(struct db *db, int64_t *out);
 /* Records the last time or sun event handled (seconds since the epoch). */
 int db_automation_mark(struct db *db, const char *name, int64_t last_elapse);

@@ -134,6 +134,22 @@ ops_status(int r, const char **code)
 	}
 }
 
+/* true when list ([{"device", "action"}] or NULL) holds device's action. */
+static bool
+consented(struct json_object *list, const char *device, const char *action)
+{
+	size_t i, n = list != NULL && json_object_is_type(list, json_type_array) ?
+	    json_object_array_length(list) : 0;
+
+	for (i = 0; i < n && device != NULL; i++) {
+		struct json_object *one = json_object_array_get_idx(list, i);
+
+		if (ops_is(one, "device", device) && ops_is(one, "action", action))
+			return true;
+	}
+	return false;
+}
+
 int
 ops_confirm_check(const struct ops_ctx *c, bool confirmed, struct json_object *dev,
     const char *action, struct json_object *req, char *err)
@@ -152,6 +168,9 @@ ops_confirm_check(const struct ops_ctx *c, bool confirmed, struct json_object *d
 		    ops_jstr(dev, "id"));
 	}
 	if (confirmed || c->confirm == OPS_CONFIRM_NONE)
+		return 0;
+	/* Allowed ahead of time by the person (an automation's consent). */
+	if (dev != NULL && action != NULL && consented(c->consented, ops_jstr(dev, "id"), action))
 		return 0;
 	if (c->confirm == OPS_CONFIRM_ALL)
 		return ops_errf(err, -EPERM, "every change needs the user's confirmation here: "

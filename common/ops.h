@@ -79,6 +79,10 @@ struct ops_ctx {
 	/* The caller has another way to open the home (MCP's open_or_unlock):
 	 * here an opening action fails with -EACCES naming it. */
 	bool opening_elsewhere;
+	/* The actions on devices the person allowed ahead of time (an
+	 * automation's consent: [{"device", "action"}], borrowed, or NULL):
+	 * the confirmation rule counts each as confirmed. */
+	struct json_object *consented;
 };
 
 struct config;
@@ -248,12 +252,25 @@ int ops_device_history(const struct ops_ctx *c, const char *device_id, const cha
  * automation.h), "created_at", "updated_at", "next_run": UTC time of the
  * next time or sun trigger or null, "last_run": the newest run (db.h) or
  * null}. */
-/* The writes take the caller's confirmation like every write (only
- * confirm = all asks for it: an automation never opens the home by itself,
- * homectl-automations never confirms for a person). */
+/* The writes take the caller's confirmation like every write.  An
+ * automation never confirms for a person: an action the confirmation rule
+ * gates fails when it runs, unless the person allowed it ahead of time.
+ * That is the automation's consent: storing or enabling one whose actions
+ * could open the home (unlock a door, open the garage: the rule asked of
+ * every state the device can be in, a mode's scene and a bulk action's
+ * devices included) needs the caller's confirm, -EPERM without, and
+ * records those actions as allowed; a new document starts without.
+ * ops_automation_consent lists them, for a front end that asks the person
+ * itself. */
+/* What doc's actions could do that needs the user's yes:
+ * [{"device", "name", "action"}], empty when nothing.  -EACCES when one
+ * opens the home and the caller may not (scope control). */
+int ops_automation_consent(const struct ops_ctx *c, struct json_object *doc,
+    struct json_object **out, char *err);
 /* Checks doc (automation_check: the model, the home, loops) and stores it,
  * as a new automation or (replace) in place of the one of its name.
- * -EEXIST / -ENOENT when that is not so; *out: the stored automation. */
+ * -EEXIST / -ENOENT when that is not so; *out: the stored automation, with
+ * "consent" when the person allowed it opening actions. */
 int ops_automation_put(const struct ops_ctx *c, struct json_object *doc, bool replace,
     bool confirm, struct json_object **out, char *err);
 int ops_automation_remove(const struct ops_ctx *c, const char *name, bool confirm, char *err);

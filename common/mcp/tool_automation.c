@@ -87,11 +87,20 @@ const struct tool tool_list_automations = {
 /* ---- create_automation, update_automation ---- */
 
 static struct json_object *
+confirm_schema(void)
+{
+	return schema_type("boolean", "Set to true only after the user has explicitly said yes: "
+	    "needed when the automation's actions unlock a door or open the garage (then it "
+	    "may do so on its own when it runs).");
+}
+
+static struct json_object *
 put_input(const struct ops_ctx *c)
 {
 	struct json_object *s = schema_object();
 
 	schema_add(s, "automation", schema_type("object", DOC_HELP), true);
+	schema_add(s, "confirm", confirm_schema(), false);
 	return s;
 }
 
@@ -103,8 +112,16 @@ put(struct tool_call *t, bool replace)
 
 	if (json_get_object_borrow(t->args, "automation", &doc, false) < 0)
 		return tool_error(t, "\"automation\" must be an automation document (an object)");
-	if ((r = ops_automation_put(t->ops, doc, replace, tool_confirmed(t), &out, t->err)) < 0)
+	if ((r = ops_automation_put(t->ops, doc, replace, tool_confirmed(t), &out, t->err)) < 0) {
+		char why[OPS_ERRLEN];
+
+		/* What the person is asked to allow it (elicit.c). */
+		if (r == -EPERM && ops_automation_consent(t->ops, doc, &t->consent, why) == 0)
+			snprintf(t->ask, sizeof(t->ask), "%s the automation \"%.80s\"",
+			    replace ? "update" : "create", json_object_get_string(
+			    json_object_object_get(doc, "name")));
 		return r;
+	}
 	tool_summary(t, "%s automation \"%s\"%s%s%s.", replace ? "Updated" : "Created",
 	    json_object_get_string(json_object_object_get(out, "name")),
 	    json_object_get_boolean(json_object_object_get(out, "enabled")) ? "" : " (disabled)",
@@ -134,10 +151,11 @@ const struct tool tool_create_automation = {
 	.description = "Make the home act on its own (\"turn the porch light on at sunset\"): "
 	    "store a new automation. It is checked against the home first: an unknown device, "
 	    "property, action or mode, a bad calendar expression, or an automation that would "
-	    "set itself off forever is refused with the reason. homectl-automations runs it; "
-	    "actions that unlock or open something fail when they run, since nobody is there "
-	    "to confirm.",
-	.flags = TOOL_EDIT,
+	    "set itself off forever is refused with the reason. homectl-automations runs it. "
+	    "One that would unlock a door or open the garage needs the user's yes, given now "
+	    "for those actions (their client asks them, or you ask and pass confirm: true); "
+	    "it may then do them on its own.",
+	.flags = TOOL_EDIT | TOOL_ASKS,
 	.input = put_input,
 	.output = automation_schema,
 	.call = create_call,
@@ -147,8 +165,9 @@ const struct tool tool_update_automation = {
 	.name = "update_automation",
 	.title = "Update an automation",
 	.description = "Replace the automation of the document's name with this document "
-	    "(checked like create_automation).",
-	.flags = TOOL_IDEMPOTENT | TOOL_EDIT,
+	    "(checked like create_automation; the user's yes to opening actions is asked "
+	    "again).",
+	.flags = TOOL_IDEMPOTENT | TOOL_EDIT | TOOL_ASKS,
 	.input = put_input,
 	.output = automation_schema,
 	.call = update_call,
@@ -163,6 +182,7 @@ enable_input(const struct ops_ctx *c)
 
 	schema_add(s, "name", schema_type("string", "The automation's name"), true);
 	schema_add(s, "enabled", schema_type("boolean", "true: on, false: off"), true);
+	schema_add(s, "confirm", confirm_schema(), false);
 	return s;
 }
 
@@ -176,8 +196,18 @@ enable_call(struct tool_call *t)
 
 	json_get_string(t->args, "name", &name, false, NULL);
 	json_get_bool(t->args, "enabled", &on, false, true);
-	if ((r = ops_automation_enable(t->ops, name, on, tool_confirmed(t), &out, t->err)) < 0)
+	if ((r = ops_automation_enable(t->ops, name, on, tool_confirmed(t), &out, t->err)) < 0) {
+		struct json_object *a = NULL;
+		char why[OPS_ERRLEN];
+
+		/* What the person is asked to allow it (elicit.c). */
+		if (r == -EPERM && ops_automation_get(t->ops, name, 0, &a, why) == 0 &&
+		    ops_automation_consent(t->ops, json_object_object_get(a, "document"),
+		    &t->consent, why) == 0)
+			snprintf(t->ask, sizeof(t->ask), "turn on the automation \"%.80s\"", name);
+		json_object_put(a);
 		return r;
+	}
 	tool_summary(t, "Automation \"%s\" is %s.", name, on ? "on" : "off");
 	t->out = out;
 	t->wrote = true;
@@ -188,8 +218,9 @@ const struct tool tool_enable_automation = {
 	.name = "enable_automation",
 	.title = "Turn an automation on or off",
 	.description = "Enable or disable an automation; a disabled one keeps its document and "
-	    "runs but does nothing until enabled again.",
-	.flags = TOOL_IDEMPOTENT,
+	    "runs but does nothing until enabled again. Turning on one that would unlock a "
+	    "door or open the garage needs the user's yes, as create_automation.",
+	.flags = TOOL_IDEMPOTENT | TOOL_ASKS,
 	.input = enable_input,
 	.output = automation_schema,
 	.call = enable_call,

@@ -66,6 +66,8 @@ struct rule {
 	struct daemon		*d;
 	char			*name;
 	struct json_object	*doc;		/* the checked document (owned) */
+	struct json_object	*consent;	/* the opening actions the person allowed
+						   it (db_automation_consent), or NULL */
 	size_t			 ntriggers;
 	int64_t			*next_at;	/* per trigger: next time/sun elapse (us), or -1 */
 	int64_t			*last_at;	/* per trigger: the last elapse fired, or -1 */

@@ -108,6 +108,7 @@ rule_free(struct rule *r)
 	free(r->last_at);
 	free(r->holds);
 	json_object_put(r->doc);
+	json_object_put(r->consent);
 	json_object_put(r->queue);
 	free(r);
 }
@@ -174,12 +175,16 @@ engine_reload(struct daemon *d, bool force)
 			continue;	/* a foreign writer's mistake: nothing we can run */
 		rule = engine_find(d, name);
 		if (rule != NULL && json_object_equal(rule->doc, doc)) {
+			/* The consent may change alone (enabled again with a yes). */
+			json_object_put(rule->consent);
+			rule->consent = json_object_get(get(row, "consent"));
 			rule->seen = true;
 			keep[nkeep++] = rule;
 			continue;
 		}
 		if ((rule = rule_new(d, name, doc)) == NULL)
 			continue;
+		rule->consent = json_object_get(get(row, "consent"));
 		rule->seen = true;
 		keep[nkeep++] = rule;
 		log_rule(LOG_INFO, rule, "loaded \"%s\" (%s)", name, automation_enabled(doc) ?

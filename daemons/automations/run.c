@@ -148,6 +148,9 @@ act(struct run *run, struct json_object *a, struct json_object *result, char *er
 	int r;
 
 	c.automation = run->rule->name;
+	/* What the person allowed this automation to open, ahead of time:
+	 * ops' rule lets those actions through and no others. */
+	c.consented = run->rule->consent;
 	if (get_str(a, "mode") != NULL) {
 		r = ops_mode_set(&c, get_str(a, "mode"), false, &out, err);
 	} else {
@@ -158,7 +161,8 @@ act(struct run *run, struct json_object *a, struct json_object *result, char *er
 			.action = get_str(a, "action"),
 			.props = get(a, "properties"),
 			/* Never confirmed: an automation cannot say yes for a person,
-			 * so what the confirm policy gates fails here. */
+			 * so what the confirm policy gates fails here, but for the
+			 * opening actions the person allowed it (c.consented). */
 			.confirm = false,
 		};
 

@@ -193,8 +193,13 @@ wait_for 10 mode_is sleep &&
 hc mode home >/dev/null
 
 # ---- a failing action: logged and recorded, nothing after it runs ----
-add '{"name":"open up","triggers":[{"device":"garage_door","to":"open"}],
- "actions":[{"device":"back_door_lock","action":"unlock"},{"device":"bathroom_light","action":"off"}]}'
+# Written by a foreign writer, so nobody allowed it to unlock (the CLI's
+# person would have: see below).
+q "INSERT INTO automations(name, document) VALUES ('open up', json('{\"name\":\"open up\",
+ \"enabled\":true,\"mode\":\"single\",\"persistent\":false,
+ \"triggers\":[{\"device\":\"garage_door\",\"to\":\"open\"}],\"conditions\":[],
+ \"actions\":[{\"device\":\"back_door_lock\",\"action\":\"unlock\"},
+ {\"device\":\"bathroom_light\",\"action\":\"off\"}]}'))"
 hc set bathroom_light on >/dev/null
 hc set garage_door open >/dev/null
 wait_for 10 has_runs "open up" failed 1 && [ "$(state back_door_lock)" = locked ] &&
@@ -206,6 +211,36 @@ wait_for 10 has_runs "open up" failed 1 && [ "$(state back_door_lock)" = locked 
 grep -q '"open up": action 1 failed' "$T/daemon.log" && pass "the failure is logged" ||
 	fail "failure logged"
 hc set garage_door close >/dev/null
+q "DELETE FROM automations WHERE name = 'open up'"
+
+# ---- the person allowed it: an automation opens what it was allowed to ----
+# `homectl automation add` is a person at the keyboard: their yes is kept
+# with the automation for its opening actions (and only those).
+add '{"name":"let in","triggers":[{"device":"garage_door","to":"open"}],
+ "actions":[{"device":"back_door_lock","action":"unlock"},{"device":"bathroom_light","action":"off"}]}'
+[ "$(q "SELECT consent FROM automations WHERE name = 'let in'")" = \
+	'[{"device":"back_door_lock","name":"Back door","action":"unlock"}]' ] &&
+	pass "the person's yes is kept with the automation, naming each opening action" ||
+	fail "consent kept" "$(q "SELECT consent FROM automations WHERE name = 'let in'")"
+hc set bathroom_light on >/dev/null
+hc set garage_door open >/dev/null
+wait_for 10 has_runs "let in" done 1 && [ "$(state back_door_lock)" = unlocked ] &&
+	[ "$(state bathroom_light)" = off ] &&
+	pass "an automation the person allowed unlocks when it runs" || fail "consented run" \
+	"$(q "SELECT outcome, actions FROM automation_runs WHERE automation = 'let in'")"
+# A foreign writer's new document keeps the consent, which covers only the
+# back door: unlocking the front door fails.
+hc set garage_door close >/dev/null
+hc set back_door_lock lock >/dev/null
+q "UPDATE automations SET document = json_set(document, '\$.actions[0].device', 'front_door_lock')
+ WHERE name = 'let in'"
+loaded() { [ "$(grep -c 'loaded "let in"' "$T/daemon.log")" -ge 2 ]; }
+wait_for 10 loaded || fail "the daemon loads the new document"
+hc set garage_door open >/dev/null
+wait_for 10 has_runs "let in" failed 1 && [ "$(state front_door_lock)" = locked ] &&
+	pass "the consent covers the actions it names, no others" || fail "consent scope"
+hc set garage_door close >/dev/null
+q "DELETE FROM automations WHERE name = 'let in'"
 
 # ---- another process holds the write lock: the loop goes on, the run waits ----
 # The lock is taken first and the trigger is the test clock (no write), so

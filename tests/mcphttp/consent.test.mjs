@@ -217,3 +217,65 @@ for (const kind of ['stdio', 'http']) {
 		await yes.c.close();
 	});
 }
+
+// An automation that would unlock the front door when the garage opens.
+const letIn = (name) => ({ name, triggers: [{ device: 'garage_door', to: 'open' }],
+	actions: [{ device: 'front_door_lock', action: 'unlock' }, { device: 'bedroom_light_main', action: 'on' }] });
+const stored = (name) => sqlite(home, `SELECT count(*) FROM automations WHERE name = '${name}'`).trim() === '1';
+const consentOf = (name) => sqlite(home, `SELECT consent FROM automations WHERE name = '${name}'`).trim();
+
+for (const kind of ['stdio', 'http']) {
+	test(`${kind}: creating or turning on an automation that opens the home asks the person`, async () => {
+		const name = `let in ${kind}`;
+		const no = await client(kind, () => ({ action: 'decline' }));
+		let r = await no.c.callTool({ name: 'create_automation', arguments: { automation: letIn(name), confirm: true } });
+		assert.equal(no.asked.length, 1);
+		assert.match(no.asked[0].message, new RegExp(`create the automation "${name}", which would: unlock front_door_lock`));
+		assert.doesNotMatch(no.asked[0].message, /bedroom_light_main/);
+		assert.ok(r.isError);
+		assert.match(r.content[0].text, /did not allow it \(declined\): nothing was changed/);
+		assert.ok(!stored(name));
+		await no.c.close();
+
+		const yes = await client(kind, () => ({ action: 'accept', content: { confirm: true } }));
+		r = await yes.c.callTool({ name: 'create_automation', arguments: { automation: letIn(name) } });
+		assert.ok(!r.isError, JSON.stringify(r));
+		assert.equal(yes.asked.length, 1);
+		assert.deepEqual(JSON.parse(consentOf(name)).map((c) => `${c.action} ${c.device}`), ['unlock front_door_lock']);
+		// Off and on again: the yes it has covers what it opens.
+		r = await yes.c.callTool({ name: 'enable_automation', arguments: { name, enabled: false } });
+		assert.ok(!r.isError, JSON.stringify(r));
+		r = await yes.c.callTool({ name: 'enable_automation', arguments: { name, enabled: true } });
+		assert.ok(!r.isError, JSON.stringify(r));
+		assert.equal(yes.asked.length, 1);
+		await yes.c.close();
+		// A new document has nobody's yes: turning it on asks again.
+		sqlite(home, `UPDATE automations SET consent = NULL, document = json_set(document, '$.enabled', json('false')) WHERE name = '${name}'`);
+		const cancel = await client(kind, () => ({ action: 'cancel' }));
+		r = await cancel.c.callTool({ name: 'enable_automation', arguments: { name, enabled: true } });
+		assert.equal(cancel.asked.length, 1);
+		assert.match(cancel.asked[0].message, new RegExp(`turn on the automation "${name}"`));
+		assert.ok(r.isError);
+		assert.match(r.content[0].text, /cancelled/);
+		assert.equal(sqlite(home, `SELECT json_extract(document, '$.enabled') FROM automations WHERE name = '${name}'`).trim(), '0');
+		await cancel.c.close();
+		sqlite(home, `DELETE FROM automations WHERE name = '${name}'`);
+	});
+}
+
+test('automations: a client without elicitation passes confirm: true', async () => {
+	const plain = await client('http', null);
+	let r = await plain.c.callTool({ name: 'create_automation', arguments: { automation: letIn('plain') } });
+	assert.ok(r.isError);
+	assert.match(r.content[0].text, /would open the home when it runs \(unlock front_door_lock\).*confirm: true/);
+	assert.ok(!stored('plain'));
+	r = await plain.c.callTool({ name: 'create_automation', arguments: { automation: letIn('plain'), confirm: true } });
+	assert.ok(!r.isError, JSON.stringify(r));
+	assert.match(consentOf('plain'), /front_door_lock/);
+	// One that opens nothing needs no one's yes and keeps none.
+	r = await plain.c.callTool({ name: 'create_automation', arguments: { automation: {
+		name: 'lights', triggers: [{ device: 'garage_door', to: 'open' }], actions: [{ device: 'bedroom_light_main', action: 'on' }] } } });
+	assert.ok(!r.isError, JSON.stringify(r));
+	assert.equal(consentOf('lights'), '');
+	await plain.c.close();
+});

@@ -5,6 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -138,13 +139,28 @@ test('revoking a token closes its WebSocket and its MCP session and stream', asy
 	await m.c.close().catch(() => {});
 });
 
-test('migration: a database from before scopes keeps its tokens, as full', () => {
+// No schema before 6 had a narrower token: the tokens table was name, hash,
+// created_at, last_used, and every token passed every route (read_only in
+// homectl.conf only ever limited homectl-mcp, which takes no token).  So
+// the migration gives them full, the scope they had; built here from a
+// real schema-1 file with a token of a known hash.
+test('migration: a database from before scopes keeps its tokens, as full', async () => {
 	const old = home.db.replace(/home\.db$/, 'old.db');
-	sqlite(home, `VACUUM INTO '${old}'`);
-	// As schema 5 was: no scopes, and none of the OAuth tables of schema 7.
-	execFileSync('sqlite3', [old, 'DROP TABLE oauth_tokens; DROP TABLE oauth_codes; DROP TABLE oauth_grants;' +
-		' DROP TABLE oauth_clients; ALTER TABLE tokens DROP COLUMN scope; PRAGMA user_version = 5;']);
+	const token = 'hc_' + 'A'.repeat(43);
+	const hash = createHash('sha256').update(token).digest('hex');
+	execFileSync('sqlite3', [old, '.read tests/fixtures/schema-1.sql']);
+	execFileSync('sqlite3', [old, `INSERT INTO tokens(name, hash) VALUES ('old', '${hash}')`]);
+	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '1');
 	const list = execFileSync(HOMECTL, ['--db', old, 'token', 'list']).toString();
-	assert.match(list, /^r\s+full\s/m, 'every token made before scopes is full');
-	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '8');
+	assert.match(list, /^old\s+full\s/m, 'a token made before scopes is full');
+	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '9');
+	// And homectl-api lets it do what only full may: edit the home.
+	const oldHome = { ...home, db: old, token };
+	const od = await startApi(oldHome);
+	try {
+		const r = await api(od, '/api/rooms', { method: 'POST', body: { id: 'cellar', name: 'Cellar' } });
+		assert.equal(r.status, 201, r.text);
+	} finally {
+		await od.stop();
+	}
 });

@@ -575,6 +575,26 @@ describe('dashboard', () => {
 			'the switch to disable the automation in the database');
 			await page.waitForSelector(`${li('new year')}[data-enabled="false"]`);
 			assert.equal(await page.$(`${li('new year')} .automation-next`), null, 'no next run when off');
+			// Turning on one that would unlock a door asks the person first
+			// (written by the sqlite3 shell: nobody's yes yet).
+			sqlite(home.db, `INSERT INTO automations(name, document) VALUES ('let in', json('{"name":"let in",
+				"enabled":false,"mode":"single","persistent":false,"triggers":[{"device":"garage_door","to":"open"}],
+				"conditions":[],"actions":[{"device":"back_door_lock","action":"unlock"}]}'))`);
+			await page.reload();
+			await page.waitForSelector(`${li('let in')}[data-enabled="false"]`);
+			await page.click(`${li('let in')} input[type="checkbox"]`);
+			await page.waitForSelector('dialog#confirm[open]');
+			assert.match(await page.textContent('#confirm-title'), /let in/);
+			await page.click('dialog#confirm button[value="cancel"]');
+			await page.waitForSelector(`${li('let in')} input[type="checkbox"]:not(:checked)`);
+			assert.equal(sqlite(home.db, "SELECT json_extract(document, '$.enabled') FROM automations WHERE name = 'let in'"), '0');
+			await page.click(`${li('let in')} input[type="checkbox"]`);
+			await page.waitForSelector('dialog#confirm[open]');
+			await page.click('dialog#confirm button[value="ok"]');
+			await waitFor(() => sqlite(home.db,
+				"SELECT json_extract(document, '$.enabled') FROM automations WHERE name = 'let in'") === '1',
+			'the yes to turn it on');
+			assert.match(sqlite(home.db, "SELECT consent FROM automations WHERE name = 'let in'"), /back_door_lock/);
 		} finally {
 			proc.kill('SIGTERM');
 		}

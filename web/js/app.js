@@ -147,7 +147,8 @@ class Dashboard {
 			openDetails: (id, from) => this.details.open(id, from),
 			toast,
 		};
-		this.automations = new AutomationsPanel(this.api, toast);
+		this.automations = new AutomationsPanel(this.api, toast,
+			(send, title, text, ok) => this.confirmed(send, title, text, ok));
 		this.notifier = new Notifier({
 			devices: () => this.store.devices.values(),
 			automations: () => this.automations.list,

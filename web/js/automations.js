@@ -19,8 +19,11 @@ const OUTCOMES = {
 const $ = (id) => document.getElementById(id);
 
 export class AutomationsPanel {
-	// api: the REST client; toast(message, kind) tells the person.
-	constructor(api, toast) {
+	// api: the REST client; toast(message, kind) tells the person;
+	// confirmed(send, title, text, ok): the dashboard's ask-and-send-again
+	// for an answer of confirmation_required (app.js).
+	constructor(api, toast, confirmed) {
+		this.confirmed = confirmed;
 		this.api = api;
 		this.toast = toast;
 		this.list = [];
@@ -70,9 +73,19 @@ export class AutomationsPanel {
 	async toggle(a, input) {
 		input.disabled = true;
 		try {
-			await this.api.post(`/api/automations/${encodeURIComponent(a.name)}/enable`,
-				{ enabled: input.checked });
-			this.toast(`${a.name}: ${input.checked ? 'on' : 'off'}`);
+			// Turning on one that unlocks or opens asks the person (the
+			// server's rule; its sentence names what it would open).
+			const on = input.checked;
+			const send = (confirm) => this.api.post(
+				`/api/automations/${encodeURIComponent(a.name)}/enable`, { enabled: on, confirm });
+			const done = this.confirmed ?
+				await this.confirmed(send, `Turn on "${a.name}"?`,
+					'It may then unlock a door or open the garage on its own when it runs.', 'Turn on') :
+				await send(false);
+			if (done === null)
+				input.checked = !on;
+			else
+				this.toast(`${a.name}: ${on ? 'on' : 'off'}`);
 		} catch (e) {
 			input.checked = !input.checked;
 			this.toast(e.message, 'error');
