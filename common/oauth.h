@@ -29,7 +29,7 @@
 
 #define OAUTH_CODE_SEC		120		/* an authorization code lives this long */
 #define OAUTH_ACCESS_SEC	3600		/* an access token */
-#define OAUTH_REFRESH_SEC	(30 * 86400)	/* a refresh token (each refresh makes a new one) */
+#define OAUTH_REFRESH_SEC	2592000		/* 30 days: a refresh token (each refresh makes a new one) */
 #define OAUTH_SECRET_LEN	47		/* "hcX_" and 43 base64url characters */
 #define OAUTH_CLIENTS_UNUSED	200		/* registered clients without a grant, at most */
 #define OAUTH_CLIENT_AGE	86400		/* ... and for at most a day */

@@ -196,6 +196,10 @@ struct json_object *tools_result(struct mcp_sess *s, const char *summary, struct
 struct json_object *tools_error_result(const char *text);
 /* Drops the cached tool lists. */
 void tools_cleanup(struct mcp_core *core);
+/* The least scope offered the tool called name (an enum mcp_scope), or
+ * -ENOENT when there is no such tool: the HTTP transport answers a call
+ * beyond a session's scope with 403 insufficient_scope and that scope. */
+int tools_scope(const char *name);
 
 /* What a tool handler works with. */
 struct tool_call {

@@ -153,6 +153,19 @@ tool_allowed(const struct tool *t, enum mcp_scope sc)
 	return !(t->flags & (TOOL_EDIT | TOOL_OPENS)) || sc == MCP_SCOPE_FULL;
 }
 
+int
+tools_scope(const char *name)
+{
+	for (size_t i = 0; name != NULL && i < NELEMS(tools); i++) {
+		if (strcmp(tools[i]->name, name) != 0)
+			continue;
+		for (int sc = MCP_SCOPE_READ; sc < MCP_SCOPE_COUNT; sc++)
+			if (tool_allowed(tools[i], (enum mcp_scope)sc))
+				return sc;
+	}
+	return -ENOENT;
+}
+
 /* The tools the session is offered, as an array of tools/list entries
  * (index i of the array is the i-th offered tool).  Borrowed; built once
  * per scope and revision. */

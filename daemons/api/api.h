@@ -316,6 +316,9 @@ int http_oauth_access(struct http_req *r, const char *token);
  * resource metadata is, the scope needed, error (NULL: none). */
 enum MHD_Result http_oauth_challenge(struct http_req *r, unsigned status, const char *error,
     const char *scope, const char *msg);
+/* The WWW-Authenticate value of that challenge into h. */
+void http_oauth_challenge_header(struct http_req *r, const char *error, const char *scope, char *h,
+    size_t len);
 /* The consent page's calls, with the person's token. */
 enum MHD_Result http_oauth_request(struct http_req *r);
 enum MHD_Result http_oauth_approve(struct http_req *r);

@@ -125,18 +125,27 @@ reply_db(struct http_req *r, int rc)
 	return http_reply_ops(r, rc, "");
 }
 
+void
+http_oauth_challenge_header(struct http_req *r, const char *error, const char *scope, char *h,
+    size_t len)
+{
+	char base[300];
+
+	http_oauth_base(r, base, sizeof(base));
+	snprintf(h, len, "Bearer resource_metadata=\"%s/.well-known/oauth-protected-resource"
+	    "/mcp\", scope=\"%s\"%s%s%s", base, scope, error ? ", error=\"" : "",
+	    error ? error : "", error ? "\"" : "");
+}
+
 enum MHD_Result
 http_oauth_challenge(struct http_req *r, unsigned status, const char *error, const char *scope,
     const char *msg)
 {
 	struct json_object *o = json_object_new_object(), *e = json_object_new_object();
 	struct MHD_Response *resp;
-	char base[300], h[700];
+	char h[700];
 
-	http_oauth_base(r, base, sizeof(base));
-	snprintf(h, sizeof(h), "Bearer resource_metadata=\"%s/.well-known/oauth-protected-resource"
-	    "/mcp\", scope=\"%s\"%s%s%s", base, scope, error ? ", error=\"" : "",
-	    error ? error : "", error ? "\"" : "");
+	http_oauth_challenge_header(r, error, scope, h, sizeof(h));
 	json_object_object_add(e, "code", json_object_new_string(status == 401 ? "unauthorized" :
 	    "insufficient_scope"));
 	json_object_object_add(e, "message", json_object_new_string(msg));
@@ -255,6 +264,18 @@ form_free(struct form *f)
 	f->n = 0;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Percent- and '+'-decodes s[0..n) into a new string; NULL when it is bad
  * (a NUL, a broken escape) or out of memory. */
 static char *
@@ -268,15 +289,13 @@ form_decode(const char *s, size_t n)
 		if (s[i] == '+') {
 			*o++ = ' ';
 		} else if (s[i] == '%') {
-			unsigned v;
+			int hi = i + 2 < n ? hexval(s[i + 1]) : -1, lo = i + 2 < n ? hexval(s[i + 2]) : -1;
 
-			if (i + 2 >= n || !strchr("0123456789abcdefABCDEF", s[i + 1]) ||
-			    !strchr("0123456789abcdefABCDEF", s[i + 2]) ||
-			    sscanf(s + i + 1, "%2x", &v) != 1 || v == 0) {
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(out);
 				return NULL;
 			}
-			*o++ = (char)v;
+			*o++ = (char)(hi * 16 + lo);
 			i += 2;
 		} else {
 			*o++ = s[i];

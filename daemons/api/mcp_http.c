@@ -613,6 +613,45 @@ wait_answer(struct http_req *r, struct mcp_hsess *s, struct json_object *msgs)
 	return http_queue(r, 200, resp);
 }
 
+/* A tools/call of a tool the session's scope does not offer, when a token
+ * of a larger scope could call it: 403 with the RFC 6750 challenge naming
+ * that scope (an OAuth client steps up: it asks the person for more), and
+ * the JSON-RPC error in the body for the others.  False when the call may
+ * go on (the core answers an unknown tool, or one the server's read_only
+ * mode withholds, as before). */
+static bool
+beyond_scope(struct http_req *r, struct mcp_hsess *s, const struct rpc_msg *m,
+    enum MHD_Result *ret)
+{
+	struct json_object *name, *o, *e;
+	struct MHD_Response *resp;
+	char h[700], msg[200];
+	int need;
+
+	if (m->params == NULL || !json_object_object_get_ex(m->params, "name", &name) ||
+	    !json_object_is_type(name, json_type_string) ||
+	    (need = tools_scope(json_object_get_string(name))) < 0 ||
+	    need <= (int)s->m.scope || need > (int)r->api->mcp.max_scope)
+		return false;
+	snprintf(msg, sizeof(msg), "Unknown tool: %.100s (not offered to a token of scope %s;"
+	    " it takes scope %s)", json_object_get_string(name), mcp_scope_name(s->m.scope),
+	    mcp_scope_name((enum mcp_scope)need));
+	o = json_object_new_object();
+	e = json_object_new_object();
+	json_object_object_add(o, "jsonrpc", json_object_new_string("2.0"));
+	json_object_object_add(o, "id", json_object_get(m->id));
+	json_object_object_add(e, "code", json_object_new_int(RPC_INVALID_PARAMS));
+	json_object_object_add(e, "message", json_object_new_string(msg));
+	json_object_object_add(o, "error", e);
+	resp = http_json_response(403, o);
+	http_oauth_challenge_header(r, "insufficient_scope", mcp_scope_name((enum mcp_scope)need),
+	    h, sizeof(h));
+	if (resp != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, h);
+	*ret = http_queue(r, 403, resp);
+	return true;
+}
+
 static enum MHD_Result
 post(struct http_req *r)
 {
@@ -651,6 +690,11 @@ post(struct http_req *r)
 		/* The token's scope picks the tools the session is offered. */
 		s->m.scope = (enum mcp_scope)r->scope;
 	} else if ((s = request_session(r, &ret)) == NULL) {
+		rpc_msg_clear(&m);
+		return ret;
+	}
+	if (m.kind == RPC_REQUEST && strcmp(m.method, "tools/call") == 0 &&
+	    beyond_scope(r, s, &m, &ret)) {
 		rpc_msg_clear(&m);
 		return ret;
 	}

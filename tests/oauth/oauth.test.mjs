@@ -245,8 +245,26 @@ test('a read grant: the session lists no write tool', async () => {
 	const { tools } = await c.listTools();
 	assert.ok(tools.length > 0);
 	assert.ok(tools.every((x) => x.annotations?.readOnlyHint), tools.map((x) => x.name).join(' '));
+	// A call beyond the scope: 403 insufficient_scope naming the scope it
+	// takes.  The SDK tries to step up, but with a refresh token it
+	// refreshes (which never widens a grant) and gives up on the second 403.
+	const before_ = p.tokens_.refresh_token;
 	await assert.rejects(c.callTool({ name: 'control_device', arguments: { device_id: 'kitchen_light_main', action: 'off' } }),
-		/scope read/);
+		/403 after trying upscoping/);
+	assert.notEqual(p.tokens_.refresh_token, before_, 'the SDK refreshed');
+	assert.equal(p.tokens_.scope, 'read');
+	assert.equal(sqlite(home, "SELECT state FROM devices WHERE id='kitchen_light_main'").trim(), 'on', 'nothing ran');
+	// The same call, raw.
+	const r = await fetch(mcpUrl, { method: 'POST', headers: { Authorization: `Bearer ${p.tokens_.access_token}`,
+		'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Session-Id': t.sessionId,
+		'MCP-Protocol-Version': '2025-11-25' },
+	body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'add_room', arguments: {} } }) });
+	assert.equal(r.status, 403);
+	assert.equal(r.headers.get('www-authenticate'), `Bearer resource_metadata="${d.base}/.well-known/oauth-protected-resource/mcp",` +
+		' scope="full", error="insufficient_scope"');
+	const body = await r.json();
+	assert.equal(body.id, 7);
+	assert.match(body.error.message, /scope read; it takes scope full/);
 	await t.terminateSession();
 	await c.close();
 });
