@@ -196,13 +196,14 @@ test('metadata: RFC 9728 (both places), RFC 8414, and the 401 challenge of /mcp'
 let control;	// the provider of the control grant, for the tests after
 test('the SDK client end to end: discovery, registration, consent in chromium (sign-in first), PKCE, tools/call', async () => {
 	control = new Provider('Claude (test) <b>&amp;</b>');
-	const { facts, c, t } = await authorize(control, { grant: 'control' });
+	// No scope picked: the page's default, control.
+	const { facts, c, t } = await authorize(control);
 	assert.match(facts.url, /\/consent\.html\?/);
 	assert.equal(facts.client, 'Claude (test) <b>&amp;</b>', 'the name is shown as text');
 	assert.equal(facts.host, `127.0.0.1:${cb.address().port}`);
 	assert.match(facts.asked, /^full/, 'the SDK asked for scopes_supported: all of them');
 	assert.deepEqual(facts.scopes, ['read', 'control', 'full']);
-	assert.equal(facts.checked, 'full');
+	assert.equal(facts.checked, 'control', 'opening the home is never preselected');
 	assert.match(control.client.client_id, /^hcl_/);
 	assert.equal(control.tokens_.scope, 'control');
 	assert.equal(control.tokens_.token_type.toLowerCase(), 'bearer');

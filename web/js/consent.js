@@ -84,11 +84,12 @@ function render(req) {
 	setText($('your-scope'), req.your_scope);
 	const box = $('scopes');
 	box.replaceChildren();
-	req.scopes.forEach((s, i) => {
+	// Opening the home is never the default: full must be picked.
+	const preset = req.scopes.includes('control') ? 'control' : req.scopes[req.scopes.length - 1];
+	req.scopes.forEach((s) => {
 		const id = `scope-${s}`;
 		box.append(h('div', { class: 'check' },
-			h('input', { type: 'radio', name: 'grant', id, value: s,
-				checked: i === req.scopes.length - 1 }),
+			h('input', { type: 'radio', name: 'grant', id, value: s, checked: s === preset }),
 			h('label', { for: id }, h('strong', {}, s), ` — ${SCOPE_TEXT[s] || ''}`)));
 	});
 	$('deny').onclick = () => {
