@@ -19,7 +19,9 @@ export const BIN = {
 	mcp: path.join(BUILD, 'homectl-mcp'),
 	automations: path.join(BUILD, 'homectl-automations'),
 };
-export const WEB_ROOT = path.join(ROOT, 'web');
+// HOMECTL_WEB_ROOT: another copy of the dashboard (a benchmark's before and after).
+export const WEB_ROOT = process.env.HOMECTL_WEB_ROOT ? path.resolve(process.env.HOMECTL_WEB_ROOT) :
+	path.join(ROOT, 'web');
 export const CHROMIUM = process.env.HOMECTL_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = path.join(BUILD, 'screenshots');
 

@@ -13,6 +13,13 @@ bench-web: all node-deps
 	$(Q)HOMECTL_BUILD=$(BUILD) node tests/web/bench-latency.mjs 30
 .PHONY: bench-web
 
+# First contentful paint and "cards shown" on a slow phone on a slow network
+# (4x CPU slowdown, 150 ms RTT, 1.6 Mbit/s), cold cache, 7 runs.
+BENCHES += bench-web-paint
+bench-web-paint: all node-deps
+	$(Q)HOMECTL_BUILD=$(BUILD) node tests/web/bench-paint.mjs 7
+.PHONY: bench-web-paint
+
 # The README's screenshots (docs/screenshots/), taken by the web suite.
 screenshots: all node-deps
 	$(Q)mkdir -p docs/screenshots

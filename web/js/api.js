@@ -13,7 +13,8 @@ export class ApiError extends Error {
 // getToken() returns the current token; onUnauthorized(err) is called on
 // every 401 (an unknown or revoked token) before the promise rejects.
 export function createApi(getToken, onUnauthorized) {
-	async function call(method, path, body) {
+	// pending: the fetch of this GET already under way (index.html's first script), if any.
+	async function call(method, path, body, pending) {
 		const headers = { Accept: 'application/json' };
 		const token = getToken();
 		if (token)
@@ -25,7 +26,7 @@ export function createApi(getToken, onUnauthorized) {
 		}
 		let res;
 		try {
-			res = await fetch(path, init);
+			res = await (pending || fetch(path, init));
 		} catch (e) {
 			throw new ApiError(0, 'network', 'The server cannot be reached.');
 		}
@@ -51,7 +52,7 @@ export function createApi(getToken, onUnauthorized) {
 		return data;
 	}
 	return {
-		get: (path) => call('GET', path),
+		get: (path, pending) => call('GET', path, undefined, pending),
 		post: (path, body) => call('POST', path, body),
 		put: (path, body) => call('PUT', path, body),
 		patch: (path, body) => call('PATCH', path, body),

@@ -14,7 +14,7 @@ import { h, setText } from './dom.js';
 import { icon } from './icons.js';
 import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE,
 	stateLabel, words } from './model.js';
-import { relTime, absTime, clock, propValue } from './format.js';
+import { relTime, absTime, clock, propValue, byText } from './format.js';
 
 const TOKEN_KEY = 'homectl.token';
 const FAV_KEY = 'homectl.favourites';	// device ids pinned on top, this browser only
@@ -216,9 +216,11 @@ class Dashboard {
 	// that arrive before the model wait for it.
 	async start() {
 		this.restoreLast();
+		const pre = takeEarly(this.token);
 		const early = [];
 		let ready = false;
 		this.live = new Live({
+			early: pre,
 			token: this.token,
 			getSeq: () => this.store.seq,
 			onFrame: (m) => (ready ? this.frame(m) : early.push(m)),
@@ -226,7 +228,8 @@ class Dashboard {
 			onUnauthorized: (msg) => this.unauthorized(msg),
 		});
 		const [types, modes] = await Promise.allSettled([
-			this.api.get('/api/types'), this.api.get('/api/modes')]);
+			this.api.get('/api/types', pre?.requests['/api/types']),
+			this.api.get('/api/modes', pre?.requests['/api/modes'])]);
 		if (this.stopped)
 			return;
 		if (types.status === 'fulfilled') {
@@ -333,7 +336,7 @@ class Dashboard {
 			return;
 		}
 		setText(el, `updated ${clock(this.lastUpdate)}`);
-		el.title = `Last update from the server: ${new Date(this.lastUpdate).toLocaleString()}`;
+		el.title = `Last update from the server: ${absTime(this.lastUpdate)}`;
 	}
 
 	frame(msg) {
@@ -544,7 +547,7 @@ class Dashboard {
 		};
 		for (const g of order.values())
 			g.devices.sort((a, b) => rank(a.type) - rank(b.type) ||
-				String(a.name || a.id).localeCompare(String(b.name || b.id)));
+				byText(String(a.name || a.id), String(b.name || b.id)));
 		// Favourites move out of their room to the top, in the rooms' order.
 		const fav = { key: ROOM_FAV, name: 'Favourites', devices: [] };
 		for (const g of order.values()) {
@@ -647,7 +650,7 @@ class Dashboard {
 		};
 		const present = new Set([...this.store.devices.values()].map((d) => d.type));
 		const types = [...present].map((t) => [t, this.typeOf({ type: t, properties: {} }).label])
-			.sort((a, b) => a[1].localeCompare(b[1]));
+			.sort((a, b) => byText(a[1], b[1]));
 		this.filters.type = fill($('filter-type'), 'All types', types, this.filters.type);
 		this.renderJump(groups);
 		this.renderLogFilters();
@@ -854,7 +857,7 @@ class Dashboard {
 		const f = this.logFilter;
 		f.room = fill($('log-room'), 'All rooms', rooms.map((r) => [r.key, r.name]), f.room);
 		const devs = [...this.store.devices.values()].filter((d) => !f.room || roomKey(d) === f.room)
-			.map((d) => [d.id, d.name || d.id]).sort((a, b) => a[1].localeCompare(b[1]));
+			.map((d) => [d.id, d.name || d.id]).sort((a, b) => byText(a[1], b[1]));
 		f.device = fill($('log-device'), 'All devices', devs, f.device);
 		f.source = fill($('log-source'), 'All sources',
 			Object.keys(SOURCES).map((k) => [k, SOURCES[k]]), f.source);
@@ -908,6 +911,7 @@ let refused = null;	// the last token the server refused
 
 // message: what to tell the person; detail: what the server said, if other.
 function showLogin(message, detail) {
+	takeEarly(null);	// nobody will take it now
 	if (dash) {
 		dash.stop();
 		dash = null;
@@ -928,6 +932,17 @@ function showLogin(message, detail) {
 	document.body.classList.remove('stale');
 	document.body.dataset.view = 'login';
 	$('token-input').focus();
+}
+
+// What index.html's first script started for this token (once; null when it
+// started nothing, or for another token, whose socket is closed then).
+function takeEarly(token) {
+	const early = window.homectlEarly;
+	window.homectlEarly = null;
+	if (early && early.token === token)
+		return early;
+	early?.ws?.close();
+	return null;
 }
 
 function showApp(token, fresh) {
@@ -957,17 +972,35 @@ function showApp(token, fresh) {
 }
 
 // The sticky bars' heights, for scroll-margin and the toolbar's place.
+// The sizes come with the observers' reports (no layout forced to read
+// them), the top bar's stickiness from the width style.css makes it static
+// at, and a property is written only when it changes: each write makes the
+// whole page's style and layout be worked out again.
 function trackBars() {
 	const top = document.querySelector('.topbar');
 	const bar = $('toolbar');
-	const set = () => {
-		const st = document.documentElement.style;
-		st.setProperty('--topbar-h', `${getComputedStyle(top).position === 'sticky' ? top.offsetHeight : 0}px`);
-		st.setProperty('--toolbar-h', `${bar.offsetHeight}px`);
+	const phone = matchMedia('(max-width: 640px)');	// .topbar { position: static }
+	const size = new Map([[top, 0], [bar, 0]]);
+	const written = new Map();
+	const put = (name, px) => {
+		const v = `${Math.round(px)}px`;
+		if (written.get(name) !== v) {
+			written.set(name, v);
+			document.documentElement.style.setProperty(name, v);
+		}
 	};
-	new ResizeObserver(set).observe(top);
-	new ResizeObserver(set).observe(bar);
-	set();
+	const set = () => {
+		put('--topbar-h', phone.matches ? 0 : size.get(top));
+		put('--toolbar-h', size.get(bar));
+	};
+	const ro = new ResizeObserver((entries) => {
+		for (const e of entries)
+			size.set(e.target, e.borderBoxSize?.[0]?.blockSize ?? e.target.offsetHeight);
+		set();
+	});
+	ro.observe(top);
+	ro.observe(bar);
+	phone.addEventListener('change', set);
 }
 
 function boot() {

@@ -7,6 +7,7 @@
 
 import { h, setText, uid } from './dom.js';
 import { words, VALUE_ACTIONS } from './model.js';
+import { byText } from './format.js';
 
 const ID_PATTERN = '[a-z0-9_]{1,64}';
 const enc = encodeURIComponent;
@@ -85,7 +86,7 @@ export class HomeEditor {
 	render() {
 		const rooms = [...this.host.store.rooms];
 		const devices = [...this.host.store.devices.values()]
-			.sort((a, b) => String(a.name || a.id).localeCompare(String(b.name || b.id)));
+			.sort((a, b) => byText(String(a.name || a.id), String(b.name || b.id)));
 		this.body.replaceChildren(
 			this.roomsSection(rooms),
 			this.devicesSection(devices, rooms),

@@ -10,7 +10,8 @@ const QUIET_PING = 20000;	// ms without a frame before we ping
 const QUIET_DEAD = 45000;	// ms without a frame before we give the socket up
 
 // opts: token, getSeq() -> number|null, onFrame(msg), onStatus(status, detail),
-// onUnauthorized(message). status: connecting, connected, reconnecting,
+// onUnauthorized(message), early (what index.html's first script started for this token, or
+// null: its socket is taken over, its frames handed on first). status: connecting, connected, reconnecting,
 // offline, unauthorized, stopped.
 export class Live {
 	constructor(opts) {
@@ -57,11 +58,18 @@ export class Live {
 		if (!this.everConnected && this.attempts === 0)
 			this.status('connecting');
 		let ws;
-		try {
-			ws = new WebSocket(this.url());
-		} catch (e) {
-			this.schedule();
-			return;
+		const early = this.opts.early;
+		this.opts.early = null;
+		if (early && early.ws && early.ws.readyState <= WebSocket.OPEN) {
+			// Still connecting: the onopen below says hello.  Open: that script has.
+			ws = early.ws;
+		} else {
+			try {
+				ws = new WebSocket(this.url());
+			} catch (e) {
+				this.schedule();
+				return;
+			}
 		}
 		this.ws = ws;
 		ws.onopen = () => {
@@ -117,6 +125,12 @@ export class Live {
 		ws.onerror = () => {
 			// onclose follows and does the work.
 		};
+		if (early && ws === early.ws) {
+			if (ws.readyState === WebSocket.OPEN)
+				this.lastRx = Date.now();
+			for (const data of early.frames.splice(0))
+				ws.onmessage({ data });
+		}
 	}
 
 	unauthorized(message) {

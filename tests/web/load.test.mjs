@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+// load.test.mjs -- how the dashboard loads, in chromium against the real
+// homectl-api: index.html's first script opens the WebSocket and asks for
+// the model and the modes before the modules arrive, and app.js takes them
+// over (one socket, one request each, not two); every module the page loads
+// was preloaded and is in the service worker's shell; with a refused token
+// the early socket ends and the sign-in form comes as before.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Api, WEB_ROOT, cli, freePort, launchBrowser, makeHome, newToken, waitFor } from './harness.mjs';
+
+describe('loading', () => {
+	let home, api, browser;
+
+	before(async () => {
+		home = makeHome();
+		api = new Api(home, await freePort());
+		await api.start();
+		browser = await launchBrowser();
+	});
+
+	after(async () => {
+		try {
+			if (browser)
+				await browser.close();
+			if (api)
+				assert.deepEqual(await api.stop(), { code: 0, signal: null }, api.log);
+		} finally {
+			if (home && !process.env.HOMECTL_KEEP)
+				fs.rmSync(home.dir, { recursive: true, force: true });
+		}
+	});
+
+	test('one socket and one request each for the model and the modes; every module preloaded', async () => {
+		const page = await browser.context.newPage();
+		const sockets = [];
+		const paths = [];
+		page.on('websocket', (ws) => sockets.push(ws.url()));
+		page.on('request', (r) => paths.push(new URL(r.url()).pathname));
+		try {
+			await page.goto(`${api.base}/#token=${home.token}`);
+			await waitFor(async () => (await page.textContent('#conn-text')).trim() === 'Connected', 'Connected', 30000);
+			await page.waitForSelector('article.card');
+			await page.waitForSelector('#mode-switch button');
+			assert.deepEqual(sockets, [`${api.base.replace('http', 'ws')}/ws`]);
+			assert.equal(paths.filter((p) => p === '/api/types').length, 1);
+			assert.equal(paths.filter((p) => p === '/api/modes').length, 1);
+			// Nothing is left behind for later.
+			assert.equal(await page.evaluate(() => window.homectlEarly), null);
+			// Every module asked for was preloaded, and is in the shell's cache list.
+			const loaded = await page.evaluate(() => performance.getEntriesByType('resource')
+				.map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.js') && p !== '/sw.js'));
+			const preloaded = await page.$$eval('link[rel="modulepreload"]', (ls) => ls.map((l) => new URL(l.href).pathname));
+			assert.ok(loaded.length >= 10, `modules loaded: ${loaded}`);
+			assert.deepEqual(loaded.filter((p) => !preloaded.includes(p)), [], 'modules loaded without a preload');
+			const sw = fs.readFileSync(path.join(WEB_ROOT, 'sw.js'), 'utf8');
+			assert.deepEqual(loaded.filter((p) => !sw.includes(`'${p.slice(1)}'`)), [], 'modules not in sw.js');
+			// And so is every module app.js imports, read from the files
+			// (a module loaded on demand later would not show above).
+			const graph = new Set();
+			const visit = (f) => {
+				if (graph.has(f))
+					return;
+				graph.add(f);
+				const src = fs.readFileSync(path.join(WEB_ROOT, f), 'utf8');
+				for (const m of src.matchAll(/\bimport\s*(?:[^'"()]*?\bfrom\s*)?\(?\s*['"]\.\/([\w.-]+\.js)['"]/g))
+					visit(`js/${m[1]}`);
+			};
+			visit('js/app.js');
+			assert.ok(graph.size >= 10, `app.js's modules: ${[...graph]}`);
+			assert.deepEqual([...graph].map((f) => `/${f}`).filter((p) => !preloaded.includes(p)), [],
+				'modules app.js imports that are not preloaded');
+		} finally {
+			await page.close();
+		}
+	});
+
+	test('a refused token: the early socket ends and the sign-in form comes', async () => {
+		const tok = newToken(home.db, 'gone');
+		cli(home.db, 'token', 'revoke', 'gone');
+		const page = await browser.context.newPage();
+		try {
+			await page.goto(`${api.base}/#token=${tok}`);
+			await page.waitForSelector('#login-view:not([hidden])');
+			assert.match(await page.textContent('#login-msg'), /not accepted|revoked/);
+			assert.equal(await page.evaluate(() => window.homectlEarly), null);
+		} finally {
+			await page.close();
+		}
+	});
+});
