@@ -25,6 +25,7 @@
 #include "watch.h"
 
 #define API_BODY_MAX		(64 * 1024)	/* REST bodies; 413 beyond */
+#define API_RAW_PATH_MAX	768	/* an /api/ path kept as sent (%2F in names) */
 #define API_MCP_BODY_MAX	(1024 * 1024)	/* one MCP message over HTTP */
 #define API_WS_MSG_MAX		4096		/* WebSocket messages; error beyond */
 #define API_WS_HELLO_SEC	5		/* a client must say hello by then */
@@ -94,6 +95,10 @@ struct http_conn {
 	bool authed;			/* has carried an authorized request */
 	bool gone;			/* shut down, MHD is closing it */
 	bool nul;			/* the URL or a query argument decodes to a NUL */
+	/* The request's path as it came, before MHD decoded it in place at
+	 * raw_at (see unescape() in http.c); "" when too long to keep. */
+	const char *raw_at;
+	char raw[API_RAW_PATH_MAX];
 };
 TAILQ_HEAD(http_conn_list, http_conn);
 
@@ -226,8 +231,9 @@ struct http_req {
 	size_t len;
 	bool too_large;
 	bool started;
-	const char *arg;		/* the {id} of a route, borrowed from url */
+	const char *arg;		/* the {id} of a route, decoded, in argbuf */
 	char argbuf[128];
+	char raw[API_RAW_PATH_MAX];	/* the path still percent-encoded, or "" */
 	struct json_object *json;	/* the parsed body, when the route has one */
 	char token[72];			/* the name of the request's token, or "" */
 	struct log_kv changed;		/* HOMECTL_DEVICE= of what the request changed */

@@ -426,12 +426,16 @@ http_body_keys(struct http_req *r, const char *const *allowed, enum MHD_Result *
 }
 
 /* Matches url against pattern segment by segment; the "*" segment is
- * copied to r->argbuf. */
+ * copied to r->argbuf.  The segments are those of the path as it came
+ * (r->raw): a name may hold "/", sent as %2F, and only the "*" segment is
+ * then decoded, exactly once ("%252F" is the text "%2F"), after the split.
+ * Without r->raw (a path too long to keep), MHD's decoded url is split. */
 static bool
 route_match(struct http_req *r, const char *pattern, const char *url)
 {
-	const char *p = pattern, *u = url, *pe, *ue;
-	size_t pl, ul;
+	const char *p = pattern, *u = r->raw[0] != '\0' ? r->raw : url, *pe, *ue;
+	char seg[API_RAW_PATH_MAX];
+	size_t pl, ul, sl;
 
 	r->arg = NULL;
 	while (*p == '/' && *u == '/') {
@@ -441,10 +445,14 @@ route_match(struct http_req *r, const char *pattern, const char *url)
 		pl = pe ? (size_t)(pe - p) : strlen(p);
 		ul = ue ? (size_t)(ue - u) : strlen(u);
 		if (pl == 1 && *p == '*') {
-			if (ul == 0 || ul >= sizeof(r->argbuf))
+			if (ul == 0 || ul >= sizeof(seg))
 				return false;
-			memcpy(r->argbuf, u, ul);
-			r->argbuf[ul] = '\0';
+			memcpy(seg, u, ul);
+			seg[ul] = '\0';
+			sl = r->raw[0] != '\0' ? MHD_http_unescape(seg) : ul;
+			if (sl == 0 || sl >= sizeof(r->argbuf))
+				return false;
+			memcpy(r->argbuf, seg, sl + 1);
 			r->arg = r->argbuf;
 		} else if (pl != ul || memcmp(p, u, pl) != 0) {
 			return false;
@@ -603,15 +611,29 @@ dispatch(struct http_req *r)
 
 /* MHD's own percent-decoding, plus a note when it yields a NUL: handlers
  * see C strings, and "/api/devices/a%00b" would reach them as
- * "/api/devices/a".  The request is refused with 400 instead. */
+ * "/api/devices/a".  The request is refused with 400 instead.
+ *
+ * MHD decodes the path in place before anyone sees it, so "%2F" in a name
+ * would become a "/" that splits it.  A path (it starts with "/"; query
+ * arguments come here too) is first kept as it came, with the place it is
+ * decoded at: first_call takes it when that is the request's url, and the
+ * routes split it before decoding (route_match). */
 static size_t
 unescape(void *cls, struct MHD_Connection *conn, char *s)
 {
-	size_t n = MHD_http_unescape(s);
-	struct http_conn *hc;
+	struct http_conn *hc = hconn_of(conn);
+	size_t len = strlen(s), n;
 
 	(void)cls;
-	if (memchr(s, '\0', n) != NULL && (hc = hconn_of(conn)) != NULL)
+	if (hc != NULL && s[0] == '/') {
+		hc->raw_at = s;
+		if (len < sizeof(hc->raw))
+			memcpy(hc->raw, s, len + 1);
+		else
+			hc->raw[0] = '\0';
+	}
+	n = MHD_http_unescape(s);
+	if (memchr(s, '\0', n) != NULL && hc != NULL)
 		hc->nul = true;
 	return n;
 }
@@ -657,6 +679,10 @@ first_call(struct http_req *r)
 		return early(r, http_reply_error(r, 400, "bad_request",
 		    "the URL holds a NUL character (%%00)"));
 	}
+	if (r->hc != NULL && r->hc->raw_at == r->url && is_api(r->url))
+		memcpy(r->raw, r->hc->raw, sizeof(r->raw));
+	if (r->hc != NULL)
+		r->hc->raw_at = NULL;
 	r->body_max = is_mcp(r->url) ? API_MCP_BODY_MAX : API_BODY_MAX;
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);

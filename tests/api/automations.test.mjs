@@ -104,6 +104,35 @@ test('enable, replace, delete', async () => {
 	assert.equal(r.status, 404);
 });
 
+test('a name with "/" or "%" is addressed percent-encoded, and decoded exactly once', async () => {
+	// The second holds the text "%2F": decoded twice it would name "50/".
+	for (const name of ['bath fan on/off', 'fan at 50%2F then off', 'a/b/enable']) {
+		const e = encodeURIComponent(name);
+		let r = await api(d, '/api/automations', { method: 'POST', body: { ...doc, name } });
+		assert.equal(r.status, 201, r.text);
+		r = await api(d, `/api/automations/${e}`);
+		assert.equal(r.status, 200, `GET ${e}: ${r.text}`);
+		assert.equal(r.json.name, name);
+		r = await api(d, `/api/automations/${e}/enable`, { method: 'POST', body: { enabled: false } });
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.json.name, name);
+		assert.equal(r.json.enabled, false);
+		r = await api(d, `/api/automations/${e}/test`);
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.json.name, name);
+		r = await api(d, `/api/automations/${e}`, { method: 'PUT', body: { ...doc, name, mode: 'queued' } });
+		assert.equal(r.status, 200, r.text);
+		assert.equal(r.json.document.mode, 'queued');
+		r = await api(d, `/api/automations/${e}`, { method: 'DELETE' });
+		assert.equal(r.status, 200, r.text);
+		assert.deepEqual(r.json, { removed: name });
+	}
+	assert.equal(count(), 0);
+	// A "/" that is not encoded still separates segments: no such route.
+	const r = await api(d, '/api/automations/bath%20fan%20on/off');
+	assert.equal(r.status, 404);
+});
+
 test('confirm = all: a write without confirm=true is 403, with it 201', async () => {
 	const conf = join(home.dir, 'confirm-all.conf');
 	writeFileSync(conf, 'confirm = all\n');
