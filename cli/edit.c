@@ -118,9 +118,14 @@ say_device_removed(struct json_object *res)
 	struct json_object *scenes = json_object_object_get(res, "scenes");
 	char list[1024];
 
+	struct json_object *autos = json_object_object_get(res, "disabled");
+
 	printf("removed device %s\n", jstr(res, "removed"));
 	if (json_object_array_length(scenes) > 0)
 		printf("these modes' scenes lost its step: %s\n", join(scenes, list,
+		    sizeof(list)));
+	if (json_object_array_length(autos) > 0)
+		printf("these automations used it and are disabled: %s\n", join(autos, list,
 		    sizeof(list)));
 }
 
@@ -128,9 +133,9 @@ int
 cmd_device(struct cli *cli, int argc, char **argv)
 {
 	static const char *const opts[] = { "name", "room", "type", NULL };
-	static const char *const flags[] = { "no-room", NULL };
+	static const char *const flags[] = { "no-room", "force", NULL };
 	static const char *const use = "device add ID --type TYPE [--room ROOM] [--name NAME] | "
-	    "device edit ID [--name NAME] [--room ROOM|--no-room] | device remove ID";
+	    "device edit ID [--name NAME] [--room ROOM|--no-room] | device remove ID [--force]";
 	struct json_object *res = NULL;
 	struct ops_device_edit e = { 0 };
 	struct args a;
@@ -159,7 +164,8 @@ cmd_device(struct cli *cli, int argc, char **argv)
 		return cli_finish(cli, r, res, err, say_device);
 	}
 	if (strcmp(a.pos[0], "remove") == 0) {
-		r = ops_device_remove(&cli->ops, a.pos[1], true, &res, err);
+		r = ops_device_remove(&cli->ops, a.pos[1], true, args_flag(&a, "force"), &res,
+		    err);
 		return cli_finish(cli, r, res, err, say_device_removed);
 	}
 	return usage_error(use);

@@ -1035,6 +1035,38 @@ automation_check(const struct automation_env *env, struct json_object *doc,
 	return 0;
 }
 
+/* Any object, at any depth, whose "device" is id. */
+static bool
+names_device(struct json_object *o, const char *id) /* NOLINT(misc-no-recursion) */
+{
+	const char *dev;
+	size_t i;
+
+	if (json_object_is_type(o, json_type_array)) {
+		for (i = 0; i < json_object_array_length(o); i++)
+			if (names_device(json_object_array_get_idx(o, i), id))
+				return true;
+		return false;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	if ((dev = get_str(o, "device")) != NULL && strcmp(dev, id) == 0)
+		return true;
+	json_object_object_foreach(o, key, v) {
+		(void)key;
+		if (names_device(v, id))
+			return true;
+	}
+	return false;
+}
+
+bool
+automation_uses_device(struct json_object *doc, const char *id)
+{
+	return names_device(get(doc, "triggers"), id) || names_device(get(doc, "conditions"), id) ||
+	    names_device(get(doc, "actions"), id);
+}
+
 const char *
 automation_name(struct json_object *doc)
 {

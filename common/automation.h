@@ -66,6 +66,10 @@ struct automation_env {
 int automation_check(const struct automation_env *env, struct json_object *doc,
     struct json_object *others, struct json_object **out, char *err);
 
+/* true when doc names the device id anywhere (a trigger, a condition, at
+ * any depth of and/or/not, or an action): removing the device breaks it. */
+bool automation_uses_device(struct json_object *doc, const char *id);
+
 /* A checked document's fields (borrowed from doc). */
 const char *automation_name(struct json_object *doc);
 bool automation_enabled(struct json_object *doc);

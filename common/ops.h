@@ -327,10 +327,13 @@ struct ops_device_edit {
 };
 int ops_device_edit(const struct ops_ctx *c, const char *id, const struct ops_device_edit *e,
     bool confirm, struct json_object **out, char *err);
-/* The scenes that named it lose that step: *out {"removed": id,
- * "scenes": [mode names]}. */
-int ops_device_remove(const struct ops_ctx *c, const char *id, bool confirm, struct json_object **out,
-    char *err);
+/* The scenes that named it lose that step.  An automation that names it
+ * (trigger, condition or action) makes it -ETXTBSY (in_use) naming them,
+ * unless force, which disables them with the reason recorded as a run
+ * (ops_automations_release).  *out {"removed": id, "scenes": [mode names],
+ * "disabled": [automation names]}. */
+int ops_device_remove(const struct ops_ctx *c, const char *id, bool confirm, bool force,
+    struct json_object **out, char *err);
 /* *out: the mode as ops_modes lists it. */
 int ops_mode_add(const struct ops_ctx *c, const char *name, const char *description,
     bool confirm, struct json_object **out, char *err);

@@ -19,6 +19,63 @@
 /* Runs kept per automation. */
 #define RUNS_KEEP 50
 
+int
+ops_automations_release(const struct ops_ctx *c, const char *id, bool force,
+    struct json_object **names, char *err)
+{
+	struct json_object *all = NULL, *trigger;
+	char list[OPS_ERRLEN / 2] = "";
+	size_t i, n, off = 0;
+	int64_t run;
+	int r;
+
+	*names = json_object_new_array();
+	if ((r = db_automations(c->db, &all)) < 0)
+		return ops_db_err(err, r);
+	n = json_object_array_length(all);
+	for (i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(all, i), *doc;
+		const char *name = ops_jstr(a, "name");
+
+		if (name == NULL || !json_object_object_get_ex(a, "document", &doc) ||
+		    !automation_uses_device(doc, id))
+			continue;
+		json_object_array_add(*names, json_object_new_string(name));
+		if (off < sizeof(list)) {
+			int k = snprintf(list + off, sizeof(list) - off, "%s\"%s\"",
+			    off > 0 ? ", " : "", name);
+
+			off += k > 0 ? (size_t)k : 0;
+		}
+	}
+	json_object_put(all);
+	n = json_object_array_length(*names);
+	if (n == 0)
+		return 0;
+	if (!force)
+		return ops_errf(err, -ETXTBSY, "the device %s is used by the automation%s %s%s: "
+		    "change or remove %s first, or force the removal, which disables %s", id,
+		    n > 1 ? "s" : "", list, off >= sizeof(list) ? "..." : "",
+		    n > 1 ? "them" : "it", n > 1 ? "them" : "it");
+	for (i = 0; i < n; i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(*names, i));
+
+		trigger = json_object_new_object();
+		json_object_object_add(trigger, "device_removed", json_object_new_string(id));
+		json_object_object_add(trigger, "by",
+		    json_object_new_string(ops_source_name(c->source)));
+		r = db_automation_enable(c->db, name, false);
+		if (r == 0)
+			r = db_run_add(c->db, name, trigger, "disabled", RUNS_KEEP, &run);
+		if (r == 0)
+			r = db_run_update(c->db, run, "disabled", NULL, NULL, true);
+		json_object_put(trigger);
+		if (r < 0)
+			return ops_db_err(err, r);
+	}
+	return 0;
+}
+
 static int64_t
 now_s(void)
 {

@@ -302,9 +302,10 @@ done:
 }
 
 int
-ops_device_remove(const struct ops_ctx *c, const char *id, bool confirm, struct json_object **out, char *err)
+ops_device_remove(const struct ops_ctx *c, const char *id, bool confirm, bool force,
+    struct json_object **out, char *err)
 {
-	struct json_object *res = json_object_new_object(), *scenes = NULL;
+	struct json_object *res = json_object_new_object(), *scenes = NULL, *autos = NULL;
 	struct ops_txn t;
 	int r;
 
@@ -322,12 +323,14 @@ ops_device_remove(const struct ops_ctx *c, const char *id, bool confirm, struct 
 			ops_unknown_device(c, id, err);
 		else
 			ops_db_err(err, r);
-	} else {
+	} else if ((r = ops_automations_release(c, id, force, &autos, err)) == 0) {
 		json_object_object_add(res, "removed", json_object_new_string(id));
 		json_object_object_add(res, "scenes", scenes);
-		scenes = NULL;
+		json_object_object_add(res, "disabled", autos);
+		scenes = autos = NULL;
 	}
 	json_object_put(scenes);
+	json_object_put(autos);
 	return finish(&t, r, res, out, err);
 }
 

@@ -83,6 +83,17 @@ void ops_skip(struct json_object *skipped, const char *id, const char *reason);
  * *skipped are borrowed from it. */
 struct json_object *ops_result_new(struct json_object **devices, struct json_object **skipped);
 
+/* ops_automation.c */
+
+/* Inside the caller's write transaction, before the device id is removed:
+ * the automations that name it (automation_uses_device) would be left
+ * broken.  Without force: -ETXTBSY (in_use) naming them in err.  With
+ * force: each is disabled and gets a finished run, outcome "disabled",
+ * trigger {"device_removed": id, "by": source}, which says why.  *names:
+ * a new array of their names (caller puts; empty when none).  0 or -errno. */
+int ops_automations_release(const struct ops_ctx *c, const char *id, bool force,
+    struct json_object **names, char *err);
+
 /* ops_home.c */
 
 /* Replaces the scene of mode (which exists) with scene (borrowed array of

@@ -264,7 +264,11 @@ const struct tool tool_update_device = {
 static struct json_object *
 device_remove_input(const struct ops_ctx *ops)
 {
-	return id_only_input("device");
+	struct json_object *s = id_only_input("device");
+
+	schema_add(s, "force", schema_type("boolean", "true: remove it even when automations "
+	    "use it, and disable them (default false: refused, naming them)"), false);
+	return s;
 }
 
 static int
@@ -273,8 +277,10 @@ device_remove_call(struct tool_call *t)
 	int r;
 	struct json_object *out = NULL;
 	const char *id = arg(t, "id");
+	bool force = false;
 
-	r = ops_device_remove(t->ops, id, tool_confirmed(t), &out, t->err);
+	json_get_bool(t->args, "force", &force, true, false);
+	r = ops_device_remove(t->ops, id, tool_confirmed(t), force, &out, t->err);
 	return done(t, r, out,
 	    "Removed the device %s (the scenes that named it lost that step).", id);
 }
@@ -283,7 +289,8 @@ const struct tool tool_remove_device = {
 	.name = "remove_device",
 	.title = "Remove a device",
 	.description = "Remove a device from the home. The modes whose scene named it lose "
-	    "that step (the answer lists them).",
+	    "that step (the answer lists them). When automations use it, the removal is refused "
+	    "naming them, unless force is true: they are then disabled (the answer lists them).",
 	.flags = TOOL_DESTRUCTIVE | TOOL_EDIT,
 	.input = device_remove_input,
 	.output = any_output,

@@ -180,9 +180,13 @@ http_device_remove(struct http_req *r)
 {
 	struct json_object *out = NULL;
 	char err[OPS_ERRLEN] = "";
+	enum MHD_Result ret;
+	bool force;
 	int rc;
 
-	rc = ops_device_remove(&r->api->ops, r->arg, query_confirm(r), &out, err);
+	if (!query_flag(r, "force", &force, &ret))
+		return ret;
+	rc = ops_device_remove(&r->api->ops, r->arg, query_confirm(r), force, &out, err);
 	return reply_edit(r, rc, err, 200, out);
 }
 

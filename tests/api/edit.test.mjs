@@ -63,6 +63,47 @@ test('devices: add, edit (rename, move, house-wide), remove', async () => {
 	assert.equal((await api(d, '/api/devices/hall_lamp')).status, 404);
 });
 
+test('a device that automations use: 409 in_use naming them, or force=true disables them', async () => {
+	let r = await call('POST', '/api/devices', { id: 'porch_lamp', type: 'light', room: 'outdoor' });
+	assert.equal(r.status, 201, r.text);
+	const autos = [
+		{ name: 'porch by trigger', triggers: [{ device: 'porch_lamp', to: 'on' }], actions: [{ mode: 'home' }] },
+		{ name: 'porch by condition', triggers: [{ at: 'daily' }],
+			conditions: [{ any: [{ device: 'porch_lamp', is: 'on' }, { mode: 'away' }] }], actions: [{ mode: 'home' }] },
+		{ name: 'porch by action', triggers: [{ at: 'daily' }], actions: [{ device: 'porch_lamp', action: 'on' }] },
+		{ name: 'not the porch', triggers: [{ at: 'daily' }], actions: [{ device: 'bedroom_fan', action: 'on' }] },
+	];
+	for (const a of autos) {
+		r = await call('POST', '/api/automations', a);
+		assert.equal(r.status, 201, r.text);
+	}
+	const before = digest();
+	const docs = () => sqlite(home, 'SELECT group_concat(name || document) FROM automations');
+	const docsBefore = docs();
+	r = await call('DELETE', '/api/devices/porch_lamp');
+	assert.equal(r.status, 409, r.text);
+	assert.equal(r.json.error.code, 'in_use');
+	assert.match(r.json.error.message, /"porch by action", "porch by condition", "porch by trigger".*force/);
+	assert.doesNotMatch(r.json.error.message, /not the porch/);
+	assert.equal(digest(), before, 'nothing changed');
+	assert.equal(docs(), docsBefore);
+	r = await call('DELETE', '/api/devices/porch_lamp?force=perhaps');
+	assert.equal(r.status, 400, r.text);
+	r = await call('DELETE', '/api/devices/porch_lamp?force=true');
+	assert.equal(r.status, 200, r.text);
+	assert.deepEqual(r.json, { removed: 'porch_lamp', scenes: [],
+		disabled: ['porch by action', 'porch by condition', 'porch by trigger'] });
+	for (const a of autos) {
+		const g = await api(d, `/api/automations/${encodeURIComponent(a.name)}`);
+		assert.equal(g.json.enabled, a.name === 'not the porch', a.name);
+		if (a.name !== 'not the porch') {
+			assert.equal(g.json.runs[0].outcome, 'disabled');
+			assert.deepEqual(g.json.runs[0].trigger, { device_removed: 'porch_lamp', by: 'api' });
+		}
+		await call('DELETE', `/api/automations/${encodeURIComponent(a.name)}`);
+	}
+});
+
 test('modes: create with a scene, replace it, switch to it, remove it', async () => {
 	let r = await call('POST', '/api/modes', { name: 'party', description: 'Lights up',
 		scene: [{ device: 'living_room_light_main', action: 'set', properties: { brightness: 90 } }] });

@@ -119,6 +119,39 @@ check "scene remove" hc scene remove party living_room_light_main
 check "mode remove" hc mode remove party
 [[ $(hc --json modes | field 'len(d)') == 4 ]] && pass "the mode is gone" || fail "mode remove"
 
+# ---- a device that automations use: refused naming them, or --force ----
+hc device add porch_lamp --type light --room outdoor >/dev/null
+printf '%s' '{"name":"porch on/off","triggers":[{"device":"porch_lamp","to":"on"}],"actions":[{"mode":"home"}]}' |
+	hc automation add - >/dev/null
+printf '%s' '{"name":"porch check","triggers":[{"at":"daily"}],
+ "conditions":[{"not":{"device":"porch_lamp","is":"on"}}],"actions":[{"mode":"home"}]}' |
+	hc automation add - >/dev/null
+printf '%s' '{"name":"porch action","triggers":[{"at":"daily"}],"actions":[{"device":"porch_lamp","action":"on"}]}' |
+	hc automation add - >/dev/null
+printf '%s' '{"name":"other","triggers":[{"at":"daily"}],"actions":[{"device":"bedroom_fan","action":"on"}]}' |
+	hc automation add - >/dev/null
+before=$(digest)
+autos=$(sqlite3 "$DB" "SELECT group_concat(name || document, ';') FROM automations")
+out=$(hc device remove porch_lamp 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == *"porch_lamp is used by the automations"*'"porch action", "porch check", "porch on/off"'*"force"* ]] &&
+	[ "$(digest)" = "$before" ] && [ "$(sqlite3 "$DB" "SELECT group_concat(name || document, ';') FROM automations")" = "$autos" ] &&
+	pass "device remove: refused, naming the automations that use it (trigger, condition, action), nothing changed" ||
+	fail "device remove in use" "$rc $out"
+out=$(hc device remove porch_lamp --force); rc=$?
+[ $rc -eq 0 ] && [[ $out == *"removed device porch_lamp"*"disabled: porch action, porch check, porch on/off"* ]] &&
+	pass "device remove --force removes it and says which automations it disabled" || fail "--force" "$rc $out"
+enabled=$(sqlite3 "$DB" "SELECT group_concat(x, ' ') FROM (SELECT name || ':' || json_extract(document, '\$.enabled') AS x
+	FROM automations WHERE name LIKE 'porch%' OR name = 'other' ORDER BY name)")
+[ "$enabled" = "other:1 porch action:0 porch check:0 porch on/off:0" ] &&
+	pass "those automations are disabled, the others not" || fail "disabled" "$enabled"
+[ "$(sqlite3 "$DB" "SELECT count(*) FROM automation_runs WHERE outcome = 'disabled' AND finished_at IS NOT NULL
+	AND json_extract(trigger, '\$.device_removed') = 'porch_lamp' AND json_extract(trigger, '\$.by') = 'cli'")" = 3 ] &&
+	pass "each records why (a run: disabled, device_removed, by cli)" || fail "reason recorded"
+out=$(hc automation show "porch check")
+[[ $out == *'disabled  {"device_removed":"porch_lamp","by":"cli"}'* ]] &&
+	pass "automation show says why it was disabled" || fail "show the reason" "$out"
+for a in "porch on/off" "porch check" "porch action" other; do hc automation remove "$a" >/dev/null; done
+
 # ---- every edit reaches the feed ----
 seq=$(sqlite3 "$DB" "SELECT max(seq) FROM changes")
 hc room add attic >/dev/null; hc device add attic_light --type light --room attic >/dev/null

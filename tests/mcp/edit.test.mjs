@@ -59,6 +59,16 @@ test('rooms and devices: add, update, remove; list_devices sees them', async () 
 	await fails('add_device', { id: 'kitchen_light_main', type: 'light' }, /already exists/);
 	await fails('add_room', { id: 'Big Room' }, /pattern|not a valid room id/);
 	await fails('remove_device', { id: 'nope' }, /unknown device 'nope'/);
+	// Used by an automation: refused naming it, then forced.
+	await ok('add_device', { id: 'porch_lamp', type: 'light', room: 'outdoor' });
+	writeFileSync(`${home.db}.porch.json`,
+		'{"name":"porch on/off","triggers":[{"device":"porch_lamp","to":"on"}],"actions":[{"mode":"home"}]}');
+	homectl(home.db, 'automation', 'add', `${home.db}.porch.json`);
+	await fails('remove_device', { id: 'porch_lamp' }, /used by the automation "porch on\/off".*force/);
+	r = await ok('remove_device', { id: 'porch_lamp', force: true });
+	assert.deepEqual(r.disabled, ['porch on/off']);
+	assert.equal(sqlite(home.db, "SELECT json_extract(document, '$.enabled') FROM automations WHERE name = 'porch on/off'").trim(), '0');
+	homectl(home.db, 'automation', 'remove', 'porch on/off');
 });
 
 test('modes: a saved mode works at once; a removed one is refused with the modes there are', async () => {
