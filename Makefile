@@ -31,7 +31,7 @@ V          ?= 0
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # The libraries, each with the Debian package that provides its .pc file.
 PKG_DEBS := sqlite3:libsqlite3-dev json-c:libjson-c-dev libsystemd:libsystemd-dev \
-	libwebsockets:libwebsockets-dev libmicrohttpd:libmicrohttpd-dev libcrypto:libssl-dev \
+	libwebsockets:libwebsockets-dev libmicrohttpd:libmicrohttpd-dev libcrypto:libssl-dev libssl:libssl-dev \
 	libmosquitto:libmosquitto-dev
 PKGS     := $(foreach p,$(PKG_DEBS),$(firstword $(subst :, ,$(p))))
 

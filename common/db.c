@@ -353,7 +353,7 @@ enum query {
 	Q_PRUNE_AGE, Q_FEED_ID, Q_FEED_RENEW,
 	Q_TOKEN_ADD, Q_TOKEN_REMOVE, Q_TOKENS, Q_TOKENS_5, Q_TOKEN_FIND, Q_TOKEN_SCOPE,
 	/* OAuth */
-	Q_OAUTH_CLIENT_ADD, Q_OAUTH_CLIENT_GET, Q_OAUTH_CLIENTS_EVICT, Q_OAUTH_GRANT_ADD,
+	Q_OAUTH_CLIENT_ADD, Q_OAUTH_CLIENT_PUT, Q_OAUTH_CLIENT_GET, Q_OAUTH_CLIENTS_EVICT, Q_OAUTH_GRANT_ADD,
 	Q_OAUTH_GRANT_REMOVE, Q_OAUTH_GRANT_SCOPE, Q_OAUTH_GRANTS, Q_OAUTH_CODE_ADD,
 	Q_OAUTH_CODE_GET, Q_OAUTH_CODE_USE, Q_OAUTH_TOKEN_ADD, Q_OAUTH_TOKEN_GET, Q_OAUTH_TOKEN_USE,
 	Q_OAUTH_PRUNE_TOKENS, Q_OAUTH_PRUNE_CODES, Q_OAUTH_PRUNE_GRANTS, Q_OAUTH_PRUNE_CLIENTS,
@@ -536,6 +536,12 @@ static const char *const SQL[Q_COUNT] = {
 	[Q_TOKEN_SCOPE] = "SELECT scope FROM tokens WHERE name = ?1",
 	[Q_OAUTH_CLIENT_ADD] = "INSERT INTO oauth_clients(id, name, redirect_uris, created)"
 			       " VALUES (?1, ?2, ?3, ?4)",
+	/* A client known by its metadata document: fetched again, updated in
+	 * place (never replaced: REPLACE would delete its grants). */
+	[Q_OAUTH_CLIENT_PUT] = "INSERT INTO oauth_clients(id, name, redirect_uris, created)"
+			       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET"
+			       " name = excluded.name, redirect_uris = excluded.redirect_uris,"
+			       " created = excluded.created",
 	[Q_OAUTH_CLIENT_GET] = "SELECT name, redirect_uris, rowid FROM oauth_clients WHERE id = ?1",
 	/* Clients that never got a grant, beyond the newest ?1 of them. */
 	[Q_OAUTH_CLIENTS_EVICT] = "DELETE FROM oauth_clients WHERE id IN (SELECT id FROM"
@@ -2637,7 +2643,10 @@ db_oauth_client_add(struct db *db, const char *id, const char *name, const char 
 	sqlite3_stmt *st;
 	int r;
 
-	if ((st = prep(db, Q_OAUTH_CLIENT_ADD)) == NULL || bind_text(st, 1, id) ||
+	/* An https client_id is a metadata document's URL (updated when
+	 * fetched again); the others are registered once. */
+	if ((st = prep(db, strncmp(id, "https://", 8) == 0 ? Q_OAUTH_CLIENT_PUT :
+	    Q_OAUTH_CLIENT_ADD)) == NULL || bind_text(st, 1, id) ||
 	    bind_text(st, 2, name) || bind_text(st, 3, uris_json) ||
 	    sqlite3_bind_int64(st, 4, now) != SQLITE_OK)
 		return -EIO;

@@ -270,7 +270,7 @@ int db_token_find(struct db *db, const char *hash_hex, char **name);
  * grant. */
 struct db_oauth_row {
 	char grant[64];		/* "oauth:..." */
-	char client[64];
+	char client[2048];	/* a registered id, or a metadata document's URL */
 	char scope[16];
 	char resource[512];
 	char redirect_uri[2048];	/* codes only */
@@ -278,8 +278,9 @@ struct db_oauth_row {
 	int64_t expires;
 	bool used;
 };
-/* Registers a client (uris_json: a JSON array), then removes the clients
- * without a grant beyond the newest keep_unused. */
+/* Registers a client (uris_json: a JSON array), or updates the one whose
+ * id is an https URL (a Client ID Metadata Document fetched again), then
+ * removes the clients without a grant beyond the newest keep_unused. */
 int db_oauth_client_add(struct db *db, const char *id, const char *name, const char *uris_json,
     int64_t now, int keep_unused);
 /* The client's name and redirect_uris (JSON array text); caller frees both.

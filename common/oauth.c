@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* oauth.c -- the decisions of homectl's OAuth 2.1 authorization server:
  * which clients, redirects, requests, codes and tokens are good. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "jsonutil.h"
 #include "log.h"
 #include "oauth.h"
 #include "util.h"
@@ -159,6 +164,91 @@ oauth_redirect_url(const char *redirect_uri, const char *const *names, const cha
 	return out;
 }
 
+/* ---- Client ID Metadata Documents: what may be fetched ---- */
+
+bool
+oauth_client_id_url_ok(const char *url)
+{
+	const char *a, *path, *end;
+
+	if (url == NULL || strlen(url) > 2000 || strncmp(url, "https://", 8) != 0 ||
+	    strchr(url, '#') != NULL)
+		return false;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '\\')
+			return false;
+	a = url + 8;
+	if ((path = strchr(a, '/')) == NULL || path == a || path[1] == '\0' || path[1] == '?')
+		return false;
+	end = path;
+	if (memchr(a, '@', (size_t)(end - a)) != NULL || memchr(a, '?', (size_t)(end - a)))
+		return false;
+	/* No dot segments: the URL names one document, as it is written. */
+	if (strstr(path, "/./") || strstr(path, "/../") ||
+	    (strlen(path) >= 2 && strcmp(path + strlen(path) - 2, "/.") == 0) ||
+	    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
+		return false;
+	if (*a == '[')
+		return memchr(a, ']', (size_t)(end - a)) != NULL;
+	for (const char *p = a; p < end; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:", *p))
+			return false;
+	return true;
+}
+
+/* An IPv4 address (host order) a fetch may use. */
+static bool
+v4_public(uint32_t a)
+{
+	return !((a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 ||
+	    (a & 0xffc00000) == 0x64400000 ||	/* 100.64/10, shared */
+	    (a & 0xffff0000) == 0xa9fe0000 ||	/* 169.254/16, link-local */
+	    (a & 0xfff00000) == 0xac100000 ||	/* 172.16/12 */
+	    (a & 0xffffff00) == 0xc0000000 ||	/* 192.0.0/24 */
+	    (a & 0xffffff00) == 0xc0000200 ||	/* 192.0.2/24, documentation */
+	    (a & 0xffff0000) == 0xc0a80000 ||	/* 192.168/16 */
+	    (a & 0xfffe0000) == 0xc6120000 ||	/* 198.18/15, benchmarking */
+	    (a & 0xffffff00) == 0xc6336400 ||	/* 198.51.100/24 */
+	    (a & 0xffffff00) == 0xcb007100 ||	/* 203.0.113/24 */
+	    (a >> 28) >= 14);			/* multicast, reserved, broadcast */
+}
+
+bool
+oauth_fetch_addr_public(const struct sockaddr *sa)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const unsigned char zero[15] = { 0 };
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	const unsigned char *b;
+	sa_family_t fam;
+	uint32_t a;
+
+	/* Copies, not casts: the caller's object is a sockaddr_in or _in6,
+	 * and reading it through another struct type is undefined (gcc -O2
+	 * did read a stale family through the cast). */
+	memcpy(&fam, (const char *)sa + offsetof(struct sockaddr, sa_family), sizeof(fam));
+	if (fam == AF_INET) {
+		memcpy(&in, sa, sizeof(in));
+		return v4_public(ntohl(in.sin_addr.s_addr));
+	}
+	if (fam != AF_INET6)
+		return false;
+	memcpy(&in6, sa, sizeof(in6));
+	b = in6.sin6_addr.s6_addr;
+	if (memcmp(b, mapped, 12) == 0) {
+		memcpy(&a, b + 12, 4);
+		return v4_public(ntohl(a));
+	}
+	return !(memcmp(b, zero, 15) == 0 ||		/* :: and ::1 */
+	    (b[0] & 0xfe) == 0xfc ||			/* fc00::/7, unique local */
+	    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||	/* fe80::/10 */
+	    b[0] == 0xff ||				/* multicast */
+	    (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) ||
+	    (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b) ||	/* NAT64 */
+	    (b[0] == 0x20 && b[1] == 0x02));		/* 6to4 */
+}
+
 /* ---- scopes, PKCE ---- */
 
 /* A space-separated scope list into the most it names (the scopes nest:
@@ -263,19 +353,19 @@ string_array(const char *const *v)
 	return a;
 }
 
-int
-oauth_register(struct db *db, struct json_object *meta, int64_t now, struct json_object **out,
-    struct oauth_err *err)
+/* The metadata a client gives (RFC 7591 registration or a Client ID
+ * Metadata Document): its redirect URIs, its name (*name borrowed from
+ * meta; NULL when absent), the grants and responses it wants.  0 or
+ * -EINVAL with err set. */
+static int
+check_metadata(struct json_object *meta, const char **name, struct oauth_err *err)
 {
 	static const char *const grants[] = { "authorization_code", "refresh_token", NULL };
 	static const char *const responses[] = { "code", NULL };
-	struct json_object *uris, *v, *res;
-	const char *name = "unnamed client";
-	char id[OAUTH_SECRET_LEN + 1];
+	struct json_object *uris, *v;
 	size_t n, i;
-	int r;
 
-	*out = NULL;
+	*name = NULL;
 	if (!json_object_object_get_ex(meta, "redirect_uris", &uris) ||
 	    !json_object_is_type(uris, json_type_array) ||
 	    (n = json_object_array_length(uris)) == 0 || n > OAUTH_REDIRECTS_MAX) {
@@ -303,8 +393,8 @@ oauth_register(struct db *db, struct json_object *meta, int64_t now, struct json
 			    " %d bytes", OAUTH_NAME_MAX);
 			return -EINVAL;
 		}
-		name = json_object_get_string(v);
-		for (const char *p = name; *p; p++)
+		*name = json_object_get_string(v);
+		for (const char *p = *name; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 				errf(err, "invalid_client_metadata", "client_name holds a control"
 				    " character");
@@ -317,18 +407,44 @@ oauth_register(struct db *db, struct json_object *meta, int64_t now, struct json
 		    " grants (response type code) are offered");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static const char *
+uris_text(struct json_object *meta)
+{
+	return json_object_to_json_string_ext(json_object_object_get(meta, "redirect_uris"),
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+int
+oauth_register(struct db *db, struct json_object *meta, int64_t now, struct json_object **out,
+    struct oauth_err *err)
+{
+	static const char *const grants[] = { "authorization_code", "refresh_token", NULL };
+	static const char *const responses[] = { "code", NULL };
+	const char *name;
+	struct json_object *res;
+	char id[OAUTH_SECRET_LEN + 1];
+	int r;
+
+	*out = NULL;
+	if ((r = check_metadata(meta, &name, err)) < 0)
+		return r;
+	if (name == NULL)
+		name = "unnamed client";
 	if ((r = auth_random("hcl_", id, sizeof(id))) < 0)
 		return r;
 	if ((r = db_oauth_prune(db, now, OAUTH_CLIENT_AGE)) < 0 ||
-	    (r = db_oauth_client_add(db, id, name, json_object_to_json_string_ext(uris,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), now,
+	    (r = db_oauth_client_add(db, id, name, uris_text(meta), now,
 	    OAUTH_CLIENTS_UNUSED)) < 0)
 		return r;
 	res = json_object_new_object();
 	json_object_object_add(res, "client_id", json_object_new_string(id));
 	json_object_object_add(res, "client_id_issued_at", json_object_new_int64(now));
 	json_object_object_add(res, "client_name", json_object_new_string(name));
-	json_object_object_add(res, "redirect_uris", json_object_get(uris));
+	json_object_object_add(res, "redirect_uris",
+	    json_object_get(json_object_object_get(meta, "redirect_uris")));
 	json_object_object_add(res, "grant_types", string_array(grants));
 	json_object_object_add(res, "response_types", string_array(responses));
 	/* Public clients only: whatever was asked, no secret is issued (RFC
@@ -336,6 +452,56 @@ oauth_register(struct db *db, struct json_object *meta, int64_t now, struct json
 	json_object_object_add(res, "token_endpoint_auth_method", json_object_new_string("none"));
 	*out = res;
 	return 0;
+}
+
+bool
+oauth_client_id_is_url(const char *client_id)
+{
+	return client_id != NULL && strncmp(client_id, "https://", 8) == 0;
+}
+
+int
+oauth_client_document(struct db *db, const char *url, const char *body, size_t len, int64_t now,
+    struct oauth_err *err)
+{
+	struct json_object *doc, *v;
+	const char *name, *method = NULL;
+	char perr[128];
+	int r = -EINVAL;
+
+	doc = json_parse_strict(body, len, perr, sizeof(perr));
+	if (doc == NULL || !json_object_is_type(doc, json_type_object) ||
+	    json_text_has_nul(body, len)) {
+		errf(err, "invalid_client", "the client's metadata document is not a JSON object");
+		goto done;
+	}
+	/* The document speaks for the URL it is at, and only for it. */
+	if (!json_object_object_get_ex(doc, "client_id", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), url) != 0) {
+		errf(err, "invalid_client", "the metadata document's client_id is not its own URL");
+		goto done;
+	}
+	if (check_metadata(doc, &name, err) < 0) {
+		err->error = "invalid_client";
+		goto done;
+	}
+	if (name == NULL) {
+		errf(err, "invalid_client", "the metadata document has no client_name");
+		goto done;
+	}
+	if (json_object_object_get_ex(doc, "token_endpoint_auth_method", &v) &&
+	    (!json_object_is_type(v, json_type_string) ||
+	    strcmp((method = json_object_get_string(v)), "none") != 0)) {
+		errf(err, "invalid_client", "the client authenticates with %.40s; homectl takes public"
+		    " clients (none) only", method ? method : "something else");
+		goto done;
+	}
+	if ((r = db_oauth_prune(db, now, OAUTH_CLIENT_AGE)) == 0)
+		r = db_oauth_client_add(db, url, name, uris_text(doc), now, OAUTH_CLIENTS_UNUSED);
+done:
+	json_object_put(doc);
+	return r;
 }
 
 /* ---- authorization ---- */

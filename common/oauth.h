@@ -82,6 +82,26 @@ bool oauth_resource_ok(const char *given, const char *base);
 int oauth_register(struct db *db, struct json_object *meta, int64_t now,
     struct json_object **out, struct oauth_err *err);
 
+/* A client_id homectl-api fetches as a Client ID Metadata Document:
+ * https://HOST[:PORT]/PATH, a path other than "/", no fragment, no user
+ * info, no dot segment, printable ASCII. */
+bool oauth_client_id_url_ok(const char *url);
+/* May a fetch connect to sa without oauth_fetch_private?  Not loopback,
+ * private (RFC 1918, unique local), shared (100.64/10), link-local,
+ * multicast, documentation, benchmarking or reserved; an IPv4-mapped IPv6
+ * address is judged as IPv4, NAT64 and 6to4 ones are refused. */
+struct sockaddr;
+bool oauth_fetch_addr_public(const struct sockaddr *sa);
+/* Is client_id the URL of a Client ID Metadata Document (https://...)? */
+bool oauth_client_id_is_url(const char *client_id);
+/* The document fetched from url (body, len): checks it (a JSON object
+ * whose client_id is url exactly, a client_name, redirect URIs as for
+ * registration, a public client) and keeps the client under url, so that
+ * the rest of the flow finds it as a registered one.  -EINVAL with err set
+ * (invalid_client); other -errno from the database. */
+int oauth_client_document(struct db *db, const char *url, const char *body, size_t len,
+    int64_t now, struct oauth_err *err);
+
 /* Checks an authorization request against the registered client, for the
  * MCP endpoint under base.  0 with out filled; -ENOENT when the client or
  * its redirect_uri is unknown (say so to the person: never redirect);

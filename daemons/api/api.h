@@ -47,6 +47,9 @@
 #define API_HTTP_UNAUTH_MAX	256		/* HTTP connections that have not yet
 						 * carried an authorized request */
 #define API_WS_HELLO_MAX	256		/* WebSockets that have not said hello */
+#define FETCH_MAX		65536		/* a Client ID Metadata Document, at most */
+#define FETCH_SEC		5		/* ... fetched within this */
+#define FETCH_JOBS		4		/* ... this many at once */
 
 #define API_STR_(x)		#x
 #define API_STR(x)		API_STR_(x)
@@ -60,6 +63,9 @@ struct api;
 struct api_fd {
 	const char *name;
 	int (*rx)(struct api_fd *h);
+	/* When lws closed it (a POLLHUP without POLLIN closes it without
+	 * an rx: a pipe whose writer exited); NULL: nothing to do. */
+	void (*closed)(struct api_fd *h);
 	struct lws *wsi;
 	struct api *api;
 	int fd;				/* valid while wsi != NULL */
@@ -84,6 +90,8 @@ struct http_wait;
 TAILQ_HEAD(http_wait_list, http_wait);
 struct mcp_hsess;
 TAILQ_HEAD(mcp_hsess_list, mcp_hsess);
+struct fetch;
+TAILQ_HEAD(fetch_list, fetch);
 
 /* One per libmicrohttpd connection (its socket context): http_conn.c. */
 struct http_conn {
@@ -163,6 +171,9 @@ struct api {
 	lws_sorted_usec_list_t mcp_sul;	/* idle sessions, keep-alives */
 	uint64_t mcp_keepalive_at;
 	uint64_t mcp_sweep_at;		/* when mcp_sul fires; 0: not armed */
+
+	struct fetch_list fetches;	/* fetch.c: documents being fetched */
+	unsigned nfetches;
 
 	uint64_t watchdog_usec;
 	volatile int stop;
@@ -250,6 +261,7 @@ struct http_req {
 	struct http_wait *wait;		/* suspended until its devices confirm */
 	struct MHD_Response *reply;	/* queued when MHD resumes the request */
 	unsigned reply_status;
+	struct fetch *fetch;		/* suspended until a document arrives */
 };
 
 int http_start(struct api *api);
@@ -306,6 +318,21 @@ void mcp_http_check_tokens(struct api *api);
 /* Ends every session (their streams too); before MHD stops. */
 void mcp_http_stop(struct api *api);
 
+/* ---- fetch.c ---- */
+/* The result: rc 0 with the body of a 200 JSON answer (borrowed, valid
+ * during the call), or -errno and a sentence. */
+typedef void fetch_done_fn(void *arg, int rc, const char *body, size_t len, const char *err);
+/* Fetches url (oauth_client_id_url_ok) in a child process, from a public address
+ * only unless private_ok; done runs from the loop, once, unless
+ * fetch_cancel() comes first.  -EINVAL for a bad URL, -EAGAIN when
+ * FETCH_JOBS are running. */
+int fetch_start(struct api *api, const char *url, bool private_ok, fetch_done_fn *done,
+    void *arg, struct fetch **out);
+/* Forgets f without calling done (its request ended). */
+void fetch_cancel(struct fetch *f);
+/* Ends every fetch (done gets -ECANCELED): before MHD stops. */
+void fetch_stop(struct api *api);
+
 /* ---- http_oauth.c ---- */
 /* The origin clients reach us at: public_url, else http:// and Host. */
 void http_oauth_base(struct http_req *r, char *buf, size_t len);
@@ -325,6 +352,8 @@ enum MHD_Result http_oauth_challenge(struct http_req *r, unsigned status, const 
 /* The WWW-Authenticate value of that challenge into h. */
 void http_oauth_challenge_header(struct http_req *r, const char *error, const char *scope, char *h,
     size_t len);
+/* A request suspended for a fetch ends (the client went away). */
+void http_oauth_drop(struct http_req *r);
 /* The consent page's calls, with the person's token. */
 enum MHD_Result http_oauth_request(struct http_req *r);
 enum MHD_Result http_oauth_approve(struct http_req *r);

@@ -804,6 +804,7 @@ request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r->parked)
 		TAILQ_REMOVE(&r->api->parked, r, park_entry);
 	http_wait_drop(r);
+	http_oauth_drop(r);
 	if (r->reply != NULL)
 		MHD_destroy_response(r->reply);
 	json_object_put(r->json);
@@ -838,6 +839,7 @@ http_start(struct api *api)
 	TAILQ_INIT(&api->parked);
 	TAILQ_INIT(&api->hconns);
 	TAILQ_INIT(&api->waits);
+	TAILQ_INIT(&api->fetches);
 	api->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET |
 	    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, access_handler, api,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, api,
@@ -878,6 +880,7 @@ http_stop(struct api *api)
 	 * MCP streams and answer the parked requests first (api->stop is set:
 	 * 503). */
 	http_wait_stop(api);
+	fetch_stop(api);
 	mcp_http_stop(api);
 	if (api->mhd != NULL) {
 		MHD_run(api->mhd);

@@ -87,23 +87,23 @@ reply_errf(struct http_req *r, unsigned status, const char *error, const char *d
 	return reply_err(r, status, &e);
 }
 
-static enum MHD_Result
-redirect(struct http_req *r, const char *url)
+static struct MHD_Response *
+redirect_response(const char *url)
 {
 	struct MHD_Response *resp;
 
 	resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
-		return MHD_NO;
+		return NULL;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, url);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	return http_queue(r, 302, resp);
+	return resp;
 }
 
 /* A page for the person when there is nowhere safe to send them. */
-static enum MHD_Result
-refuse_page(struct http_req *r, const struct oauth_err *err)
+static struct MHD_Response *
+page_response(const struct oauth_err *err)
 {
 	struct MHD_Response *resp;
 	char text[512];
@@ -112,10 +112,16 @@ refuse_page(struct http_req *r, const struct oauth_err *err)
 	    "Start the connection again from the application.\n", err->desc, err->error);
 	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
-		return MHD_NO;
+		return NULL;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	return http_queue(r, 400, resp);
+	return resp;
+}
+
+static enum MHD_Result
+refuse_page(struct http_req *r, const struct oauth_err *err)
+{
+	return http_queue(r, 400, page_response(err));
 }
 
 /* A database failure: a busy one parks the request (http.c). */
@@ -240,9 +246,9 @@ server_metadata(struct http_req *r)
 	json_object_object_add(o, "code_challenge_methods_supported", strings(pkce));
 	json_object_object_add(o, "authorization_response_iss_parameter_supported",
 	    json_object_new_boolean(1));
-	/* Client ID Metadata Documents are not offered: docs/remote.md says why. */
+	/* A client_id may be the https URL of its metadata document. */
 	json_object_object_add(o, "client_id_metadata_document_supported",
-	    json_object_new_boolean(0));
+	    json_object_new_boolean(1));
 	add_url(o, "service_documentation", base, "/");
 	return reply(r, 200, o);
 }
@@ -529,18 +535,90 @@ error_url(const struct oauth_authz *a, const char *base, const struct oauth_err 
 	return oauth_redirect_url(a->redirect_uri, names, values);
 }
 
-/* GET /oauth/authorize: checks the request (the client and its redirect
- * first: nothing is ever sent to an address the client did not register)
- * and sends the person to the consent page with it. */
-static enum MHD_Result
-do_authorize(struct http_req *r)
+/* The answer to a checked authorization request (a client known by now):
+ * where to send the browser, or the page; *status set.  NULL when out of
+ * memory. */
+static struct MHD_Response *
+authorize_response(struct http_req *r, const struct oauth_authz *a, unsigned *status)
 {
+	struct MHD_Response *resp;
 	struct oauth_checked chk;
-	struct oauth_authz a;
 	struct oauth_err err;
 	const char *v[9];
 	char base[300], page[340], *url;
-	enum MHD_Result ret;
+	int rc;
+
+	http_oauth_base(r, base, sizeof(base));
+	rc = oauth_authz_check(r->api->db, a, base, &chk, &err);
+	if (rc == -ENOENT) {
+		*status = 400;
+		return page_response(&err);
+	}
+	if (rc == -EINVAL) {
+		url = error_url(a, base, &err);
+	} else if (rc < 0) {
+		return http_ops_response(rc, "", status);
+	} else {
+		snprintf(page, sizeof(page), "%s/consent.html", base);
+		authz_values(a, v);
+		url = oauth_redirect_url(page, authz_names, v);
+	}
+	*status = 302;
+	resp = url != NULL ? redirect_response(url) : NULL;
+	free(url);
+	return resp;
+}
+
+/* A Client ID Metadata Document arrived (or did not): the client is
+ * known, or the person is told why not; the suspended request goes on. */
+static void
+authorize_fetched(void *arg, int rc, const char *body, size_t len, const char *why)
+{
+	struct http_req *r = arg;
+	struct oauth_authz a;
+	struct oauth_err err = { .error = "invalid_client" };
+
+	r->fetch = NULL;
+	authz_from_query(r, &a);
+	if (rc < 0) {
+		snprintf(err.desc, sizeof(err.desc), "the client's metadata document could not be"
+		    " fetched: %s", why);
+		log_warnx("oauth: client %s: %s", a.client_id, err.desc);
+		r->reply_status = rc == -ECANCELED ? 503 : 400;
+		r->reply = page_response(&err);
+	} else if ((rc = oauth_client_document(r->api->db, a.client_id, body, len,
+	    (int64_t)time(NULL), &err)) == -EINVAL) {
+		log_warnx("oauth: client %s: %s", a.client_id, err.desc);
+		r->reply_status = 400;
+		r->reply = page_response(&err);
+	} else if (rc < 0) {
+		r->reply = http_ops_response(rc, "", &r->reply_status);
+	} else {
+		log_info("oauth: fetched the metadata document of client %s", a.client_id);
+		r->reply = authorize_response(r, &a, &r->reply_status);
+	}
+	MHD_resume_connection(r->conn);
+	http_kick_soon(r->api);
+}
+
+void
+http_oauth_drop(struct http_req *r)
+{
+	fetch_cancel(r->fetch);
+	r->fetch = NULL;
+}
+
+/* GET /oauth/authorize: checks the request (the client and its redirect
+ * first: nothing is ever sent to an address the client did not register)
+ * and sends the person to the consent page with it.  A client_id that is
+ * an https URL names a Client ID Metadata Document: it is fetched first
+ * (fetch.c), the request suspended meanwhile. */
+static enum MHD_Result
+do_authorize(struct http_req *r)
+{
+	struct MHD_Response *resp;
+	struct oauth_authz a;
+	unsigned status;
 	int rc;
 
 	if (!authz_from_query(r, &a)) {
@@ -549,25 +627,25 @@ do_authorize(struct http_req *r)
 		snprintf(e.desc, sizeof(e.desc), "a parameter is given twice");
 		return refuse_page(r, &e);
 	}
-	http_oauth_base(r, base, sizeof(base));
-	rc = oauth_authz_check(r->api->db, &a, base, &chk, &err);
-	if (rc == -ENOENT)
-		return refuse_page(r, &err);
-	if (rc == -EINVAL) {
-		url = error_url(&a, base, &err);
-		ret = url != NULL ? redirect(r, url) : MHD_NO;
-		free(url);
-		return ret;
+	if (oauth_client_id_is_url(a.client_id)) {
+		struct oauth_err e = { .error = "invalid_client" };
+
+		rc = fetch_start(r->api, a.client_id, r->api->cfg.oauth_fetch_private,
+		    authorize_fetched, r, &r->fetch);
+		if (rc == 0) {
+			MHD_suspend_connection(r->conn);
+			return MHD_YES;
+		}
+		snprintf(e.desc, sizeof(e.desc), "%s", rc == -EINVAL ? "a client_id URL must be"
+		    " https, with a path, without a fragment, user or dot segments" :
+		    rc == -EAGAIN ? "too many clients are being looked up: try again" :
+		    "the client's metadata document cannot be fetched now");
+		if (rc == -EAGAIN)
+			e.error = "temporarily_unavailable";
+		return http_queue(r, rc == -EINVAL ? 400 : 503, page_response(&e));
 	}
-	if (rc < 0)
-		return reply_db(r, rc);
-	snprintf(page, sizeof(page), "%s/consent.html", base);
-	authz_values(&a, v);
-	if ((url = oauth_redirect_url(page, authz_names, v)) == NULL)
-		return MHD_NO;
-	ret = redirect(r, url);
-	free(url);
-	return ret;
+	resp = authorize_response(r, &a, &status);
+	return http_queue(r, status, resp);
 }
 
 /* The host of an http(s) URL, for the consent page. */

@@ -29,6 +29,8 @@ loop_raw_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (h != NULL && h->wsi == wsi) {
 			log_debug("loop: %s closed", h->name);
 			h->wsi = NULL;
+			if (h->closed != NULL)
+				h->closed(h);
 		}
 		return 0;
 	default:

@@ -3,10 +3,12 @@
  * which redirect URIs a client may register, which resource values name
  * this server, and the lifetimes of codes and tokens against a clock the
  * test sets (the daemon suite cannot wait an hour for an expiry). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 
 #include "auth.h"
 #include "oauth.h"
@@ -67,6 +69,52 @@ test_resource(void **state)
 	assert_false(oauth_resource_ok("https://home.example.net.evil/mcp", base));
 	assert_false(oauth_resource_ok("http://home.example.net/mcp", base));
 	assert_false(oauth_resource_ok(NULL, base));
+}
+
+static bool
+public(const char *ip)
+{
+	struct sockaddr_in v4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+
+	if (inet_pton(AF_INET, ip, &v4.sin_addr) == 1)
+		return oauth_fetch_addr_public((struct sockaddr *)&v4);
+	assert_int_equal(inet_pton(AF_INET6, ip, &v6.sin6_addr), 1);
+	return oauth_fetch_addr_public((struct sockaddr *)&v6);
+}
+
+static void
+test_fetch_policy(void **state)
+{
+	static const char *const pub[] = { "1.1.1.1", "93.184.216.34", "172.15.255.255",
+		"172.32.0.1", "100.63.255.255", "100.128.0.1", "192.169.0.1", "2606:4700::1111",
+		"::ffff:8.8.8.8", NULL };
+	static const char *const priv[] = { "0.0.0.0", "10.1.2.3", "127.0.0.1", "127.255.0.9",
+		"100.64.0.1", "169.254.169.254", "172.16.0.1", "172.31.255.254", "192.168.1.1",
+		"192.0.2.1", "198.18.0.1", "224.0.0.1", "255.255.255.255", "240.0.0.1", "::",
+		"::1", "fc00::1", "fd12:3456::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1",
+		"::ffff:192.168.0.1", "64:ff9b::7f00:1", "2001:db8::1", "2002:7f00:1::1", NULL };
+	static const char *const ids_good[] = { "https://claude.ai/oauth/client.json",
+		"https://a.example:8443/c?x=1", "https://[2001:db8::1]/c.json", NULL };
+	static const char *const ids_bad[] = { "http://a.example/c.json", "https://a.example",
+		"https://a.example/", "https://a.example/?x", "https://a.example/c#f",
+		"https://u@a.example/c", "https://a.example/a/../c", "https://a.example/./c",
+		"https://a.example/c/..", "https://a b/c", "https://a.example/c d",
+		"https://a.example\\@b/c", NULL };
+
+	(void)state;
+	for (size_t i = 0; pub[i]; i++)
+		if (!public(pub[i]))
+			fail_msg("refused the public %s", pub[i]);
+	for (size_t i = 0; priv[i]; i++)
+		if (public(priv[i]))
+			fail_msg("took the private %s", priv[i]);
+	for (size_t i = 0; ids_good[i]; i++)
+		if (!oauth_client_id_url_ok(ids_good[i]))
+			fail_msg("refused %s", ids_good[i]);
+	for (size_t i = 0; ids_bad[i]; i++)
+		if (oauth_client_id_url_ok(ids_bad[i]))
+			fail_msg("took %s", ids_bad[i]);
 }
 
 /* Registers a client and gets a code approved by the demo's token "t". */
@@ -164,6 +212,7 @@ main(void)
 		cmocka_unit_test(test_pkce),
 		cmocka_unit_test(test_redirect_uris),
 		cmocka_unit_test(test_resource),
+		cmocka_unit_test(test_fetch_policy),
 		HOME_TEST(test_lifetimes),
 	};
 

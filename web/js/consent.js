@@ -80,6 +80,12 @@ async function load() {
 function render(req) {
 	setText($('client-name'), req.client_name);
 	setText($('redirect-host'), req.redirect_host);
+	// A client known by its metadata document: the site that vouches for
+	// the name shown.
+	const byUrl = typeof req.client_id === 'string' && req.client_id.startsWith('https://');
+	$('client-id-label').hidden = $('client-id-row').hidden = !byUrl;
+	if (byUrl)
+		setText($('client-id-host'), new URL(req.client_id).host);
 	setText($('scope-asked'), `${req.scope}: ${SCOPE_TEXT[req.scope] || ''}`);
 	setText($('your-scope'), req.your_scope);
 	const box = $('scopes');
