@@ -205,6 +205,8 @@ config_set(struct config *c, const char *key, const char *value, char *err, size
 		r = set_public_url(&c->public_url, value);
 	else if (!strcmp(key, "oauth_fetch_private"))
 		r = parse_bool(value, &c->oauth_fetch_private);
+	else if (!strcmp(key, "oauth_client_metadata"))
+		r = parse_bool(value, &c->oauth_client_metadata);
 	else if (!strcmp(key, "mcp_sessions")) {
 		if ((r = parse_int64(value, 1, 100000, &n)) == 0)
 			c->mcp_sessions = (unsigned)n;

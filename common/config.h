@@ -31,8 +31,10 @@ struct config {
 	char *mcp_hosts;		/* Host names /mcp answers besides loopback ones */
 	char *public_url;		/* the origin clients reach homectl-api at (behind a
 					   proxy: its https origin); NULL: the Host header */
-	bool oauth_fetch_private;	/* Client ID Metadata Documents may come from
-					   loopback and private addresses */
+	bool oauth_client_metadata;	/* fetch Client ID Metadata Documents (the
+					   unit's sandbox has no network: off) */
+	bool oauth_fetch_private;	/* ... also from loopback and private
+					   addresses */
 	unsigned mcp_sessions;		/* live /mcp sessions at most (503 beyond) */
 	unsigned mcp_idle_sec;		/* an /mcp session unused this long ends */
 	unsigned update_check_interval;	/* ms, the watcher's fallback timer */

@@ -246,9 +246,11 @@ server_metadata(struct http_req *r)
 	json_object_object_add(o, "code_challenge_methods_supported", strings(pkce));
 	json_object_object_add(o, "authorization_response_iss_parameter_supported",
 	    json_object_new_boolean(1));
-	/* A client_id may be the https URL of its metadata document. */
+	/* A client_id may be the https URL of its metadata document, when
+	 * homectl.conf says the daemon may fetch it (its unit has no network
+	 * by default: a client told yes could not fall back to registration). */
 	json_object_object_add(o, "client_id_metadata_document_supported",
-	    json_object_new_boolean(1));
+	    json_object_new_boolean(r->api->cfg.oauth_client_metadata));
 	add_url(o, "service_documentation", base, "/");
 	return reply(r, 200, o);
 }
@@ -625,6 +627,13 @@ do_authorize(struct http_req *r)
 		struct oauth_err e = { .error = "invalid_request" };
 
 		snprintf(e.desc, sizeof(e.desc), "a parameter is given twice");
+		return refuse_page(r, &e);
+	}
+	if (oauth_client_id_is_url(a.client_id) && !r->api->cfg.oauth_client_metadata) {
+		struct oauth_err e = { .error = "invalid_client" };
+
+		snprintf(e.desc, sizeof(e.desc), "no client is registered with this client_id (this"
+		    " server does not fetch Client ID Metadata Documents: register instead)");
 		return refuse_page(r, &e);
 	}
 	if (oauth_client_id_is_url(a.client_id)) {

@@ -58,7 +58,9 @@ docs['/evil-redirect.json'] = { body: doc('/evil-redirect.json', { redirect_uris
 docs['/noname.json'] = { body: doc('/noname.json', { client_name: undefined }) };
 
 const conf = join(home.dir, 'homectl.conf');
-writeFileSync(conf, 'oauth_fetch_private = yes\n');
+writeFileSync(conf, 'oauth_client_metadata = yes\noauth_fetch_private = yes\n');
+const confPublic = join(home.dir, 'public.conf');
+writeFileSync(confPublic, 'oauth_client_metadata = yes\n');
 const d = await startApi(home, ['--config', conf], { SSL_CERT_FILE: cert });
 after(async () => {
 	server.closeAllConnections?.();
@@ -163,8 +165,24 @@ test('a server that never answers: refused after the time limit', async () => {
 	assert.equal((await fetch(`${d.base}/.well-known/oauth-authorization-server`)).status, 200);
 });
 
+test('off by default (the unit has no network): not offered, and a URL client_id is an unknown client, never fetched', async () => {
+	const d0 = await startApi(home, [], { SSL_CERT_FILE: cert });
+	try {
+		const as = await (await fetch(`${d0.base}/.well-known/oauth-authorization-server`)).json();
+		assert.equal(as.client_id_metadata_document_supported, false);
+		const before = hits.length;
+		const r = await authorize(d0, `${site}/client.json`);
+		assert.equal(r.status, 400);
+		assert.equal(r.headers.get('location'), null);
+		assert.match(await r.text(), /no client is registered/);
+		assert.equal(hits.length, before);
+	} finally {
+		await d0.stop();
+	}
+});
+
 test('without oauth_fetch_private, a loopback address is never contacted; an untrusted certificate is refused', async () => {
-	const d2 = await startApi(home, [], { SSL_CERT_FILE: cert });
+	const d2 = await startApi(home, ['--config', confPublic], { SSL_CERT_FILE: cert });
 	try {
 		const before = hits.length;
 		const r = await authorize(d2, `${site}/client.json`);
