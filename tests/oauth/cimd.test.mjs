@@ -12,9 +12,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createHash, randomBytes } from 'node:crypto';
 
+import { chromium } from 'playwright-core';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -22,6 +24,7 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { makeHome, startApi, sleep } from '../api/helpers.mjs';
 
 const home = makeHome();
+home.web = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');	// the consent page
 execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
 	'-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(home.dir, 'key.pem'),
 	'-out', join(home.dir, 'cert.pem')], { stdio: 'ignore' });
@@ -124,6 +127,26 @@ test('the SDK client with a URL client_id: fetched, approved, tokens, a tool cal
 	await t.terminateSession();
 	await c.close();
 	assert.match(d.log(), /fetched the metadata document of client https:\/\/localhost/);
+});
+
+test('the consent page names the site that vouches for the client (in chromium)', async () => {
+	const r = await authorize(d, `${site}/client.json`);
+	assert.equal(r.status, 302);
+	const browser = await chromium.launch({ executablePath: process.env.HOMECTL_CHROMIUM || '/usr/bin/chromium',
+		headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+	try {
+		const page = await browser.newPage();
+		await page.goto(r.headers.get('location'));
+		await page.fill('#token-input', home.token);
+		await page.click('#signin button[type=submit]');
+		await page.waitForSelector('#consent:not([hidden])');
+		assert.equal(await page.textContent('#client-name'), 'Metadata Client');
+		assert.ok(await page.isVisible('#client-id-host'));
+		assert.equal(await page.textContent('#client-id-host'), `localhost:${server.address().port}`);
+		assert.equal(await page.textContent('#redirect-host'), '127.0.0.1:9');
+	} finally {
+		await browser.close();
+	}
 });
 
 test('refused documents: another client_id, a redirect, too large, not JSON, private_key_jwt, no name, bad redirect URIs', async () => {
