@@ -35,7 +35,7 @@ static void
 remove_home(void)
 {
 	static const char *const files[] = { "home.db-wal", "home.db-shm", "home.db",
-		"web/index.html", "web/js/app.js", "web/pipe.js", "web/js", "web" };
+		"web/index.html", "web/js/app.js", "web/fifo", "web/js", "web" };
 	char p[256];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -70,7 +70,7 @@ fuzz_api(const char **tok)
 		abort();
 	put("index.html", "<!doctype html><title>homectl</title>\n");
 	put("js/app.js", "export const x = 1;\n");
-	snprintf(p, sizeof(p), "%s/pipe.js", web);
+	snprintf(p, sizeof(p), "%s/fifo", web);
 	if (mkfifo(p, 0600) < 0)
 		abort();
 

@@ -10,7 +10,7 @@
 
 /* The daemon, once per process: a demo home in a new temporary directory
  * with one token (*token), a web root holding index.html, js/app.js and a
- * FIFO (pipe.js), the libwebsockets context, libmicrohttpd and the mirror,
+ * FIFO (fifo), the libwebsockets context, libmicrohttpd and the mirror,
  * exactly as main.c starts them but never serviced: the targets drive
  * them.  Aborts on failure. */
 struct api *fuzz_api(const char **token);
