@@ -15,8 +15,13 @@
  * them.  Aborts on failure. */
 struct api *fuzz_api(const char **token);
 
-/* Copies in (n bytes) to out (cap bytes), replacing every "@T@" with
- * token.  Returns the length written. */
-size_t fuzz_subst_token(const char *in, size_t n, const char *token, char *out, size_t cap);
+/* Copies in (n bytes) to out (cap bytes), replacing the markers: "@T@"
+ * with the token; for OAuth, "@C@" with a registered client's client_id
+ * (redirect URI http://127.0.0.1/cb), "@K@" with a new authorization code
+ * for it (scope control, for http://127.0.0.1/mcp, PKCE S256 with the
+ * verifier dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW-gFWFOEjXk), "@A@"
+ * and "@R@" with an access and a refresh token issued for such a code
+ * (one pair per input).  Returns the length written. */
+size_t fuzz_subst(const char *in, size_t n, char *out, size_t cap);
 
 #endif

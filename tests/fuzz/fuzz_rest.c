@@ -3,7 +3,10 @@
  * line, headers, query, body; several on one connection too) through
  * libmicrohttpd into homectl-api's real handler, over a socketpair: the
  * route table, the token check before the body, the handlers, the static
- * files (a FIFO among them).  "@T@" in the input becomes a valid token.
+ * files (a FIFO among them).  "@T@" in the input becomes a valid token;
+ * "@C@", "@K@", "@A@" and "@R@" an OAuth client, code, access and refresh
+ * token (fuzz_home.h), so that the token endpoint and an OAuth session at
+ * /mcp are reached past "unknown".
  * Besides "no crash, no leak" it checks that whatever comes back starts
  * as an HTTP answer, and that no connection outlives its client.
  *
@@ -40,7 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int sp[2], turn, idle = 0;
 	bool eof = false, shut = false;
 
-	n = fuzz_subst_token((const char *)data, size, token, in, sizeof(in));
+	n = fuzz_subst((const char *)data, size, in, sizeof(in));
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sp) < 0)
 		abort();
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct api *api = fuzz_api(&token);
 	unsigned before = api->nclients;
 
-	n = fuzz_subst_token((const char *)data, size, token, in, sizeof(in));
+	n = fuzz_subst((const char *)data, size, in, sizeof(in));
 	for (p = in, end = in + n; p <= end && k < MSGS; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
