@@ -506,17 +506,22 @@ done:
 
 /* ---- authorization ---- */
 
-/* Is uri one of the client's registered redirect URIs (exact match)? */
+/* Is uri one of the client's registered redirect URIs (exact match)?
+ * Only a string is one: the table's check asks no more than an array of
+ * another writer (the sqlite3 shell), and a null in it is a NULL string. */
 static bool
 redirect_registered(const char *uris_json, const char *uri)
 {
-	struct json_object *a = json_tokener_parse(uris_json);
+	struct json_object *a = json_tokener_parse(uris_json), *u;
 	bool ok = false;
 
 	for (size_t i = 0; a != NULL && json_object_is_type(a, json_type_array) &&
-	    i < json_object_array_length(a); i++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(a, i)), uri) == 0)
+	    i < json_object_array_length(a); i++) {
+		u = json_object_array_get_idx(a, i);
+		if (json_object_is_type(u, json_type_string) &&
+		    strcmp(json_object_get_string(u), uri) == 0)
 			ok = true;
+	}
 	json_object_put(a);
 	return ok;
 }

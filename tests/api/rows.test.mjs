@@ -81,3 +81,30 @@ test('rows written with the checks off: REST and the WebSocket skip them, nobody
 		home.cleanup();
 	}
 });
+
+test('an OAuth client whose redirect_uris another writer filled with a null or a number: /oauth/authorize matches only its strings', async () => {
+	const home = makeHome();
+	const d = await startApi(home);
+	// Within the table's checks (an array is all they ask): the sqlite3 shell could.
+	sqlite(home, `INSERT INTO oauth_clients(id, name, redirect_uris, created) VALUES
+		('hcl_nulls', 'N', '[null]', strftime('%s')),
+		('hcl_mixed', 'M', '[null, 7, {"a": 1}, "http://127.0.0.1/cb"]', strftime('%s'))`);
+	const authorize = (client, redirect) => fetch(`${d.base}/oauth/authorize?` + new URLSearchParams({
+		response_type: 'code', client_id: client, redirect_uri: redirect,
+		code_challenge: '90EpwHQr_xi9uDtjYyz5mq9Z4RekugHRqg5ijpXC3FQ', code_challenge_method: 'S256',
+	}), { redirect: 'manual' });
+	try {
+		let r = await authorize('hcl_nulls', 'http://127.0.0.1/cb');
+		assert.equal(r.status, 400);
+		assert.match(await r.text(), /invalid_client|redirect/);
+		r = await authorize('hcl_mixed', '7');
+		assert.equal(r.status, 400);
+		r = await authorize('hcl_mixed', 'http://127.0.0.1/cb');
+		assert.equal(r.status, 302);
+		assert.match(r.headers.get('location'), /\/consent\.html\?/);
+		assert.equal((await api(d, '/api/health')).status, 200);
+	} finally {
+		assert.equal(await d.stop(), 0);
+		home.cleanup();
+	}
+});
