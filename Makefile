@@ -213,7 +213,7 @@ MANS  := $(wildcard man/*.[158])
 # The documentation for users (docs/lintian.md is for the package's
 # developers), laid out as in the tree so that the README's links hold.
 DOCS  := docs/architecture.md docs/home-document.md docs/install.md docs/mcp.md docs/protocol.md \
-	docs/devices.md
+	docs/devices.md docs/remote.md
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/web \

@@ -78,6 +78,15 @@ for f in usr/local/bin/homectl usr/local/sbin/homectl-api usr/local/sbin/homectl
 done
 [ -z "${missing:-}" ] && pass "everything is installed under DESTDIR and PREFIX" ||
 	fail "not installed:$missing"
+# The README's links hold in the installed copy: every document it names
+# is there (docs/lintian.md is for the package's developers), and so are
+# the ones the man pages send the reader to.
+missing=""
+for f in $(grep -ohE 'docs/[a-z-]+\.md' README.md man/*.[158] | sort -u | grep -v '^docs/lintian\.md$'); do
+	[ -f "$D/usr/local/share/doc/homectl/$f" ] || missing="$missing $f"
+done
+[ -z "$missing" ] && pass "every document the README and the man pages name is installed" ||
+	fail "named but not installed:$missing"
 [ -z "$(find "$D" -path '*/lib/systemd/system/*' ! -path "$D/usr/local/*")" ] &&
 	pass "the units go under PREFIX" || fail "units outside PREFIX" "$(find "$D" -name '*.service')"
 grep -q '^ExecStart=/usr/local/sbin/homectl-api$' "$D/usr/local/lib/systemd/system/homectl-api.service" &&
