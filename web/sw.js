@@ -2,10 +2,11 @@
 // sw.js -- the service worker: the dashboard's shell (its own files) comes
 // from the network when it answers and from the cache when it does not, so
 // the installed app opens offline and shows the last state it saw, marked
-// stale. /api and /ws are never cached: the state comes from the feed; nor
-// is OAuth (/oauth/, /.well-known/).
+// stale (the modules app.js loads on demand are in it too: a view opened
+// offline for the first time still comes). /api and /ws are never cached:
+// the state comes from the feed; nor is OAuth (/oauth/, /.well-known/).
 
-const CACHE = 'homectl-shell-v2';
+const CACHE = 'homectl-shell-v3';
 const SHELL = ['./', 'index.html', 'style.css', 'icon.svg', 'manifest.webmanifest',
 	'js/app.js', 'js/api.js', 'js/automations.js', 'js/cards.js', 'js/details.js', 'js/dom.js',
 	'js/edit.js', 'js/format.js', 'js/icons.js', 'js/live.js', 'js/model.js', 'js/notify.js',

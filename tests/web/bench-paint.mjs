@@ -102,11 +102,15 @@ try {
 		const r = await page.evaluate(() => {
 			const res = performance.getEntriesByType('resource');
 			const end = (f) => Math.max(...res.filter((e) => f(new URL(e.name).pathname)).map((e) => e.responseEnd));
+			const first = new Set([...document.querySelectorAll('link[rel="modulepreload"]')]
+				.map((l) => new URL(l.href).pathname));
 			return {
 				cards: window.__cardsShown,
 				fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
-				// What the cards wait for: the modules, the model, the snapshot, the scripts run.
-				modules: end((p) => p.startsWith('/js/')),
+				// What the cards wait for: the modules (those index.html
+				// preloads: not those app.js loads on demand), the model, the
+				// snapshot, the scripts run.
+				modules: end((p) => first.has(p)),
 				types: end((p) => p === '/api/types'),
 				snapshot: window.__snapshotAt,
 				dcl: performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,

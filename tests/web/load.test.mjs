@@ -2,8 +2,9 @@
 // load.test.mjs -- how the dashboard loads, in chromium against the real
 // homectl-api: index.html's first script opens the WebSocket and asks for
 // the model and the modes before the modules arrive, and app.js takes them
-// over (one socket, one request each, not two); every module the page loads
-// was preloaded and is in the service worker's shell; with a refused token
+// over (one socket, one request each, not two); every module the first
+// cards need was preloaded, the others (the views, the side panels) are
+// loaded on demand, and all are in the service worker's shell; with a refused token
 // the early socket ends and the sign-in form comes as before.
 
 import { after, before, describe, test } from 'node:test';
@@ -34,7 +35,7 @@ describe('loading', () => {
 		}
 	});
 
-	test('one socket and one request each for the model and the modes; every module preloaded', async () => {
+	test('one socket and one request each for the model and the modes; the modules the cards need preloaded, the others on demand', async () => {
 		const page = await browser.context.newPage();
 		const sockets = [];
 		const paths = [];
@@ -50,29 +51,39 @@ describe('loading', () => {
 			assert.equal(paths.filter((p) => p === '/api/modes').length, 1);
 			// Nothing is left behind for later.
 			assert.equal(await page.evaluate(() => window.homectlEarly), null);
-			// Every module asked for was preloaded, and is in the shell's cache list.
-			const loaded = await page.evaluate(() => performance.getEntriesByType('resource')
-				.map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.js') && p !== '/sw.js'));
-			const preloaded = await page.$$eval('link[rel="modulepreload"]', (ls) => ls.map((l) => new URL(l.href).pathname));
-			assert.ok(loaded.length >= 10, `modules loaded: ${loaded}`);
-			assert.deepEqual(loaded.filter((p) => !preloaded.includes(p)), [], 'modules loaded without a preload');
+			// Every module asked for before the cards was preloaded; every
+			// module is in the shell's cache list.
 			const sw = fs.readFileSync(path.join(WEB_ROOT, 'sw.js'), 'utf8');
-			assert.deepEqual(loaded.filter((p) => !sw.includes(`'${p.slice(1)}'`)), [], 'modules not in sw.js');
-			// And so is every module app.js imports, read from the files
-			// (a module loaded on demand later would not show above).
-			const graph = new Set();
+			const preloaded = await page.$$eval('link[rel="modulepreload"]', (ls) => ls.map((l) => new URL(l.href).pathname));
+			// What app.js imports (statically: before it runs; with import(): on
+			// demand), read from the files.
+			const graph = new Set(), lazy = new Set();
 			const visit = (f) => {
 				if (graph.has(f))
 					return;
 				graph.add(f);
 				const src = fs.readFileSync(path.join(WEB_ROOT, f), 'utf8');
-				for (const m of src.matchAll(/\bimport\s*(?:[^'"()]*?\bfrom\s*)?\(?\s*['"]\.\/([\w.-]+\.js)['"]/g))
+				for (const m of src.matchAll(/\bimport\s*(?:[^'"()]*?\bfrom\s*)?['"]\.\/([\w.-]+\.js)['"]/g))
 					visit(`js/${m[1]}`);
+				for (const m of src.matchAll(/\bimport\(\s*['"]\.\/([\w.-]+\.js)['"]\s*\)/g))
+					lazy.add(`js/${m[1]}`);
 			};
 			visit('js/app.js');
-			assert.ok(graph.size >= 10, `app.js's modules: ${[...graph]}`);
-			assert.deepEqual([...graph].map((f) => `/${f}`).filter((p) => !preloaded.includes(p)), [],
+			for (const f of lazy)
+				visit(f);
+			const eager = new Set([...graph].filter((f) => !lazy.has(f)));
+			assert.ok(eager.size >= 8 && lazy.size >= 4, `eager ${[...eager]}, lazy ${[...lazy]}`);
+			assert.deepEqual([...eager].map((f) => `/${f}`).filter((p) => !preloaded.includes(p)), [],
 				'modules app.js imports that are not preloaded');
+			assert.deepEqual([...lazy].map((f) => `/${f}`).filter((p) => preloaded.includes(p)), [],
+				'modules loaded on demand that are preloaded all the same');
+			assert.deepEqual([...graph].filter((f) => !sw.includes(`'${f}'`)), [], 'modules not in sw.js');
+			// The side panels came after the cards, by themselves.
+			await page.waitForSelector('#alerts-settings input', { state: 'attached' });
+			const loaded = await page.evaluate(() => performance.getEntriesByType('resource')
+				.map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.js') && p !== '/sw.js'));
+			assert.deepEqual(loaded.filter((p) => !preloaded.includes(p)).sort(), ['/js/automations.js', '/js/notify.js']);
+			assert.deepEqual(loaded.filter((p) => !sw.includes(`'${p.slice(1)}'`)), [], 'modules not in sw.js');
 		} finally {
 			await page.close();
 		}

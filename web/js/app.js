@@ -2,14 +2,19 @@
 // app.js -- the dashboard: sign-in, the live connection, devices by room,
 // the mode switcher, the stats, the activity list and the automations.
 
+//
+// Only what the first cards need is imported here (and preloaded by
+// index.html): the views opened later (the editor, a device's details) are
+// loaded when first opened, and the side panels (automations,
+// notifications) once the first snapshot has been drawn, each with a
+// dynamic import() of a file in the service worker's shell.  On a slow
+// phone the browser then fetches, compiles and runs four modules fewer
+// before the cards (make bench-web-paint).
+
 import { createApi } from './api.js';
-import { AutomationsPanel } from './automations.js';
 import { Live } from './live.js';
 import { Store } from './store.js';
 import { buildCard } from './cards.js';
-import { HomeEditor } from './edit.js';
-import { DeviceDetails } from './details.js';
-import { Notifier } from './notify.js';
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
 import { normalizeTypes, unknownType, roomKey, roomName, ROOM_HOUSE,
@@ -144,34 +149,72 @@ class Dashboard {
 			act: (d, action, props) => this.act(d, action, props),
 			isFavourite: (id) => this.favourites.has(id),
 			toggleFavourite: (id) => this.toggleFavourite(id),
-			openDetails: (id, from) => this.details.open(id, from),
+			openDetails: (id, from) => this.openDetails(id, from),
 			toast,
 		};
-		this.automations = new AutomationsPanel(this.api, toast,
-			(send, title, text, ok) => this.confirmed(send, title, text, ok));
-		this.notifier = new Notifier({
-			devices: () => this.store.devices.values(),
-			automations: () => this.automations.list,
-			toast,
-		});
-		this.automations.onload = () => this.notifier.check();
-		this.details = new DeviceDetails({
-			api: this.api,
-			sources: SOURCES,
-			typeOf: (d) => this.typeOf(d),
-			device: (id) => this.store.devices.get(id),
-		});
+		// Loaded on demand (see the top of this file): null until then.
+		this.automations = null;
+		this.notifier = null;
+		this.details = null;
+		this.editor = null;
+		this.panels = null;	// the promise of the side panels
 		this.bindFilters();
 		this.bindLog();
-		this.editor = new HomeEditor({
-			api: this.api,
-			store: this.store,
-			types: () => this.types,
-			modes: () => this.modes,
-			confirmed: (send, title, text, ok) => this.confirmed(send, title, text, ok),
-			ask: confirmDialog,
-			toast,
-		});
+		this.onEditOpen = () => this.openEditor();
+		$('edit-open').addEventListener('click', this.onEditOpen);
+	}
+
+	// The side panels: after the first cards, or at once when asked for.
+	loadPanels() {
+		this.panels ??= Promise.all([import('./automations.js'), import('./notify.js')])
+			.then(([{ AutomationsPanel }, { Notifier }]) => {
+				if (this.stopped)
+					return;
+				this.automations = new AutomationsPanel(this.api, toast,
+					(send, title, text, ok) => this.confirmed(send, title, text, ok));
+				this.notifier = new Notifier({
+					devices: () => this.store.devices.values(),
+					automations: () => this.automations.list,
+					toast,
+				});
+				this.automations.onload = () => this.notifier.check();
+				this.notifier.check();
+				this.automations.load();
+			});
+		return this.panels;
+	}
+
+	async openDetails(id, from) {
+		if (!this.details) {
+			const { DeviceDetails } = await import('./details.js');
+			if (this.stopped)
+				return;
+			this.details ??= new DeviceDetails({
+				api: this.api,
+				sources: SOURCES,
+				typeOf: (d) => this.typeOf(d),
+				device: (did) => this.store.devices.get(did),
+			});
+		}
+		this.details.open(id, from);
+	}
+
+	async openEditor() {
+		if (!this.editor) {
+			const { HomeEditor } = await import('./edit.js');
+			if (this.stopped)
+				return;
+			this.editor ??= new HomeEditor({
+				api: this.api,
+				store: this.store,
+				types: () => this.types,
+				modes: () => this.modes,
+				confirmed: (send, title, text, ok) => this.confirmed(send, title, text, ok),
+				ask: confirmDialog,
+				toast,
+			});
+		}
+		this.editor.open();
 	}
 
 	// Offline (the installed app, the server down): the last state this
@@ -242,7 +285,9 @@ class Dashboard {
 		ready = true;
 		for (const m of early.splice(0))
 			this.frame(m);
-		this.automations.load();
+		// Without a snapshot yet (the server down), the panels come now.
+		if (!this.panels)
+			setTimeout(() => this.loadPanels(), 0);
 	}
 
 	setModes(body) {
@@ -291,17 +336,18 @@ class Dashboard {
 		}
 		if (modes.status === 'fulfilled')
 			this.setModes(modes.value);
-		this.editor.refresh();
+		this.editor?.refresh();
 	}
 
 	stop() {
 		this.stopped = true;
-		if (this.editor.isOpen)
+		$('edit-open').removeEventListener('click', this.onEditOpen);
+		if (this.editor?.isOpen)
 			this.editor.dialog.close();
-		if (this.details.isOpen)
+		if (this.details?.isOpen)
 			this.details.dialog.close();
 		clearInterval(this.tick);
-		this.automations.stop();
+		this.automations?.stop();
 		if (this.live)
 			this.live.stop();
 	}
@@ -347,6 +393,9 @@ class Dashboard {
 			this.renderMode();
 			this.renderStats(this.store.stats());
 			this.loadActivity();
+			// The side panels once these cards are on the screen.
+			if (!this.panels)
+				requestAnimationFrame(() => setTimeout(() => this.loadPanels(), 0));
 			if (!this.modes.length)
 				this.loadModes();
 			if (!this.typesLoaded)
@@ -367,7 +416,7 @@ class Dashboard {
 					const d = change.device && this.store.devices.get(change.device.id);
 					if (!d)
 						continue;
-					this.details.changed(d.id);
+					this.details?.changed(d.id);
 					const card = this.cards.get(d.id);
 					if (!card || !prev || prev.room !== d.room || prev.type !== d.type ||
 					    prev.name !== d.name)
@@ -387,18 +436,18 @@ class Dashboard {
 				this.renderDevices();
 			// An automation just ran: its "last run" changed.
 			if (applied.some(({ change }) => change.source === 'automation'))
-				this.automations.load();
+				this.automations?.load();
 			if (home)
 				this.reloadHome();
 			else if (layout)
-				this.editor.refresh();
+				this.editor?.refresh();
 			if (applied.length) {
 				this.renderActivity();
 				this.renderStats(this.store.stats());
 			}
 		}
 		this.renderUpdated();
-		this.notifier.check();
+		this.notifier?.check();
 		this.saveLast();
 	}
 
@@ -889,7 +938,7 @@ class Dashboard {
 	}
 
 	refreshTimes() {
-		this.notifier.check();	// "left open for N minutes" comes with time
+		this.notifier?.check();	// "left open for N minutes" comes with time
 		for (const el of document.querySelectorAll('[data-ts]')) {
 			const ts = el.dataset.ts;
 			if (!ts)

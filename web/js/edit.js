@@ -21,7 +21,7 @@ export class HomeEditor {
 		this.body = document.getElementById('edit-body');
 		this.status = document.getElementById('edit-status');
 		this.busy = false;
-		document.getElementById('edit-open').addEventListener('click', () => this.open());
+		// #edit-open is app.js's: it loads this module on the first click.
 		document.getElementById('edit-close').addEventListener('click', () => this.dialog.close());
 	}
 
