@@ -104,6 +104,13 @@ cli_print_change(struct json_object *c)
 
 		printf("%.*s%s%s edited\n", colon ? (int)(colon - subject) : (int)strlen(subject),
 		    subject, colon ? " " : "", colon ? colon + 1 : "");
+	} else if (strcmp(kind, "automation") == 0) {
+		/* automation "porch light" failed: the device ... is gone */
+		struct json_object *run = json_object_object_get(c, "run");
+		const char *error = json_object_get_string(json_object_object_get(run, "error"));
+
+		printf("automation \"%s\" %s%s%s\n", str(run, "automation"), str(run, "outcome"),
+		    error != NULL ? ": " : "", error != NULL ? error : "");
 	} else if (strcmp(kind, "command") == 0) {
 		struct json_object *k = json_object_object_get(c, "command");
 

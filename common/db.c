@@ -1464,8 +1464,122 @@ migrate_9(struct db *db)
 	    "END;");
 }
 
+/* 9 -> 10: how a run ended, in the feed.  When a run of an automation
+ * ends (homectl-automations records it; a forced device removal disables
+ * one with a run), an "automation" row names the automation (subject),
+ * says how the run ended (state: done, failed, disabled, ...) and carries
+ * {"run": id, "error": the first action's error or null, "trigger",
+ * "started_at", "finished_at"} (properties), so that every dashboard and
+ * assistant learns at once that an automation failed, and why, like any
+ * other change, whoever wrote the run.  A run whose conditions kept it from
+ * starting (skipped) is no change of the home and is left out.  The feed's
+ * rule on kinds takes the new kind: the changes table is rebuilt (its
+ * rows kept) and with it the triggers that name it. */
+static const struct rule CHANGE_RULES_10[] = {
+	{ "change_at", IS_TEXT("at"), "at is not a string" },
+	{ "change_source", IS_TEXT("source"), "source is not a string" },
+	{ "change_kind",
+	    "CASE kind"
+	    " WHEN 'device' THEN " IS_ID("device_id") " AND " IS_TEXT("state") " AND ("
+	    IS_OBJECT("properties") ")"
+	    " WHEN 'device_removed' THEN " IS_ID("device_id")
+	    " WHEN 'mode' THEN " IS_ID("mode")
+	    " WHEN 'home' THEN " IS_ID("subject")
+	    " WHEN 'command' THEN " IS_ID("device_id") " AND " IS_TEXT("state") " AND ("
+	    IS_OBJECT("properties") ") AND typeof(command) = 'integer'"
+	    " WHEN 'automation' THEN " IS_ID("subject") " AND " IS_ID("state") " AND ("
+	    IS_OBJECT("properties") ")"
+	    " ELSE 0 END",
+	    "kind is not device, device_removed, mode, home, command or automation with the fields"
+	    " it needs" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct table TABLES_10[] = {
+	{ "changes", "seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	    " at TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	    " source TEXT NOT NULL DEFAULT 'unknown', kind TEXT NOT NULL, device_id TEXT,"
+	    " state TEXT, properties TEXT, mode TEXT, subject TEXT, automation TEXT,"
+	    " command INTEGER",
+	    COLS("seq", "at", "source", "kind", "device_id", "state", "properties", "mode",
+	    "subject", "automation", "command"),
+	    CHANGE_RULES_10 },
+};
+
+/* The run's row of the feed.  The source is "automation" (the daemon
+ * records runs itself); ops claims the rows of its own writes (a forced
+ * removal: the person's source). */
+#define RUN_FEED_ROW \
+	"  INSERT INTO changes(source, kind, subject, state, properties)" \
+	"  VALUES ('automation', 'automation', NEW.automation, NEW.outcome," \
+	"    json_object('run', NEW.id, 'error', (SELECT json_extract(value, '$.error')" \
+	"      FROM json_each(CASE WHEN json_valid(NEW.actions) THEN NEW.actions ELSE '[]' END)" \
+	"      WHERE json_type(value, '$.error') = 'text' LIMIT 1)," \
+	"      'trigger', CASE WHEN json_valid(NEW.trigger) THEN json(NEW.trigger) END," \
+	"      'started_at', NEW.started_at, 'finished_at', NEW.finished_at));"
+
+static const char INDEXES_10[] =
+	"CREATE INDEX changes_device ON changes(device_id, seq);"
+	"CREATE INDEX changes_at ON changes(at);"
+	FEED_TRIGGERS
+	HOME_TRIGGERS
+	/* Those of schema 5 and 8, as they were: dropped with the old table. */
+	"CREATE TRIGGER commands_feed_insert AFTER INSERT ON commands BEGIN"
+	"  INSERT INTO changes(kind, device_id, state, properties, command)"
+	"  VALUES ('command', NEW.device_id, NEW.state, NEW.properties, NEW.id);"
+	"END;"
+	"CREATE TRIGGER commands_feed_update AFTER UPDATE OF status ON commands"
+	"  WHEN NEW.status IS NOT OLD.status BEGIN"
+	"  INSERT INTO changes(kind, device_id, state, properties, command)"
+	"  VALUES ('command', NEW.device_id, NEW.state, NEW.properties, NEW.id);"
+	"END;"
+	"CREATE TRIGGER bindings_feed_insert AFTER INSERT ON bindings BEGIN"
+	"  INSERT INTO changes(kind, device_id, state, properties)"
+	"  SELECT 'device', id, state, properties FROM devices WHERE id = NEW.device_id;"
+	"END;"
+	"CREATE TRIGGER bindings_feed_update AFTER UPDATE ON bindings"
+	"  WHEN NEW.available IS NOT OLD.available OR NEW.address IS NOT OLD.address"
+	"    OR NEW.driver IS NOT OLD.driver BEGIN"
+	"  INSERT INTO changes(kind, device_id, state, properties)"
+	"  SELECT 'device', id, state, properties FROM devices WHERE id = NEW.device_id;"
+	"END;"
+	"CREATE TRIGGER changes_rewritten AFTER DELETE ON changes"
+	"  WHEN NOT EXISTS (SELECT 1 FROM changes WHERE seq > OLD.seq) BEGIN"
+	"  UPDATE meta SET value = " FEED_ID_SQL " WHERE key = 'feed_id';"
+	"END;"
+	/* A run ends when it gets its finished_at (db_run_update), or is
+	 * written finished (the sqlite3 shell). */
+	"CREATE TRIGGER runs_feed_update AFTER UPDATE OF finished_at ON automation_runs"
+	"  WHEN OLD.finished_at IS NULL AND NEW.finished_at IS NOT NULL"
+	"    AND NEW.outcome IS NOT 'skipped' AND length(NEW.outcome) > 0 BEGIN"
+	RUN_FEED_ROW
+	"END;"
+	"CREATE TRIGGER runs_feed_insert AFTER INSERT ON automation_runs"
+	"  WHEN NEW.finished_at IS NOT NULL AND NEW.outcome IS NOT 'skipped'"
+	"    AND length(NEW.outcome) > 0 BEGIN"
+	RUN_FEED_ROW
+	"END;";
+
+static int
+migrate_10(struct db *db)
+{
+	int r;
+
+	/* The triggers on other tables that name changes: renaming the new
+	 * table checks them, and the old one is gone by then. */
+	if ((r = exec_sql(db, "DROP TRIGGER IF EXISTS commands_feed_insert;"
+	    "DROP TRIGGER IF EXISTS commands_feed_update;"
+	    "DROP TRIGGER IF EXISTS bindings_feed_insert;"
+	    "DROP TRIGGER IF EXISTS bindings_feed_update;"
+	    "DROP TRIGGER IF EXISTS runs_feed_update;"
+	    "DROP TRIGGER IF EXISTS runs_feed_insert")) < 0)
+		return r;
+	return schema_rebuild(db, TABLES_10, NELEMS(TABLES_10), INDEXES_10);
+}
+
 static int (*const MIGRATIONS[])(struct db *) = { migrate_1, migrate_2, migrate_3, migrate_4,
-	migrate_5, migrate_6, migrate_7, migrate_8, migrate_9 };
+	migrate_5, migrate_6, migrate_7, migrate_8, migrate_9,
+	migrate_10 };
 
 static int
 migrate(struct db *db)
@@ -2234,6 +2348,23 @@ db_mode_describe(struct db *db, const char *mode, struct json_object **out)
 
 /* ---- the change feed ---- */
 
+/* The details of an "automation" row (schema 10): a JSON object, or NULL.
+ * Caller puts. */
+static struct json_object *
+run_parse(const char *s)
+{
+	struct json_object *o;
+	char err[128];
+
+	if (s == NULL || (o = json_parse_strict(s, strlen(s), err, sizeof(err))) == NULL)
+		return NULL;
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* A change from a row of Q_CHANGES, or NULL (logged) when the row is bad:
  * no kind homectl knows, or not the fields its kind needs. */
 static struct json_object *
@@ -2267,6 +2398,11 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 	else if (strcmp(kind, "home") == 0)
 		why = subject == NULL || subject[0] == '\0' ? "a home edit without a subject" :
 		    NULL;
+	else if (strcmp(kind, "automation") == 0)
+		why = subject == NULL || subject[0] == '\0' || f[5] == NULL || f[5][0] == '\0' ?
+		    "a run without an automation or an outcome" :
+		    (props = run_parse(f[6])) == NULL ? "a run whose details are not a JSON object" :
+		    NULL;
 	else if (strcmp(kind, "device") != 0 && strcmp(kind, "command") != 0)
 		why = "a kind homectl does not know";
 	else if (f[4] == NULL || f[4][0] == '\0' || f[5] == NULL)
@@ -2293,6 +2429,18 @@ change_from_row(struct db *db, sqlite3_stmt *st)
 		json_object_object_add(c, "mode", jstring(f[7]));
 	} else if (strcmp(kind, "home") == 0) {
 		json_object_object_add(c, "subject", jstring(subject));
+	} else if (strcmp(kind, "automation") == 0) {
+		/* {"automation", "id", "outcome", "error", "trigger",
+		 * "started_at", "finished_at"}: the details the trigger kept,
+		 * and what the row's columns say. */
+		struct json_object *id = NULL;
+
+		json_object_object_get_ex(props, "run", &id);
+		json_object_object_add(props, "id", json_object_get(id));
+		json_object_object_del(props, "run");
+		json_object_object_add(props, "automation", jstring(subject));
+		json_object_object_add(props, "outcome", jstring(f[5]));
+		json_object_object_add(c, "run", props);
 	} else if (strcmp(kind, "device") == 0) {
 		/* The state and properties as of this change; name, type and
 		 * room as the device has them now. */

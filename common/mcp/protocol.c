@@ -443,6 +443,9 @@ server_changes(struct mcp_core *core, struct json_object *changes)
 			uri_add(set, "homectl://mode");
 			continue;
 		}
+		/* How a run ended: no resource shows automations. */
+		if (strcmp(kind, "automation") == 0)
+			continue;
 		uri_add(set, "homectl://devices");
 		if (dev != NULL && snprintf(uri, sizeof(uri), "homectl://devices/%s", dev) <
 		    (int)sizeof(uri))

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeHome, startApi, api, sqlite, sleep, BUILD } from './helpers.mjs';
+import { makeHome, startApi, api, sqlite, sleep, connect, BUILD } from './helpers.mjs';
 
 let home, d, auto;
 before(async () => {
@@ -145,5 +145,74 @@ test('confirm = all: a write without confirm=true is 403, with it 201', async ()
 		assert.equal(r.status, 201, r.text);
 	} finally {
 		await d2.stop();
+	}
+});
+
+// How a run ends is a change of the feed (kind "automation"): every
+// WebSocket client has it at once, with the error, and so has
+// GET /api/changes; a run its conditions skipped is none.
+test('a run that fails, one that is done: each a live "automation" change with its outcome', async () => {
+	const [c] = await connect(d);
+	try {
+		// A real device that is offline: the action fails (as homectl-mqtt
+		// would have it, written by a foreign sqlite3 process).
+		sqlite(home, "INSERT INTO bindings(device_id, driver, address, available) " +
+			"VALUES ('kitchen_light_main', 'z2m', 'kitchen_light_main', 'offline')");
+		const fails = { name: 'kitchen at dusk', triggers: [{ at: '*-*-* 18:00' }],
+			actions: [{ device: 'kitchen_light_main', action: 'on' }] };
+		let r = await api(d, '/api/automations', { method: 'POST', body: fails });
+		assert.equal(r.status, 201, r.text);
+		r = await api(d, `/api/automations/${encodeURIComponent(fails.name)}/run`, { method: 'POST' });
+		assert.equal(r.status, 202, r.text);
+		const id = r.json.run;
+		const isRun = (rid) => (m) => m.type === 'changes' &&
+			m.changes.some((x) => x.kind === 'automation' && x.run.id === rid);
+		const runOf = (msg, rid) => msg.changes.find((x) => x.kind === 'automation' && x.run.id === rid);
+		let m = await c.next(isRun(id), 15000);
+		let ch = runOf(m, id);
+		assert.equal(ch.source, 'automation');
+		assert.equal(ch.run.automation, fails.name);
+		assert.equal(ch.run.outcome, 'failed');
+		assert.match(ch.run.error, /is offline/);
+		assert.deepEqual(ch.run.trigger, { run: 'api' });
+		assert.equal(typeof ch.run.started_at, 'string');
+		assert.equal(typeof ch.run.finished_at, 'string');
+		// The same row through REST, and the run as GET /api/automations/{name} has it.
+		r = await api(d, `/api/changes?since=${ch.seq - 1}&limit=1`);
+		assert.deepEqual(r.json.changes[0], ch);
+		r = await api(d, `/api/automations/${encodeURIComponent(fails.name)}`);
+		assert.equal(r.json.runs.find((x) => x.id === id).outcome, 'failed');
+
+		const works = { name: 'fan at dusk', triggers: [{ at: '*-*-* 18:00' }],
+			actions: [{ device: 'bedroom_fan', action: 'on' }] };
+		r = await api(d, '/api/automations', { method: 'POST', body: works });
+		assert.equal(r.status, 201, r.text);
+		r = await api(d, `/api/automations/${encodeURIComponent(works.name)}/run`, { method: 'POST' });
+		const done = r.json.run;
+		m = await c.next(isRun(done), 15000);
+		ch = runOf(m, done);
+		assert.deepEqual([ch.run.automation, ch.run.outcome, ch.run.error], [works.name, 'done', null]);
+		// Its action came first, in the same order as it was made.
+		const fan = c.msgs.flatMap((x) => x.changes || []).find((x) => x.kind === 'device' &&
+			x.device.id === 'bedroom_fan' && x.device.state === 'on');
+		assert.ok(fan && fan.seq < ch.seq, 'the fan change before the run change');
+
+		// Written by a foreign writer: a skipped run is no change, a
+		// finished one is (and the frames keep their order).
+		const from = c.msgs.length;
+		sqlite(home, `INSERT INTO automation_runs(automation, trigger, outcome, finished_at) VALUES ` +
+			`('fan at dusk', '{"shell":1}', 'skipped', '2026-01-01T00:00:00Z');` +
+			`INSERT INTO automation_runs(automation, trigger, outcome, finished_at) VALUES ` +
+			`('fan at dusk', '{"shell":2}', 'failed', '2026-01-01T00:00:01Z');`);
+		m = await c.next((x) => x.type === 'changes' && x.changes.some((y) => y.kind === 'automation'),
+			15000, from);
+		const runs = c.msgs.slice(from).flatMap((x) => x.changes || []).filter((x) => x.kind === 'automation');
+		assert.deepEqual(runs.map((x) => [x.run.outcome, x.run.trigger]), [['failed', { shell: 2 }]]);
+		assert.equal(runs[0].run.error, null);
+		// A row of that kind without what it needs is refused by the feed's rule.
+		assert.throws(() => sqlite(home, "INSERT INTO changes(kind, subject) VALUES ('automation', 'x')"),
+			/change_kind/);
+	} finally {
+		c.close();
 	}
 });

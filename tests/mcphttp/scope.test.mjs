@@ -153,7 +153,7 @@ test('migration: a database from before scopes keeps its tokens, as full', async
 	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '1');
 	const list = execFileSync(HOMECTL, ['--db', old, 'token', 'list']).toString();
 	assert.match(list, /^old\s+full\s/m, 'a token made before scopes is full');
-	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '9');
+	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '10');
 	// And homectl-api lets it do what only full may: edit the home.
 	const oldHome = { ...home, db: old, token };
 	const od = await startApi(oldHome);

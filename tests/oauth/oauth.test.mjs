@@ -546,7 +546,7 @@ test('migration 6 -> 7: the OAuth tables appear, the tokens stay; the tables ref
 		' DROP TABLE oauth_clients; PRAGMA user_version = 6;']);
 	const list = execFileSync(HOMECTL, ['--db', old, 'token', 'list']).toString();
 	assert.match(list, /^reader\s+read\s/m);
-	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '9');
+	assert.equal(execFileSync('sqlite3', [old, 'PRAGMA user_version']).toString().trim(), '10');
 	assert.equal(execFileSync('sqlite3', [old, 'SELECT count(*) FROM oauth_clients']).toString().trim(), '0');
 	assert.throws(() => execFileSync('sqlite3', [old, "INSERT INTO oauth_clients VALUES ('c', 'n', 'not json', 1)"],
 		{ stdio: 'pipe' }), /oauth_client_redirect_uris/);

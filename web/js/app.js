@@ -429,14 +429,15 @@ class Dashboard {
 					this.renderMode();
 				} else if (change.kind === 'home') {
 					home = true;
+				} else if (change.kind === 'automation' && change.run) {
+					// How a run ended: the panel's "last run" and, when
+					// it failed, the notification, from the frame itself.
+					this.automations?.ran(change.run);
 				}
 				this.addActivity(change, prev);
 			}
 			if (layout)
 				this.renderDevices();
-			// An automation just ran: its "last run" changed.
-			if (applied.some(({ change }) => change.source === 'automation'))
-				this.automations?.load();
 			if (home)
 				this.reloadHome();
 			else if (layout)
@@ -828,6 +829,11 @@ class Dashboard {
 			const [what, name] = String(c.subject || '').split(/:(.*)/s);
 			const who = what === 'room' ? `Room ${name}` : what === 'mode' ? `${words(name)} mode` : 'The home';
 			return { icon: 'house', who, what: 'edited' };
+		}
+		if (c.kind === 'automation') {
+			const r = c.run || {};
+			return { icon: 'activity', who: `Automation "${r.automation}"`,
+				what: r.error ? `${r.outcome}: ${r.error}` : String(r.outcome) };
 		}
 		if (c.kind === 'device_removed') {
 			const name = (prev && prev.name) || c.device_id;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // automations.js -- the dashboard's automations panel: each automation with
 // its next run and how its last run went, and a switch to turn it on or
-// off (POST /api/automations/{name}/enable).  Automations are not in the
-// change feed, so the list is read again now and then, and whenever a
-// change made by an automation arrives.  Opening one shows its newest runs:
+// off (POST /api/automations/{name}/enable).  How each run ends comes with
+// the change feed (kind "automation": ran()); the list itself (documents,
+// next runs, runs its conditions skipped) is read again now and then.
+// Opening one shows its newest runs:
 // what started each, whether the conditions held, each action's result.
 
 import { h, setText } from './dom.js';
@@ -36,6 +37,26 @@ export class AutomationsPanel {
 			if (document.visibilityState === 'visible' && !this.stopped)
 				this.load();
 		});
+	}
+
+	// A run of an automation ended (the feed's "automation" change, run:
+	// {automation, id, outcome, error, started_at, finished_at}): its last
+	// run is this one, at once; an automation not known yet is read.
+	ran(run) {
+		const a = this.list.find((x) => x.name === run.automation);
+		if (!a) {
+			this.load();
+			return;
+		}
+		if (a.last_run && typeof a.last_run.id === 'number' && typeof run.id === 'number' &&
+		    a.last_run.id > run.id)
+			return;	// an older run, read after a newer one
+		a.last_run = { ...(a.last_run || {}), id: run.id, outcome: run.outcome,
+			started_at: run.started_at, finished_at: run.finished_at, error: run.error ?? null };
+		if (run.outcome === 'disabled')
+			a.enabled = false;
+		this.render();
+		this.onload?.();
 	}
 
 	stop() {

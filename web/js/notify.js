@@ -107,9 +107,14 @@ export class Notifier {
 				out.push([`offline:${d.id}`, `${name} is offline`]);
 		}
 		if (on.automation) {
-			for (const a of this.opts.automations() || [])
-				if (a.enabled !== false && a.last_run && a.last_run.outcome === 'failed')
-					out.push([`automation:${a.name}`, `Automation "${a.name}" failed`]);
+			for (const a of this.opts.automations() || []) {
+				const run = a.last_run;
+				if (a.enabled === false || !run || run.outcome !== 'failed')
+					continue;
+				// The feed's run has its error; a run read by REST its actions.
+				const error = run.error ?? (run.actions || []).find((x) => x.ok === false)?.error;
+				out.push([`automation:${a.name}`, `Automation "${a.name}" failed${error ? `: ${error}` : ''}`]);
+			}
 		}
 		return out;
 	}
