@@ -166,8 +166,12 @@ watch_open(const char *path, const struct watch_options *opts, int64_t since_seq
 	}
 	if ((r = add_fd(w->epfd, w->tfd)) < 0)
 		goto fail;
-	if ((r = db_changes_bounds(w->db, &oldest, &newest)) < 0 ||
-	    (r = db_data_version(w->db, &w->version)) < 0)
+	/* The version first, then where the feed ends: a commit between the
+	 * two reads is then in the feed after w->seq or changes the version
+	 * the first wake compares with.  The other way round, it would be in
+	 * neither, and wait for the next commit (which may never come). */
+	if ((r = db_data_version(w->db, &w->version)) < 0 ||
+	    (r = db_changes_bounds(w->db, &oldest, &newest)) < 0)
 		goto fail;
 	/* Our connection has read the database, so its -shm is mapped now. */
 	w->shm = db_wal_index(w->db);

@@ -3,7 +3,10 @@
  * checkpoints and WAL deletion, falls back to its timer without inotify,
  * does not wake itself when idle, and asks for a resync whatever happens
  * to the file: an online restore, an emptied feed, another file moved to
- * the path, a removed -wal and -shm. */
+ * the path, a removed -wal and -shm.  A commit that lands while
+ * watch_open is reading where the feed ends is delivered too: the test
+ * binary is linked with --wrap=db_changes_bounds (module.mk) so that such
+ * a commit can be made to land exactly there. */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -182,6 +185,52 @@ test_timer_without_inotify(void **state)
 	assert_int_equal(s.inotify_events, 0);
 	assert_true(s.timer_ticks >= 1);
 	watch_close(w);
+}
+
+/* A foreign commit right after watch_open's read of the feed's end, when
+ * armed: the place a busy machine's scheduler may put one. */
+int __real_db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest);
+int __wrap_db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest);
+static const char *commit_after_bounds;	/* the database to write, once */
+
+int
+__wrap_db_changes_bounds(struct db *db, int64_t *oldest, int64_t *newest)
+{
+	int r = __real_db_changes_bounds(db, oldest, newest);
+	const char *path = commit_after_bounds;
+
+	commit_after_bounds = NULL;
+	if (path != NULL)
+		assert_int_equal(foreign_sql(path, "UPDATE devices SET state = 'off' WHERE id ="
+		    " 'kitchen_light_main'"), 0);
+	return r;
+}
+
+/* The commit is the only one: nothing later would make the watcher look
+ * again (homectl watch --no-inotify waited for it in vain once). */
+static void
+test_commit_during_open(void **state)
+{
+	struct home *h = *state;
+	struct watch_options timer = { .interval_ms = 50, .no_inotify = true };
+	struct watch_options inotify = { .interval_ms = 0 };
+	const struct watch_options *opts[] = { &timer, &inotify };
+	struct watch *w = NULL;
+	struct json_object *rows;
+
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(foreign_sql(h->path, "UPDATE devices SET state = 'on' WHERE id ="
+		    " 'kitchen_light_main'"), 0);
+		commit_after_bounds = h->path;
+		assert_int_equal(watch_open(h->path, opts[i], -1, &w), 0);
+		assert_null(commit_after_bounds);
+		rows = wait_rows(w, 3000);
+		assert_non_null(rows);
+		assert_int_equal(json_object_array_length(rows), 1);
+		assert_string_equal(state_of(rows, 0), "off");
+		json_object_put(rows);
+		watch_close(w);
+	}
 }
 
 static void
@@ -538,6 +587,7 @@ main(void)
 		HOME_TEST(test_after_checkpoint_truncate),
 		HOME_TEST(test_after_wal_deleted),
 		HOME_TEST(test_timer_without_inotify),
+		HOME_TEST(test_commit_during_open),
 		HOME_TEST(test_idle_does_not_wake_itself),
 		HOME_TEST(test_burst_in_order_and_batched),
 		HOME_TEST(test_no_commit_left_to_the_timer),
