@@ -100,7 +100,11 @@ function rss() {
 	return { rss: Number(/VmRSS:\s+(\d+)/.exec(st)[1]), hwm: Number(/VmHWM:\s+(\d+)/.exec(st)[1]) };
 }
 
-const sanitized = () => /libasan/.test(readFileSync(`/proc/${d.proc.pid}/maps`, 'utf8'));
+// Built with AddressSanitizer?  gcc links libasan.so, clang links its
+// runtime into the program (nothing in /proc/PID/maps says so): either
+// way the program names __asan_init.
+let asan;
+const sanitized = () => (asan ??= readFileSync(`/proc/${d.proc.pid}/exe`).includes('__asan_init'));
 
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 
