@@ -11,7 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Api, WEB_ROOT, cli, freePort, launchBrowser, makeHome, newToken, waitFor } from './harness.mjs';
+import { chromium } from 'playwright-core';
+import { Api, CHROMIUM, WEB_ROOT, cli, freePort, launchBrowser, makeHome, newToken, sqlite, waitFor } from './harness.mjs';
 
 describe('loading', () => {
 	let home, api, browser;
@@ -86,6 +87,38 @@ describe('loading', () => {
 			assert.deepEqual(loaded.filter((p) => !sw.includes(`'${p.slice(1)}'`)), [], 'modules not in sw.js');
 		} finally {
 			await page.close();
+		}
+	});
+
+	// On a slow network the model, the modes and the snapshot are in before
+	// the modules: app.js then draws the cards as it runs (one layout of
+	// the page, with them), not in a later task. Here app.js is held back
+	// until index.html's first script has both answers and the snapshot
+	// (in a browser of its own without service workers: the one above has
+	// installed sw.js, whose fetches no route sees).
+	test('answers in before the modules: the cards are drawn as the modules run', async () => {
+		const own = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+			args: ['--no-sandbox', '--disable-gpu'] });
+		const page = await (await own.newContext({ serviceWorkers: 'block' })).newPage();
+		await page.addInitScript(() => {
+			document.addEventListener('DOMContentLoaded', () => {
+				window.__cardsAtDcl = document.querySelectorAll('article.card').length;
+			});
+		});
+		await page.route('**/js/app.js', async (route) => {
+			await page.waitForFunction(() => window.homectlEarly && window.homectlEarly.frames.length > 0 &&
+				Object.keys(window.homectlEarly.done).length === 2);
+			await route.continue();
+		});
+		try {
+			await page.goto(`${api.base}/#token=${home.token}`);
+			await page.waitForSelector('article.card');
+			const n = Number(sqlite(home.db, 'SELECT count(*) FROM devices'));
+			assert.equal(await page.evaluate(() => window.__cardsAtDcl), n);
+			assert.ok(await page.locator('#mode-switch button').count() > 0, 'the modes');
+			await waitFor(async () => (await page.textContent('#conn-text')).trim() === 'Connected', 'Connected', 30000);
+		} finally {
+			await own.close();
 		}
 	});
 

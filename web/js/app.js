@@ -158,6 +158,7 @@ class Dashboard {
 		this.details = null;
 		this.editor = null;
 		this.panels = null;	// the promise of the side panels
+		this.panelsAsked = false;
 		this.bindFilters();
 		this.bindLog();
 		this.onEditOpen = () => this.openEditor();
@@ -262,6 +263,26 @@ class Dashboard {
 		const pre = takeEarly(this.token);
 		const early = [];
 		let ready = false;
+		// What index.html's first script has read already, while the
+		// modules came: then the frames it kept (the snapshot) are drawn
+		// right here, in the task that runs the modules, so that the page
+		// is laid out once, with its cards, not first empty and then again.
+		const done = (path) => {
+			const r = pre?.done[path];
+			if (!r || r.status !== 200)
+				return null;	// not yet, or an error: api.get below says
+			try {
+				return JSON.parse(r.text);
+			} catch (e) {
+				return null;
+			}
+		};
+		const types0 = done('/api/types'), modes0 = done('/api/modes');
+		if (types0 && modes0) {
+			this.setTypes(types0);
+			this.setModes(modes0);
+			ready = true;
+		}
 		this.live = new Live({
 			early: pre,
 			token: this.token,
@@ -270,24 +291,37 @@ class Dashboard {
 			onStatus: (s) => this.setStatus(s),
 			onUnauthorized: (msg) => this.unauthorized(msg),
 		});
-		const [types, modes] = await Promise.allSettled([
-			this.api.get('/api/types', pre?.requests['/api/types']),
-			this.api.get('/api/modes', pre?.requests['/api/modes'])]);
-		if (this.stopped)
-			return;
-		if (types.status === 'fulfilled') {
-			this.typesBody = types.value;
-			this.types = normalizeTypes(types.value);
-			this.typesLoaded = true;
+		if (!ready) {
+			const [types, modes] = await Promise.allSettled([
+				this.api.get('/api/types', pre?.requests['/api/types']),
+				this.api.get('/api/modes', pre?.requests['/api/modes'])]);
+			if (this.stopped)
+				return;
+			if (types.status === 'fulfilled')
+				this.setTypes(types.value);
+			if (modes.status === 'fulfilled')
+				this.setModes(modes.value);
+			ready = true;
+			for (const m of early.splice(0))
+				this.frame(m);
 		}
-		if (modes.status === 'fulfilled')
-			this.setModes(modes.value);
-		ready = true;
-		for (const m of early.splice(0))
-			this.frame(m);
 		// Without a snapshot yet (the server down), the panels come now.
-		if (!this.panels)
-			setTimeout(() => this.loadPanels(), 0);
+		this.askPanels(() => setTimeout(() => this.loadPanels(), 0));
+	}
+
+	// The side panels are asked for once: after the first snapshot's cards
+	// (frame), or at the end of start() when none came.
+	askPanels(when) {
+		if (!this.panelsAsked) {
+			this.panelsAsked = true;
+			when();
+		}
+	}
+
+	setTypes(body) {
+		this.typesBody = body;
+		this.types = normalizeTypes(body);
+		this.typesLoaded = true;
 	}
 
 	setModes(body) {
@@ -312,9 +346,7 @@ class Dashboard {
 			const body = await this.api.get('/api/types');
 			if (this.stopped)
 				return;
-			this.typesBody = body;
-			this.types = normalizeTypes(body);
-			this.typesLoaded = true;
+			this.setTypes(body);
 			this.cards.clear();
 			this.renderDevices();
 		} catch (e) {
@@ -394,8 +426,7 @@ class Dashboard {
 			this.renderStats(this.store.stats());
 			this.loadActivity();
 			// The side panels once these cards are on the screen.
-			if (!this.panels)
-				requestAnimationFrame(() => setTimeout(() => this.loadPanels(), 0));
+			this.askPanels(() => requestAnimationFrame(() => setTimeout(() => this.loadPanels(), 0)));
 			if (!this.modes.length)
 				this.loadModes();
 			if (!this.typesLoaded)
