@@ -150,6 +150,15 @@ enabled=$(sqlite3 "$DB" "SELECT group_concat(x, ' ') FROM (SELECT name || ':' ||
 out=$(hc automation show "porch check")
 [[ $out == *'disabled  {"device_removed":"porch_lamp","by":"cli"}'* ]] &&
 	pass "automation show says why it was disabled" || fail "show the reason" "$out"
+# How each of those runs ended is a change of the feed (kind automation),
+# with the source of the removal; history prints it.
+runs=$(sqlite3 "$DB" "SELECT group_concat(x, ' ') FROM (SELECT subject || ':' || state || ':' || source AS x
+	FROM changes WHERE kind = 'automation' ORDER BY subject)")
+[ "$runs" = "porch action:disabled:cli porch check:disabled:cli porch on/off:disabled:cli" ] &&
+	pass "each disabling run reaches the feed, with its source" || fail "runs in the feed" "$runs"
+out=$(hc history --limit 6)
+[[ $out == *'automation "porch check" disabled'* ]] && pass "history shows how a run ended" ||
+	fail "history of a run" "$out"
 for a in "porch on/off" "porch check" "porch action" other; do hc automation remove "$a" >/dev/null; done
 
 # ---- every edit reaches the feed ----
