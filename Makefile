@@ -210,8 +210,9 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 UNITS := $(wildcard units/*.socket units/*.service)
 MANS  := $(wildcard man/*.[158])
-# The documentation for users (docs/lintian.md is for the package's
-# developers), laid out as in the tree so that the README's links hold.
+# The documentation for users (docs/lintian.md and docs/fuzzing.md are for
+# homectl's developers), laid out as in the tree so that the README's links
+# hold.
 DOCS  := docs/architecture.md docs/home-document.md docs/install.md docs/mcp.md docs/protocol.md \
 	docs/devices.md docs/remote.md
 

@@ -79,10 +79,11 @@ done
 [ -z "${missing:-}" ] && pass "everything is installed under DESTDIR and PREFIX" ||
 	fail "not installed:$missing"
 # The README's links hold in the installed copy: every document it names
-# is there (docs/lintian.md is for the package's developers), and so are
-# the ones the man pages send the reader to.
+# is there (docs/lintian.md and docs/fuzzing.md are for homectl's
+# developers), and so are the ones the man pages send the reader to.
 missing=""
-for f in $(grep -ohE 'docs/[a-z-]+\.md' README.md man/*.[158] | sort -u | grep -v '^docs/lintian\.md$'); do
+for f in $(grep -ohE 'docs/[a-z-]+\.md' README.md man/*.[158] | sort -u |
+    grep -v '^docs/\(lintian\|fuzzing\)\.md$'); do
 	[ -f "$D/usr/local/share/doc/homectl/$f" ] || missing="$missing $f"
 done
 [ -z "$missing" ] && pass "every document the README and the man pages name is installed" ||
