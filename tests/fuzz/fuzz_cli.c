@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fuzz_reset.h"
 #include "db.h"
 #include "log.h"
 #include "ops.h"
@@ -44,52 +45,8 @@ void __wrap_db_close(struct db *db);
 
 #define ARGS	16
 
-static char dir[64], path[96];
+static const char *path;
 static struct db *home;		/* homectl's connection, kept */
-static sqlite3 *keep;		/* our connection to the home */
-static sqlite3 *tmpl;		/* the home as it was made, in memory */
-static int version;		/* keep's PRAGMA data_version after the last reset */
-
-static int
-data_version(void)
-{
-	sqlite3_stmt *st;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(keep, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (v < 0)
-		abort();
-	return v;
-}
-
-/* The home goes when the target ends (it is in memory when on tmpfs);
- * after a crash it stays, for a look. */
-static void
-remove_home(void)
-{
-	char p[128];
-
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	unlink(path);
-	rmdir(dir);
-}
-
-/* from -> to, every page. */
-static void
-copy_db(sqlite3 *to, sqlite3 *from)
-{
-	sqlite3_backup *b;
-
-	if ((b = sqlite3_backup_init(to, "main", from, "main")) == NULL ||
-	    sqlite3_backup_step(b, -1) != SQLITE_DONE || sqlite3_backup_finish(b) != SQLITE_OK)
-		abort();
-}
 
 /* The demo home, made once as homectl init --demo makes it; the target's
  * own connection to it, and a copy in memory. */
@@ -102,12 +59,7 @@ setup(void)
 	struct db *db;
 	int nul;
 
-	snprintf(dir, sizeof(dir), "%s/homectl-fuzz-cli-XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(path, sizeof(path), "%s/home.db", dir);
-	atexit(remove_home);
+	path = fuzz_home_path("cli");
 	config_defaults(&cfg);
 	if (__real_db_open(path, DB_CREATE, &db) < 0)
 		abort();
@@ -116,14 +68,7 @@ setup(void)
 		abort();
 	config_free(&cfg);
 	home = db;
-	if (sqlite3_open_v2(path, &keep, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_open(":memory:", &tmpl) != SQLITE_OK)
-		abort();
-	/* homectl may hold the lock a moment longer than its commit (never:
-	 * it runs to its end before we look), but a reset must not fail. */
-	sqlite3_busy_timeout(keep, 5000);
-	copy_db(tmpl, keep);
-	version = data_version();
+	fuzz_home_keep();
 	/* No terminal to wait on, no output to keep (stderr: run with
 	 * -close_fd_mask=2, libFuzzer keeps its own). */
 	if ((nul = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 || dup2(nul, 0) < 0 ||
@@ -170,7 +115,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p, *end;
 	int argc = 0, r, i;
 
-	if (keep == NULL)
+	if (path == NULL)
 		setup();
 	if (size > sizeof(buf) - 1)
 		size = sizeof(buf) - 1;
@@ -178,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size] = '\0';
 	argv[argc++] = (char *)"homectl";
 	argv[argc++] = (char *)"--db";
-	argv[argc++] = path;
+	argv[argc++] = (char *)path;
 	argv[argc++] = (char *)"--config";
 	argv[argc++] = (char *)"/dev/null";
 	for (p = buf, end = buf + size; p < end && argc < ARGS + 5; p += strlen(p) + 1)
@@ -196,10 +141,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fflush(stdout);
 	if (r < 0 || r > 2)
 		abort();
-	/* Another connection's commit moves data_version: homectl wrote. */
-	if (data_version() != version) {
-		copy_db(keep, tmpl);
-		version = data_version();
-	}
+	fuzz_home_reset();
 	return 0;
 }

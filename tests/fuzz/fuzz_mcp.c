@@ -9,11 +9,9 @@
  * leak" it checks that every request gets exactly one answer, a JSON-RPC
  * result or error for its id, and nothing else but notifications.
  *
- * The home is made once; putting it back is an SQLite backup from a copy
- * in memory onto the file (a few dozen pages) through a connection of the
- * target's own, whose PRAGMA data_version says when the tools' connection
- * wrote.  Making it afresh (create, migrate, the demo) was a fifth of the
- * time; the file is on tmpfs (/dev/shm when there is one). */
+ * The home is made once and put back by fuzz_reset.c (making it afresh
+ * every time was a fifth of the time).
+ */
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fuzz_reset.h"
 #include "db.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -37,10 +36,7 @@ static struct db *db;
 static struct ops_ctx ops;
 static struct mcp_core core;
 static struct mcp_sess sess;
-static char dir[64], path[96];
-static sqlite3 *keep;		/* our connection to the home */
-static sqlite3 *tmpl;		/* the home as it was made, in memory */
-static int version;		/* keep's PRAGMA data_version after the last reset */
+static const char *path;
 static char *names[TOOLS];
 static size_t nnames;
 static char out[1 << 20];
@@ -61,47 +57,6 @@ send_msg(struct mcp_sess *s, struct json_object *msg)
 	outlen += n + 1;
 }
 
-static int
-data_version(void)
-{
-	sqlite3_stmt *st;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(keep, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (v < 0)
-		abort();
-	return v;
-}
-
-/* The home goes when the target ends (it is in memory when on tmpfs);
- * after a crash it stays, for a look. */
-static void
-remove_home(void)
-{
-	char p[128];
-
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-	unlink(path);
-	rmdir(dir);
-}
-
-/* from -> to, every page. */
-static void
-copy_db(sqlite3 *to, sqlite3 *from)
-{
-	sqlite3_backup *b;
-
-	if ((b = sqlite3_backup_init(to, "main", from, "main")) == NULL ||
-	    sqlite3_backup_step(b, -1) != SQLITE_DONE || sqlite3_backup_finish(b) != SQLITE_OK)
-		abort();
-}
-
 static void
 make_home(void)
 {
@@ -112,11 +67,7 @@ make_home(void)
 	ops_ctx_init(&ops, db, &cfg, OPS_SRC_MCP);
 	if (ops_init_home(&ops, true, err) < 0)
 		abort();
-	if (sqlite3_open_v2(path, &keep, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_open(":memory:", &tmpl) != SQLITE_OK)
-		abort();
-	copy_db(tmpl, keep);
-	version = data_version();
+	fuzz_home_keep();
 }
 
 static void
@@ -126,12 +77,7 @@ setup(void)
 	struct rpc_error err = { 0 };
 
 	log_init("fuzz", LOG_CRIT);
-	snprintf(dir, sizeof(dir), "%s/homectl-fuzz-mcp-XXXXXX",
-	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(path, sizeof(path), "%s/home.db", dir);
-	atexit(remove_home);
+	path = fuzz_home_path("mcp");
 	config_defaults(&cfg);
 	make_home();
 	mcp_core_init(&core, &ops, "fuzz");
@@ -160,7 +106,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *p, *end, *nl;
 	int n, answers = 0;
 
-	if (keep == NULL)
+	if (path == NULL)
 		setup();
 	if (size == 0 || size > 4096)
 		return 0;
@@ -195,10 +141,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (answers != 1)
 		abort();
-	/* Another connection's commit moves data_version: a tool wrote. */
-	if (data_version() != version) {
-		copy_db(keep, tmpl);
-		version = data_version();
-	}
+	fuzz_home_reset();
 	return 0;
 }

@@ -61,7 +61,7 @@ $(FUZZ_DIR)/fuzz_rest $(FUZZ_DIR)/fuzz_peek $(FUZZ_DIR)/fuzz_ws: $(FUZZ_DIR)/fuz
 	$(QLD)clang $(ALL_CPPFLAGS) -Idaemons/api -Itests/fuzz -std=gnu11 $(FUZZ_FLAGS) -o $@ \
 		$(filter %.c %.o,$^) $(ALL_LDLIBS)
 # tools/call through the MCP protocol's dispatch (common/mcp).
-$(FUZZ_DIR)/fuzz_mcp: tests/fuzz/fuzz_mcp.c $(call fobj,$(MCPCORE_SRCS) $(COMMON_SRCS))
+$(FUZZ_DIR)/fuzz_mcp: tests/fuzz/fuzz_mcp.c tests/fuzz/fuzz_reset.c $(call fobj,$(MCPCORE_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(QLD)clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c $(call fobj,$(COMMON_SRCS))
@@ -69,7 +69,7 @@ $(FUZZ_DIR)/fuzz_config: tests/fuzz/fuzz_config.c $(call fobj,$(COMMON_SRCS))
 	$(QLD)clang $(ALL_CPPFLAGS) -std=gnu11 $(FUZZ_FLAGS) -o $@ $^ $(ALL_LDLIBS)
 # The whole homectl command line, its main renamed (libFuzzer has the main);
 # its opens of the home get one connection kept open (fuzz_cli.c says why).
-$(FUZZ_DIR)/fuzz_cli: tests/fuzz/fuzz_cli.c $(call fobj,$(CLI_SRCS) $(COMMON_SRCS))
+$(FUZZ_DIR)/fuzz_cli: tests/fuzz/fuzz_cli.c tests/fuzz/fuzz_reset.c $(call fobj,$(CLI_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(QLD)clang $(ALL_CPPFLAGS) -Dmain=homectl_main -Icli -std=gnu11 $(FUZZ_FLAGS) \
 		-Wl,--wrap=db_open,--wrap=db_close -o $@ $^ $(ALL_LDLIBS)
